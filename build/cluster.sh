@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# Local PostgreSQL topology for PgDiscipline's tests and demo:
+#   one primary, two physical streaming replicas (pg_basebackup -R, hot_standby=on),
+#   PgBouncer in pool_mode=transaction in front of the primary.
+# Everything listens on 127.0.0.1 only, on free ports chosen at start.
+#
+#   build/cluster.sh start     start (or report the already running cluster)
+#   build/cluster.sh stop      stop every process and delete the cluster directory
+#   build/cluster.sh status    show what runs; exit 0 only when every component is up
+#   build/cluster.sh env       print the env file path
+#
+# Environment (all optional):
+#   PGD_CLUSTER_DIR   where data directories live (default: /tmp/pgdiscipline-cluster-<repo hash>)
+#   PGD_ENV_FILE      where connection strings are written (default: <repo>/artifacts/cluster/cluster.env)
+#   PGD_PG_BIN        PostgreSQL server binaries (default: newest /usr/lib/postgresql/N/bin with N >= 15)
+#   PGD_PRIMARY_PORT, PGD_REPLICA1_PORT, PGD_REPLICA2_PORT, PGD_PGBOUNCER_PORT
+#                     fixed ports instead of free ones (a taken port is an error)
+#
+# As root, PostgreSQL and PgBouncer run as the `postgres` OS user (PostgreSQL refuses root).
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_HASH="$(printf '%s' "$REPO_ROOT" | md5sum | cut -c1-8)"
+CLUSTER_DIR="${PGD_CLUSTER_DIR:-${TMPDIR:-/tmp}/pgdiscipline-cluster-$REPO_HASH}"
+ENV_FILE="${PGD_ENV_FILE:-$REPO_ROOT/artifacts/cluster/cluster.env}"
+STATE_FILE="$CLUSTER_DIR/state.env"
+
+DB_NAME=pgdiscipline
+DB_USER=pgdiscipline
+# Test-only credentials for a loopback-only throwaway cluster.
+DB_PASSWORD=pgdiscipline
+
+log() { printf '[cluster] %s\n' "$*" >&2; }
+die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
+
+find_pg_bin() {
+  if [[ -n "${PGD_PG_BIN:-}" ]]; then
+    [[ -x "$PGD_PG_BIN/postgres" ]] || die "PGD_PG_BIN=$PGD_PG_BIN has no postgres binary"
+    echo "$PGD_PG_BIN"; return
+  fi
+  local best="" v
+  for d in /usr/lib/postgresql/*/bin; do
+    [[ -x "$d/postgres" ]] || continue
+    v="$(basename "$(dirname "$d")")"
+    if [[ "$v" =~ ^[0-9]+$ ]] && (( v >= 15 )); then
+      if [[ -z "$best" ]] || (( v > $(basename "$(dirname "$best")") )); then best="$d"; fi
+    fi
+  done
+  [[ -n "$best" ]] || die "no PostgreSQL >= 15 server binaries under /usr/lib/postgresql/*/bin (build/install-deps.sh installs them)"
+  echo "$best"
+}
+
+find_pgbouncer() {
+  local p
+  p="$(command -v pgbouncer || true)"
+  [[ -z "$p" && -x /usr/sbin/pgbouncer ]] && p=/usr/sbin/pgbouncer
+  [[ -n "$p" ]] || die "pgbouncer is not installed (build/install-deps.sh installs it)"
+  echo "$p"
+}
+
+RUN_USER=""
+if [[ "$(id -u)" == "0" ]]; then
+  id postgres >/dev/null 2>&1 || die "running as root but there is no 'postgres' OS user to run PostgreSQL as"
+  RUN_USER=postgres
+fi
+
+# Run a command as the cluster's OS user.
+as_pg() {
+  if [[ -n "$RUN_USER" ]]; then runuser -u "$RUN_USER" -- "$@"; else "$@"; fi
+}
+
+port_in_use() {
+  # Something accepts connections on 127.0.0.1:$1 (bash's /dev/tcp; no extra tools needed).
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+declare -a CHOSEN_PORTS=()
+pick_port() {
+  local fixed="$1" name="$2" p tries=0
+  if [[ -n "$fixed" ]]; then
+    [[ "$fixed" =~ ^[0-9]+$ ]] || die "$name=$fixed is not a port number"
+    port_in_use "$fixed" && die "$name=$fixed: port $fixed on 127.0.0.1 is already taken"
+    CHOSEN_PORTS+=("$fixed"); echo "$fixed"; return
+  fi
+  while (( tries < 200 )); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+    tries=$((tries + 1))
+    [[ " ${CHOSEN_PORTS[*]-} " == *" $p "* ]] && continue
+    port_in_use "$p" && continue
+    CHOSEN_PORTS+=("$p"); echo "$p"; return
+  done
+  die "could not find a free loopback port for $name"
+}
+
+pid_alive() { # pid -> 0 when the process exists and is not a zombie (kill -0 succeeds on zombies,
+  # and a container whose PID 1 does not reap leaves killed postmasters as zombies).
+  local pid="$1" state
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo Z)"
+  [[ "$state" != Z && "$state" != X ]]
+}
+
+postmaster_pid() { # data dir -> pid from postmaster.pid (empty when none)
+  head -n 1 "$1/postmaster.pid" 2>/dev/null || true
+}
+
+pg_ctl_status() { # data dir -> 0 when its postmaster is alive
+  pid_alive "$(postmaster_pid "$1")"
+}
+
+pgbouncer_pid() { cat "$CLUSTER_DIR/pgbouncer/pgbouncer.pid" 2>/dev/null || true; }
+
+pgbouncer_running() { pid_alive "$(pgbouncer_pid)"; }
+
+load_state() {
+  [[ -f "$STATE_FILE" ]] || return 1
+  # shellcheck disable=SC1090
+  source "$STATE_FILE"
+}
+
+wait_ready() { # port label
+  local i
+  for i in $(seq 1 120); do
+    if as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -t 1 >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  die "$2 on port $1 did not become ready in 30 s (log: $CLUSTER_DIR/$2.log)"
+}
+
+psql_primary() {
+  PGPASSWORD="$DB_PASSWORD" "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PRIMARY_PORT" -U "$DB_USER" -d "$DB_NAME" -c "$1"
+}
+
+conn() { # port [database]
+  printf 'Host=127.0.0.1;Port=%s;Database=%s;Username=%s;Password=%s' "$1" "${2:-$DB_NAME}" "$DB_USER" "$DB_PASSWORD"
+}
+
+write_env_file() {
+  mkdir -p "$(dirname "$ENV_FILE")"
+  local tmp="$ENV_FILE.tmp"
+  {
+    echo "# Written by build/cluster.sh start; read by tests and the demo. Loopback-only test cluster."
+    echo "PGD_CLUSTER_DIR='$CLUSTER_DIR'"
+    echo "PGD_PG_BIN='$PG_BIN'"
+    echo "PGD_RUN_AS='$RUN_USER'"
+    echo "PGD_PRIMARY='$(conn "$PRIMARY_PORT")'"
+    echo "PGD_REPLICA1='$(conn "$REPLICA1_PORT")'"
+    echo "PGD_REPLICA2='$(conn "$REPLICA2_PORT")'"
+    echo "PGD_PGBOUNCER='$(conn "$PGBOUNCER_PORT")'"
+    echo "PGD_PGBOUNCER_SINGLE='$(conn "$PGBOUNCER_PORT" "${DB_NAME}_single")'"
+    echo "PGD_PRIMARY_PORT='$PRIMARY_PORT'"
+    echo "PGD_REPLICA1_PORT='$REPLICA1_PORT'"
+    echo "PGD_REPLICA2_PORT='$REPLICA2_PORT'"
+    echo "PGD_PGBOUNCER_PORT='$PGBOUNCER_PORT'"
+    echo "PGD_PRIMARY_DATA='$CLUSTER_DIR/primary'"
+    echo "PGD_REPLICA1_DATA='$CLUSTER_DIR/replica1'"
+    echo "PGD_REPLICA2_DATA='$CLUSTER_DIR/replica2'"
+    echo "PGD_PGBOUNCER_INI='$CLUSTER_DIR/pgbouncer/pgbouncer.ini'"
+  } > "$tmp"
+  mv "$tmp" "$ENV_FILE"
+}
+
+cmd_status() {
+  PG_BIN="$(find_pg_bin)"
+  if ! load_state; then
+    echo "cluster: not running (no state in $CLUSTER_DIR)"; return 3
+  fi
+  local ok=0
+  for n in primary replica1 replica2; do
+    local portvar="${n^^}_PORT"
+    if pg_ctl_status "$CLUSTER_DIR/$n" && as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "${!portvar}" -t 2; then
+      echo "$n: running on 127.0.0.1:${!portvar}"
+    else
+      echo "$n: NOT running (expected on 127.0.0.1:${!portvar})"; ok=3
+    fi
+  done
+  if pgbouncer_running; then
+    echo "pgbouncer: running on 127.0.0.1:$PGBOUNCER_PORT (pool_mode=transaction)"
+  else
+    echo "pgbouncer: NOT running (expected on 127.0.0.1:$PGBOUNCER_PORT)"; ok=3
+  fi
+  if (( ok == 0 )); then
+    local n; n="$(psql_primary "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null || echo '?')"
+    echo "streaming replicas seen by the primary: $n"
+    echo "env file: $ENV_FILE"
+  fi
+  return $ok
+}
+
+stop_processes() {
+  local pid
+  pid="$(pgbouncer_pid)"
+  if pid_alive "$pid"; then
+    kill -INT "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.1; done
+    if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  for n in replica2 replica1 primary; do
+    pid="$(postmaster_pid "$CLUSTER_DIR/$n")"
+    if pid_alive "$pid"; then
+      as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" stop -m immediate -w -t 30 >/dev/null 2>&1 \
+        || { log "warning: pg_ctl stop failed for $n; killing pid $pid"; kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+    # A stale postmaster.pid whose process is gone (e.g. after kill -9) is harmless: the dir is deleted below.
+  done
+}
+
+cmd_stop() {
+  PG_BIN="$(find_pg_bin)"
+  if [[ ! -d "$CLUSTER_DIR" ]]; then
+    log "not running (no cluster directory at $CLUSTER_DIR); nothing to stop"
+    rm -f "$ENV_FILE"
+    return 0
+  fi
+  stop_processes
+  rm -rf "$CLUSTER_DIR"
+  rm -f "$ENV_FILE"
+  log "stopped and removed $CLUSTER_DIR"
+}
+
+cmd_start() {
+  PG_BIN="$(find_pg_bin)"
+  local PGBOUNCER_BIN; PGBOUNCER_BIN="$(find_pgbouncer)"
+
+  if [[ -d "$CLUSTER_DIR" ]]; then
+    if cmd_status >/dev/null 2>&1; then
+      load_state
+      write_env_file
+      log "already running (primary 127.0.0.1:$PRIMARY_PORT); env file: $ENV_FILE. Use 'build/cluster.sh stop' first for a fresh one."
+      return 0
+    fi
+    log "found a stale or partial cluster in $CLUSTER_DIR (an earlier run was interrupted); removing it"
+    stop_processes
+    rm -rf "$CLUSTER_DIR"
+  fi
+
+  PRIMARY_PORT="$(pick_port "${PGD_PRIMARY_PORT:-}" PGD_PRIMARY_PORT)"
+  REPLICA1_PORT="$(pick_port "${PGD_REPLICA1_PORT:-}" PGD_REPLICA1_PORT)"
+  REPLICA2_PORT="$(pick_port "${PGD_REPLICA2_PORT:-}" PGD_REPLICA2_PORT)"
+  PGBOUNCER_PORT="$(pick_port "${PGD_PGBOUNCER_PORT:-}" PGD_PGBOUNCER_PORT)"
+  # pick_port runs in a subshell; re-check distinctness here.
+  local all="$PRIMARY_PORT $REPLICA1_PORT $REPLICA2_PORT $PGBOUNCER_PORT"
+  [[ "$(tr ' ' '\n' <<<"$all" | sort -u | wc -l)" == 4 ]] || die "port selection collided ($all); run again"
+
+  mkdir -p "$CLUSTER_DIR"
+  chmod 0755 "$CLUSTER_DIR"
+  [[ -n "$RUN_USER" ]] && chown "$RUN_USER:" "$CLUSTER_DIR"
+  as_pg mkdir -p "$CLUSTER_DIR/sock" "$CLUSTER_DIR/pgbouncer"
+
+  cat > "$STATE_FILE" <<EOF
+PRIMARY_PORT=$PRIMARY_PORT
+REPLICA1_PORT=$REPLICA1_PORT
+REPLICA2_PORT=$REPLICA2_PORT
+PGBOUNCER_PORT=$PGBOUNCER_PORT
+EOF
+
+  log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') from $PG_BIN; cluster dir $CLUSTER_DIR"
+  log "initdb primary (port $PRIMARY_PORT)"
+  local pwfile="$CLUSTER_DIR/pwfile"
+  printf '%s\n' "$DB_PASSWORD" > "$pwfile"
+  [[ -n "$RUN_USER" ]] && chown "$RUN_USER:" "$pwfile"
+  chmod 0600 "$pwfile"
+  as_pg "$PG_BIN/initdb" -D "$CLUSTER_DIR/primary" -U "$DB_USER" --pwfile="$pwfile" \
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$CLUSTER_DIR/initdb.log" 2>&1 \
+    || die "initdb failed (log: $CLUSTER_DIR/initdb.log)"
+  rm -f "$pwfile"
+
+  as_pg tee -a "$CLUSTER_DIR/primary/postgresql.conf" >/dev/null <<EOF
+
+# --- PgDiscipline local test cluster ---
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$CLUSTER_DIR/sock'
+max_connections = 100
+shared_buffers = 64MB
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+wal_keep_size = 256MB
+hot_standby = on
+hot_standby_feedback = on
+wal_receiver_status_interval = 1s
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
+track_commit_timestamp = off
+# Throwaway cluster: no fsync (a killed process loses nothing; only an OS crash would).
+fsync = off
+logging_collector = off
+log_min_messages = warning
+log_line_prefix = '%m [%p] %q%u@%d '
+EOF
+  as_pg tee -a "$CLUSTER_DIR/primary/pg_hba.conf" >/dev/null <<EOF
+host    replication     all             127.0.0.1/32            scram-sha-256
+EOF
+
+  log "starting primary"
+  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/primary" -l "$CLUSTER_DIR/primary.log" -o "-p $PRIMARY_PORT" -w -t 60 start >/dev/null \
+    || die "primary failed to start (log: $CLUSTER_DIR/primary.log)"
+  wait_ready "$PRIMARY_PORT" primary
+  as_pg "$PG_BIN/psql" -X -q -h "$CLUSTER_DIR/sock" -p "$PRIMARY_PORT" -U "$DB_USER" -d postgres \
+    -c "create database $DB_NAME" >/dev/null
+  psql_primary "create extension if not exists pg_stat_statements" >/dev/null
+
+  for n in 1 2; do
+    local portvar="REPLICA${n}_PORT"; local port="${!portvar}"
+    log "pg_basebackup -R replica$n (port $port)"
+    as_pg env PGPASSWORD="$DB_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U "$DB_USER" \
+      -D "$CLUSTER_DIR/replica$n" -R -X stream -c fast -C -S "replica$n" >"$CLUSTER_DIR/basebackup$n.log" 2>&1 \
+      || die "pg_basebackup for replica$n failed (log: $CLUSTER_DIR/basebackup$n.log)"
+    as_pg tee -a "$CLUSTER_DIR/replica$n/postgresql.conf" >/dev/null <<EOF
+
+# --- replica$n ---
+port = $port
+hot_standby = on
+cluster_name = 'replica$n'
+EOF
+    as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/replica$n" -l "$CLUSTER_DIR/replica$n.log" -o "-p $port" -w -t 60 start >/dev/null \
+      || die "replica$n failed to start (log: $CLUSTER_DIR/replica$n.log)"
+    wait_ready "$port" "replica$n"
+  done
+
+  log "waiting for both replicas to stream"
+  local streaming=0
+  for _ in $(seq 1 120); do
+    streaming="$(psql_primary "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null || echo 0)"
+    [[ "$streaming" == 2 ]] && break
+    sleep 0.25
+  done
+  [[ "$streaming" == 2 ]] || die "only $streaming of 2 replicas are streaming after 30 s (logs: $CLUSTER_DIR/replica*.log)"
+
+  log "starting pgbouncer (transaction pooling, port $PGBOUNCER_PORT)"
+  as_pg tee "$CLUSTER_DIR/pgbouncer/userlist.txt" >/dev/null <<EOF
+"$DB_USER" "$DB_PASSWORD"
+EOF
+  as_pg tee "$CLUSTER_DIR/pgbouncer/pgbouncer.ini" >/dev/null <<EOF
+[databases]
+$DB_NAME = host=127.0.0.1 port=$PRIMARY_PORT dbname=$DB_NAME
+; one server connection: proves what leaks between clients that share it
+${DB_NAME}_single = host=127.0.0.1 port=$PRIMARY_PORT dbname=$DB_NAME pool_size=1
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir = $CLUSTER_DIR/sock
+auth_type = scram-sha-256
+auth_file = $CLUSTER_DIR/pgbouncer/userlist.txt
+admin_users = $DB_USER
+pool_mode = transaction
+default_pool_size = 8
+max_client_conn = 1000
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+logfile = $CLUSTER_DIR/pgbouncer.log
+pidfile = $CLUSTER_DIR/pgbouncer/pgbouncer.pid
+EOF
+  as_pg "$PGBOUNCER_BIN" -d -q "$CLUSTER_DIR/pgbouncer/pgbouncer.ini" \
+    || die "pgbouncer failed to start (log: $CLUSTER_DIR/pgbouncer.log)"
+  wait_ready "$PGBOUNCER_PORT" pgbouncer
+
+  write_env_file
+  log "ready: primary :$PRIMARY_PORT, replicas :$REPLICA1_PORT :$REPLICA2_PORT, pgbouncer :$PGBOUNCER_PORT"
+  log "env file: $ENV_FILE"
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  env) echo "$ENV_FILE" ;;
+  *) echo "usage: $0 start|stop|status|env" >&2; exit 64 ;;
+esac

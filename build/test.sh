@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, starts the local cluster (primary + 2 streaming replicas +
+# PgBouncer in transaction mode), builds and tests the whole solution, and always stops the cluster.
+#   build/test.sh                      everything
+#   build/test.sh --filter "FullyQualifiedName~Sql"   extra arguments go to dotnet test
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export PGD_ENV_FILE="$REPO_ROOT/artifacts/cluster/cluster.env"
+# Tests must use the cluster started here, never start their own.
+export PGD_REQUIRE_CLUSTER=1
+
+start=$(date +%s)
+build/install-deps.sh
+
+cleanup() { build/cluster.sh stop >/dev/null 2>&1 || true; }
+trap cleanup EXIT INT TERM
+# A run that was killed midway may have left a cluster behind: start from a clean one.
+build/cluster.sh stop >/dev/null 2>&1 || true
+build/cluster.sh start
+
+results="$REPO_ROOT/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+echo "[test] dotnet build (Release)"
+dotnet build PgDiscipline.sln -c Release -nologo -v:q -clp:ErrorsOnly
+
+echo "[test] dotnet test"
+set +e
+dotnet test PgDiscipline.sln -c Release --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
+rc=$?
+set -e
+
+# One closing line over every test assembly, from the TRX files.
+passed=0; failed=0; skipped=0
+for f in "$results"/*.trx; do
+  [[ -f "$f" ]] || continue
+  line="$(grep -o '<Counters [^>]*>' "$f" | head -n 1)"
+  p="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$line")"
+  fl="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$line")"
+  t="$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$line")"
+  e="$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$line")"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${fl:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+echo "[test] $(( $(date +%s) - start )) s"
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+if (( rc != 0 )); then exit "$rc"; fi
+if (( passed == 0 )); then echo "[test] no test ran" >&2; exit 1; fi

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
+
+namespace PgDiscipline.Cli;
+
+/// <summary>The <c>pgdiscipline</c> command line. Output and error writers are parameters so tests run it in-process.</summary>
+public static class CliApp
+{
+    /// <summary>The tool's informational version (package version, plus commit when built from git).</summary>
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    /// <summary>Builds the command tree.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("pgdiscipline: fingerprint SQL, lint migrations, manage query rules, inspect a cluster, write query reports.");
+
+        // The default --version prints the entry assembly's version, which is the test host's when run in-process.
+        foreach (var option in root.Options)
+        {
+            if (option is VersionOption version)
+            {
+                version.Action = new PrintVersionAction();
+            }
+        }
+
+        return root;
+    }
+
+    private sealed class PrintVersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            (parseResult.InvocationConfiguration.Output ?? Console.Out).WriteLine(Version);
+            return 0;
+        }
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var config = new InvocationConfiguration { Output = output, Error = error };
+        return Build().Parse(args).InvokeAsync(config, cancellationToken);
+    }
+}

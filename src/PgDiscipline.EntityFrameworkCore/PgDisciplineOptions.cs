@@ -1,0 +1,76 @@
+namespace PgDiscipline;
+
+/// <summary>PgDiscipline's runtime options. Bound from configuration (section <c>PgDiscipline</c>) or set in code
+/// with <c>UsePgDiscipline(pg =&gt; …)</c>; validated at startup by <see cref="PgDisciplineOptionsValidator"/>.</summary>
+public sealed class PgDisciplineOptions
+{
+    /// <summary>The configuration section name used by <c>AddPgDiscipline(configuration)</c>.</summary>
+    public const string SectionName = "PgDiscipline";
+
+    /// <summary>Streaming read replicas reads may be routed to.</summary>
+    public IList<ReplicaOptions> Replicas { get; } = new List<ReplicaOptions>();
+
+    /// <summary>What an untagged read outside a transaction does. Default: <see cref="ReadRouting.Replica"/>.</summary>
+    public ReadRouting DefaultRead { get; set; } = ReadRouting.Replica;
+
+    /// <summary>Freshness of replica reads. Default: <see cref="ReadConsistency.Session"/> (read-your-writes).</summary>
+    public ReadConsistency Consistency { get; set; } = ReadConsistency.Session;
+
+    /// <summary>A replica lagging more than this is taken out of rotation. Default: 1 s.</summary>
+    public TimeSpan MaxReplicaLag { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often each replica's health and lag are checked. Default: 1 s.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether a replica read that failed on every replica may run on the primary. Default: true.</summary>
+    public bool FallbackToPrimary { get; set; } = true;
+
+    /// <summary>What sits between the app and PostgreSQL. Default: <see cref="PoolerMode.Direct"/>.</summary>
+    public PoolerMode Pooler { get; set; } = PoolerMode.Direct;
+
+    /// <summary>Server-side timeouts.</summary>
+    public TimeoutOptions Timeouts { get; } = new();
+
+    /// <summary>Query rules defined in code or configuration.</summary>
+    public QueryRuleSet Rules { get; } = new();
+
+    /// <summary>Adds a replica. <paramref name="pool"/> groups replicas for workload isolation.</summary>
+    public ReplicaOptions AddReplica(string connectionString, string pool = ReplicaOptions.DefaultPool, int weight = 1)
+    {
+        var replica = new ReplicaOptions { ConnectionString = connectionString, Pool = pool, Weight = weight };
+        Replicas.Add(replica);
+        return replica;
+    }
+}
+
+/// <summary>One streaming read replica.</summary>
+public sealed class ReplicaOptions
+{
+    /// <summary>The pool a replica belongs to when none is named.</summary>
+    public const string DefaultPool = "default";
+
+    /// <summary>Npgsql connection string of the replica.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Optional display name (metrics, logs); defaults to host:port.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Named pool for workload isolation (for example <c>low-priority</c>).</summary>
+    public string Pool { get; set; } = DefaultPool;
+
+    /// <summary>Relative share of reads this replica takes among healthy replicas of its pool. Default 1.</summary>
+    public int Weight { get; set; } = 1;
+}
+
+/// <summary>Server-side timeouts. <c>null</c> leaves the server's own setting alone.</summary>
+public sealed class TimeoutOptions
+{
+    /// <summary><c>statement_timeout</c>.</summary>
+    public TimeSpan? Statement { get; set; }
+
+    /// <summary><c>lock_timeout</c>.</summary>
+    public TimeSpan? Lock { get; set; }
+
+    /// <summary><c>idle_in_transaction_session_timeout</c>.</summary>
+    public TimeSpan? IdleInTransaction { get; set; }
+}

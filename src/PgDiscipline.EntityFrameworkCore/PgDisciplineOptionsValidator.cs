@@ -1,0 +1,143 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace PgDiscipline;
+
+/// <summary>Validates <see cref="PgDisciplineOptions"/>; every failure names the configuration key at fault
+/// (never the value of a connection string, which may hold a password).</summary>
+public sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDisciplineOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, PgDisciplineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = Collect(options, PgDisciplineOptions.SectionName);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>All problems, each naming its key under <paramref name="prefix"/>.</summary>
+    public static IReadOnlyList<string> Collect(PgDisciplineOptions options, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        CheckEnum(options.DefaultRead, $"{prefix}:DefaultRead", errors);
+        CheckEnum(options.Consistency, $"{prefix}:Consistency", errors);
+        CheckEnum(options.Pooler, $"{prefix}:Pooler", errors);
+        if (options.MaxReplicaLag < TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:MaxReplicaLag must not be negative.");
+        }
+
+        if (options.HealthCheckInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:HealthCheckInterval must be positive.");
+        }
+
+        CheckTimeout(options.Timeouts.Statement, $"{prefix}:Timeouts:Statement", errors);
+        CheckTimeout(options.Timeouts.Lock, $"{prefix}:Timeouts:Lock", errors);
+        CheckTimeout(options.Timeouts.IdleInTransaction, $"{prefix}:Timeouts:IdleInTransaction", errors);
+
+        for (var i = 0; i < options.Replicas.Count; i++)
+        {
+            var key = string.Create(CultureInfo.InvariantCulture, $"{prefix}:Replicas:{i}");
+            var replica = options.Replicas[i];
+            if (string.IsNullOrWhiteSpace(replica.ConnectionString))
+            {
+                errors.Add($"{key}:ConnectionString is empty.");
+            }
+            else if (!TryParseConnectionString(replica.ConnectionString, out var problem))
+            {
+                errors.Add($"{key}:ConnectionString is not a valid Npgsql connection string ({problem}).");
+            }
+
+            if (replica.Weight <= 0)
+            {
+                errors.Add($"{key}:Weight must be a positive integer.");
+            }
+
+            if (string.IsNullOrWhiteSpace(replica.Pool))
+            {
+                errors.Add($"{key}:Pool must not be empty.");
+            }
+        }
+
+        for (var i = 0; i < options.Rules.Items.Count; i++)
+        {
+            var key = string.Create(CultureInfo.InvariantCulture, $"{prefix}:Rules:{i}");
+            var rule = options.Rules.Items[i];
+            if (!IsFingerprint(rule.Fingerprint))
+            {
+                errors.Add($"{key}:Fingerprint must be 16 lowercase hex digits (rule '{rule.Id}').");
+            }
+
+            CheckEnum(rule.Action, $"{key}:Action", errors);
+            if (rule.Action == QueryRuleAction.RateLimit && !(rule.PermitsPerSecond > 0))
+            {
+                errors.Add($"{key}:PermitsPerSecond must be positive for a RateLimit rule (rule '{rule.Id}').");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>True for exactly 16 lowercase hex digits, the form <c>SqlFingerprint.ToString()</c> prints.</summary>
+    public static bool IsFingerprint(string? value)
+    {
+        if (value is null || value.Length != 16)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void CheckEnum<T>(T value, string key, List<string> errors)
+        where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            errors.Add($"{key} has an unknown value; expected one of: {string.Join(", ", Enum.GetNames<T>())}.");
+        }
+    }
+
+    private static void CheckTimeout(TimeSpan? value, string key, List<string> errors)
+    {
+        if (value is { } v && v <= TimeSpan.Zero)
+        {
+            errors.Add($"{key} must be positive (omit it to leave the server setting alone).");
+        }
+    }
+
+    private static bool TryParseConnectionString(string connectionString, out string problem)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (string.IsNullOrWhiteSpace(builder.Host))
+            {
+                problem = "no Host";
+                return false;
+            }
+
+            problem = "";
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // Name the keyword only, never a value (it may be a password).
+            problem = ex is ArgumentException { ParamName: { Length: > 0 } keyword }
+                ? $"unknown keyword or invalid value for '{keyword}'"
+                : "a setting has an invalid value";
+            return false;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.RegularExpressions;
+using PgDiscipline.Analyzers;
+
+namespace PgDiscipline.Analyzers.Tests;
+
+public sealed class RuleIdentifierTests
+{
+    private static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PgDiscipline.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return dir!.FullName;
+        }
+    }
+
+    [Fact]
+    public void Ids_are_unique_and_well_formed()
+    {
+        Assert.Equal(RuleIdentifiers.All.Length, RuleIdentifiers.All.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(RuleIdentifiers.All, id => Assert.Matches("^PGD[1-9][0-9]{2}$", id));
+    }
+
+    [Fact]
+    public void Ids_match_the_architecture_catalog()
+    {
+        var architecture = Path.Combine(RepoRoot, "..", "shared", "ARCHITECTURE.md");
+        if (!File.Exists(architecture))
+        {
+            // A clone without shared/ beside it: the msbuild list below still guards the shipped targets.
+            return;
+        }
+
+        var catalog = Regex.Matches(File.ReadAllText(architecture), @"^\| (PGD\d{3}) \|", RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(catalog, RuleIdentifiers.All);
+    }
+
+    [Fact]
+    public void Shipped_targets_list_every_id_for_PgDisciplineTreatWarningsAsErrors()
+    {
+        var targets = File.ReadAllText(Path.Combine(RepoRoot, "build", "PgDiscipline.Analyzers.targets"));
+        var list = Regex.Match(targets, "<PgDisciplineRuleIds>([^<]*)</PgDisciplineRuleIds>").Groups[1].Value.Split(';');
+        Assert.Equal(RuleIdentifiers.All, list);
+    }
+}
