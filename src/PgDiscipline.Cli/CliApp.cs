@@ -25,6 +25,7 @@ public static class CliApp
             }
         }
 
+        root.Subcommands.Add(FingerprintCommand.Build());
         return root;
     }
 
