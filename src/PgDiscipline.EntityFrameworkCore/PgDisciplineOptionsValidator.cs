@@ -62,22 +62,8 @@ public sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipline
             }
         }
 
-        for (var i = 0; i < options.Rules.Items.Count; i++)
-        {
-            var key = string.Create(CultureInfo.InvariantCulture, $"{prefix}:Rules:{i}");
-            var rule = options.Rules.Items[i];
-            if (!IsFingerprint(rule.Fingerprint))
-            {
-                errors.Add($"{key}:Fingerprint must be 16 lowercase hex digits (rule '{rule.Id}').");
-            }
-
-            CheckEnum(rule.Action, $"{key}:Action", errors);
-            if (rule.Action == QueryRuleAction.RateLimit && !(rule.PermitsPerSecond > 0))
-            {
-                errors.Add($"{key}:PermitsPerSecond must be positive for a RateLimit rule (rule '{rule.Id}').");
-            }
-        }
-
+        // Rules are validated one by one by the rule compiler (QueryRuleCompiler), so that on a live reload a malformed
+        // rule is rejected on its own and the other rules keep working; at startup any invalid rule is an error.
         return errors;
     }
 

@@ -6,29 +6,56 @@ public enum QueryRuleAction
     /// <summary>Refuse the command with <see cref="QueryBlockedException"/>.</summary>
     Block,
 
-    /// <summary>Token bucket: at most <see cref="QueryRule.PermitsPerSecond"/> commands per second.</summary>
+    /// <summary>Token bucket: at most <see cref="QueryRule.PermitsPerSecond"/> commands per second (burst
+    /// <see cref="QueryRule.Burst"/>); a command over the limit waits up to <see cref="QueryRule.MaxQueueTime"/>, then gets
+    /// <see cref="QueryRateLimitedException"/>.</summary>
     RateLimit,
+
+    /// <summary>At most <see cref="QueryRule.MaxConcurrency"/> matching commands in flight; others wait up to
+    /// <see cref="QueryRule.MaxQueueTime"/>.</summary>
+    Concurrency,
+
+    /// <summary>Overrides <c>statement_timeout</c> for matching commands with <see cref="QueryRule.Timeout"/>.</summary>
+    Timeout,
 }
 
-/// <summary>One rule, matched by query fingerprint.</summary>
+/// <summary>One rule. It matches by exactly one of <see cref="Fingerprint"/>, <see cref="Tag"/> or <see cref="Table"/>.</summary>
 public sealed class QueryRule
 {
     /// <summary>Rule id, unique within its source; named in exceptions, logs and metrics.</summary>
     public string Id { get; set; } = "";
 
-    /// <summary>The 16-hex-digit fingerprint the rule applies to.</summary>
-    public string Fingerprint { get; set; } = "";
+    /// <summary>The 16-hex-digit fingerprint the rule applies to (<c>pgdiscipline fingerprint "&lt;sql&gt;"</c> prints it).</summary>
+    public string? Fingerprint { get; set; }
+
+    /// <summary>A query tag (an EF Core <c>TagWith</c> line, compared exactly) the rule applies to.</summary>
+    public string? Tag { get; set; }
+
+    /// <summary>A table name (as <c>SqlStatement.Tables</c> reports it) the rule applies to.</summary>
+    public string? Table { get; set; }
 
     /// <summary>What to do.</summary>
     public QueryRuleAction Action { get; set; }
 
-    /// <summary>Why (shown to developers and on-call).</summary>
+    /// <summary>Why (shown in exceptions, logs and reports).</summary>
     public string Reason { get; set; } = "";
 
-    /// <summary>For <see cref="QueryRuleAction.RateLimit"/>: permits per second.</summary>
+    /// <summary><see cref="QueryRuleAction.RateLimit"/>: permits per second.</summary>
     public double PermitsPerSecond { get; set; }
 
-    /// <summary>Optional expiry (UTC); the rule stops applying after it.</summary>
+    /// <summary><see cref="QueryRuleAction.RateLimit"/>: bucket size (default: one second's worth, at least 1).</summary>
+    public int? Burst { get; set; }
+
+    /// <summary><see cref="QueryRuleAction.Concurrency"/>: commands in flight at most.</summary>
+    public int MaxConcurrency { get; set; }
+
+    /// <summary>RateLimit / Concurrency: how long a command may wait for a permit (default: not at all).</summary>
+    public TimeSpan MaxQueueTime { get; set; }
+
+    /// <summary><see cref="QueryRuleAction.Timeout"/>: the statement timeout to use.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Optional expiry; the rule stops applying after it.</summary>
     public DateTimeOffset? ExpiresAt { get; set; }
 }
 
@@ -43,11 +70,21 @@ public sealed class QueryRuleSet
         => Add(new QueryRule { Id = id ?? $"block-{fingerprint}", Fingerprint = fingerprint, Action = QueryRuleAction.Block, Reason = reason });
 
     /// <summary>Limits commands with this fingerprint to <paramref name="permitsPerSecond"/>.</summary>
-    public QueryRule RateLimit(string fingerprint, double permitsPerSecond, string reason = "rate limited", string? id = null)
-        => Add(new QueryRule { Id = id ?? $"limit-{fingerprint}", Fingerprint = fingerprint, Action = QueryRuleAction.RateLimit, PermitsPerSecond = permitsPerSecond, Reason = reason });
+    public QueryRule RateLimit(string fingerprint, double permitsPerSecond, string reason = "rate limited", string? id = null, TimeSpan maxQueueTime = default)
+        => Add(new QueryRule
+        {
+            Id = id ?? $"limit-{fingerprint}",
+            Fingerprint = fingerprint,
+            Action = QueryRuleAction.RateLimit,
+            PermitsPerSecond = permitsPerSecond,
+            MaxQueueTime = maxQueueTime,
+            Reason = reason,
+        });
 
-    private QueryRule Add(QueryRule rule)
+    /// <summary>Adds any rule.</summary>
+    public QueryRule Add(QueryRule rule)
     {
+        ArgumentNullException.ThrowIfNull(rule);
         Items.Add(rule);
         return rule;
     }

@@ -49,19 +49,6 @@ public sealed class OptionsValidationTests
     public void Fingerprint_format(string? value, bool valid) => Assert.Equal(valid, PgDisciplineOptionsValidator.IsFingerprint(value));
 
     [Fact]
-    public void Rules_with_bad_fingerprint_or_rate_are_rejected_naming_the_rule()
-    {
-        var options = new PgDisciplineOptions();
-        options.Rules.Block("not-a-fingerprint", "x", id: "r1");
-        options.Rules.RateLimit("0123456789abcdef", 0, id: "r2");
-        var errors = PgDisciplineOptionsValidator.Collect(options, "PgDiscipline");
-        Assert.Equal(2, errors.Count);
-        Assert.Contains("PgDiscipline:Rules:0:Fingerprint", errors[0], StringComparison.Ordinal);
-        Assert.Contains("'r1'", errors[0], StringComparison.Ordinal);
-        Assert.Contains("PgDiscipline:Rules:1:PermitsPerSecond", errors[1], StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Binds_from_configuration()
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

@@ -1,0 +1,307 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PgDiscipline.Sql;
+
+namespace PgDiscipline;
+
+/// <summary>What the interceptors decided for one distinct command text, computed once per options/rules version.</summary>
+internal sealed class CommandPlan
+{
+    public required long Version { get; init; }
+
+    public required string Fingerprint { get; init; }
+
+    public required CompiledRule[] Rules { get; init; }
+
+    /// <summary>Statement timeout from a tag or a Timeout rule (null: the configured default).</summary>
+    public required TimeSpan? StatementTimeoutOverride { get; init; }
+
+    /// <summary>Command text with the per-transaction <c>set_config</c> prefix, for commands outside an explicit transaction
+    /// (null when nothing needs to be set).</summary>
+    public required string? PrefixedOutsideTransaction { get; init; }
+
+    /// <summary>Command text with only the statement-timeout override, for commands inside an explicit transaction.</summary>
+    public required string? PrefixedInsideTransaction { get; init; }
+
+    /// <summary>Client-side command timeout aligned above the server's, or null.</summary>
+    public required int? ClientTimeoutSeconds { get; init; }
+}
+
+/// <summary>
+/// One PgDiscipline instance: options, rules, the fingerprint cache and the EF Core interceptors that use them.
+/// Shared by every DbContext configured with the same settings (created by <c>UsePgDiscipline</c> or resolved from DI).
+/// </summary>
+public sealed class PgDisciplineRuntime : IDisposable
+{
+    internal const string TagPrefix = "pgdiscipline:";
+    internal const string StatementTimeoutTag = TagPrefix + "statement_timeout=";
+
+    private static readonly ConcurrentDictionary<string, PgDisciplineRuntime> CodeConfigured = new(StringComparer.Ordinal);
+
+    private readonly ConditionalWeakTable<SqlCommandInfo, CommandPlan> _plans = new();
+    private readonly Dictionary<string, List<(QueryRule Rule, string Key, string Source)>> _ruleSources = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private readonly List<IDisposable> _subscriptions = new();
+    private volatile PgDisciplineOptions _options;
+    private volatile QueryRuleSnapshot _rules = QueryRuleSnapshot.Empty;
+    private long _version;
+
+    private PgDisciplineRuntime(PgDisciplineOptions options, ILoggerFactory? loggerFactory)
+    {
+        _options = options;
+        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PgDiscipline");
+        Interceptors =
+        [
+            new PgDisciplineCommandInterceptor(this),
+            new PgDisciplineConnectionInterceptor(this),
+            new PgDisciplineTransactionInterceptor(this),
+        ];
+    }
+
+    /// <summary>The interceptors to add to a DbContext (<c>UsePgDiscipline</c> does this).</summary>
+    public IReadOnlyList<IInterceptor> Interceptors { get; }
+
+    /// <summary>The options in force.</summary>
+    public PgDisciplineOptions Options => _options;
+
+    /// <summary>Rules rejected from the current rule set (each message names the rule and the problem).</summary>
+    public IReadOnlyList<string> RuleErrors => _rules.Errors;
+
+    /// <summary>Ids of the rules in force.</summary>
+    public IReadOnlyList<string> ActiveRuleIds => _rules.Rules.Select(r => r.Id).ToArray();
+
+    internal SqlFingerprintCache Cache { get; } = new();
+
+    internal ILogger Logger { get; }
+
+    internal QueryRuleSnapshot Rules => _rules;
+
+    /// <summary>Creates a runtime from options set in code. Invalid options or rules throw
+    /// <see cref="OptionsValidationException"/> naming each key.</summary>
+    public static PgDisciplineRuntime Create(PgDisciplineOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = PgDisciplineOptionsValidator.Collect(options, PgDisciplineOptions.SectionName).ToList();
+        var runtime = new PgDisciplineRuntime(options, loggerFactory);
+        runtime.SetRules("code", options.Rules.Items.Select((r, i) => (r, string.Create(CultureInfo.InvariantCulture, $"{PgDisciplineOptions.SectionName}:Rules:{i}"))));
+        errors.AddRange(runtime.RuleErrors);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(PgDisciplineOptions), errors);
+        }
+
+        return runtime;
+    }
+
+    /// <summary>The runtime for these code-configured options: the same settings give the same (shared) instance.</summary>
+    internal static PgDisciplineRuntime GetOrCreate(PgDisciplineOptions options, ILoggerFactory? loggerFactory)
+        => CodeConfigured.GetOrAdd(CanonicalKey(options), _ => Create(options, loggerFactory));
+
+    /// <summary>Creates the DI runtime: options from <paramref name="monitor"/> (reloaded live), rules from code and from
+    /// the <c>Rules</c> child of <paramref name="section"/> (reloaded live; a malformed rule is logged and left out).</summary>
+    internal static PgDisciplineRuntime CreateForServices(IOptionsMonitor<PgDisciplineOptions> monitor, IConfiguration? section, ILoggerFactory? loggerFactory)
+    {
+        var options = monitor.CurrentValue;
+        var runtime = new PgDisciplineRuntime(options, loggerFactory);
+        runtime.SetRules("code", options.Rules.Items.Select((r, i) => (r, $"code rule {i}")));
+        var startupErrors = new List<string>(runtime.RuleErrors);
+        if (section is not null)
+        {
+            startupErrors.AddRange(runtime.LoadConfigurationRules(section.GetSection("Rules")));
+            var reload = Microsoft.Extensions.Primitives.ChangeToken.OnChange(
+                section.GetReloadToken,
+                () => runtime.LoadConfigurationRules(section.GetSection("Rules")));
+            runtime._subscriptions.Add(reload);
+        }
+
+        if (startupErrors.Count > 0)
+        {
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(PgDisciplineOptions), startupErrors);
+        }
+
+        var change = monitor.OnChange(o =>
+        {
+            runtime._options = o;
+            runtime.Bump();
+        });
+        if (change is not null)
+        {
+            runtime._subscriptions.Add(change);
+        }
+
+        return runtime;
+    }
+
+    /// <summary>Replaces the rules of one source (e.g. <c>code</c>, <c>configuration</c>, <c>database</c>). Invalid rules are
+    /// left out and reported (log event 1001, <see cref="RuleErrors"/>); valid ones take effect at once.</summary>
+    public IReadOnlyList<string> SetRules(string source, IEnumerable<(QueryRule Rule, string Key)> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        lock (_gate)
+        {
+            _ruleSources[source] = rules.Select(r => (r.Rule, r.Key, source)).ToList();
+            var version = Interlocked.Increment(ref _version);
+            var snapshot = QueryRuleCompiler.Compile(_ruleSources.Values.SelectMany(x => x), _rules, version);
+            _rules = snapshot;
+            foreach (var error in snapshot.Errors)
+            {
+                PgDisciplineTelemetry.RulesRejected.Add(1);
+                Log.RuleRejected(Logger, error);
+            }
+
+            Log.RulesLoaded(Logger, source, snapshot.Rules.Count, snapshot.Errors.Count);
+            return snapshot.Errors.Where(e => _ruleSources[source].Any(r => e.StartsWith(r.Key, StringComparison.Ordinal))).ToArray();
+        }
+    }
+
+    private IReadOnlyList<string> LoadConfigurationRules(IConfigurationSection rulesSection)
+    {
+        var parseErrors = new List<string>();
+        var rules = ConfigurationRuleReader.Read(rulesSection, parseErrors);
+        foreach (var error in parseErrors)
+        {
+            PgDisciplineTelemetry.RulesRejected.Add(1);
+            Log.RuleRejected(Logger, error);
+        }
+
+        var compileErrors = SetRules("configuration", rules);
+        return parseErrors.Concat(compileErrors).ToArray();
+    }
+
+    private void Bump()
+    {
+        lock (_gate)
+        {
+            var version = Interlocked.Increment(ref _version);
+            _rules = QueryRuleCompiler.Compile(_ruleSources.Values.SelectMany(x => x), _rules, version);
+        }
+    }
+
+    /// <summary>The plan for a command text (cached per distinct text and version).</summary>
+    internal CommandPlan GetPlan(SqlCommandInfo info, string commandText)
+    {
+        var rules = _rules;
+        if (_plans.TryGetValue(info, out var plan) && plan.Version == rules.Version)
+        {
+            return plan;
+        }
+
+        plan = BuildPlan(info, commandText, rules);
+        _plans.AddOrUpdate(info, plan);
+        return plan;
+    }
+
+    private CommandPlan BuildPlan(SqlCommandInfo info, string commandText, QueryRuleSnapshot rules)
+    {
+        var options = _options;
+        var matched = rules.Match(info);
+        TimeSpan? overrideTimeout = null;
+        foreach (var tag in info.Tags)
+        {
+            if (tag.StartsWith(StatementTimeoutTag, StringComparison.Ordinal) && TryParseMilliseconds(tag.AsSpan(StatementTimeoutTag.Length), out var t))
+            {
+                overrideTimeout = t;
+            }
+        }
+
+        foreach (var rule in matched)
+        {
+            if (rule.Action == QueryRuleAction.Timeout)
+            {
+                overrideTimeout = rule.Rule.Timeout;
+            }
+        }
+
+        var timeouts = options.Timeouts;
+        var statement = overrideTimeout ?? timeouts.Statement;
+        string? outside = null;
+        if (options.Pooler == PoolerMode.PgBouncerTransaction)
+        {
+            outside = TimeoutSql.SetConfigBatch(statement, timeouts.Lock, timeouts.IdleInTransaction);
+        }
+        else if (overrideTimeout is not null)
+        {
+            outside = TimeoutSql.SetConfigBatch(overrideTimeout, null, null);
+        }
+
+        var inside = overrideTimeout is null ? null : TimeoutSql.SetConfigBatch(overrideTimeout, null, null);
+        return new CommandPlan
+        {
+            Version = rules.Version,
+            Fingerprint = info.Fingerprint.ToString(),
+            Rules = matched,
+            StatementTimeoutOverride = overrideTimeout,
+            PrefixedOutsideTransaction = outside is null ? null : outside + commandText,
+            PrefixedInsideTransaction = inside is null ? null : inside + commandText,
+            ClientTimeoutSeconds = statement is { } s ? TimeoutSql.ClientCommandTimeoutSeconds(s) : null,
+        };
+    }
+
+    private static bool TryParseMilliseconds(ReadOnlySpan<char> text, out TimeSpan value)
+    {
+        value = default;
+        if (text.EndsWith("ms", StringComparison.Ordinal)
+            && long.TryParse(text[..^2], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms > 0)
+        {
+            value = TimeSpan.FromMilliseconds(ms);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var s in _subscriptions)
+        {
+            s.Dispose();
+        }
+
+        foreach (var rule in _rules.Rules)
+        {
+            rule.Dispose();
+        }
+    }
+
+    private static string CanonicalKey(PgDisciplineOptions o)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{o.DefaultRead}|{o.Consistency}|{o.MaxReplicaLag.Ticks}|{o.HealthCheckInterval.Ticks}|{o.FallbackToPrimary}|{o.Pooler}|");
+        sb.Append(CultureInfo.InvariantCulture, $"{o.Timeouts.Statement?.Ticks}|{o.Timeouts.Lock?.Ticks}|{o.Timeouts.IdleInTransaction?.Ticks}|");
+        foreach (var r in o.Replicas)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"R:{r.ConnectionString}|{r.Name}|{r.Pool}|{r.Weight}|");
+        }
+
+        foreach (var r in o.Rules.Items)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Q:{r.Id}|{r.Fingerprint}|{r.Tag}|{r.Table}|{r.Action}|{r.Reason}|{r.PermitsPerSecond}|{r.Burst}|{r.MaxConcurrency}|{r.MaxQueueTime.Ticks}|{r.Timeout?.Ticks}|{r.ExpiresAt?.UtcTicks}|");
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>Log messages with stable event ids (1000–1099). Never contain literal values or passwords.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Error, Message = "Query rule rejected: {Problem}")]
+    public static partial void RuleRejected(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Query rules from {Source} loaded: {Count} in force, {Rejected} rejected")]
+    public static partial void RulesLoaded(ILogger logger, string source, int count, int rejected);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Query {Fingerprint} blocked by rule {RuleId}: {Reason}")]
+    public static partial void QueryBlocked(ILogger logger, string fingerprint, string ruleId, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Query {Fingerprint} rate-limited by rule {RuleId}")]
+    public static partial void QueryRateLimited(ILogger logger, string fingerprint, string ruleId);
+}
