@@ -20,6 +20,7 @@ internal static class ConfigurationRuleReader
                 Tag = entry["Tag"],
                 Table = entry["Table"],
                 Reason = entry["Reason"] ?? "",
+                RouteTo = entry["RouteTo"],
             };
             var ok = true;
             ok &= Parse(entry, "Action", key, errors, s => (Enum.TryParse<QueryRuleAction>(s, ignoreCase: true, out var a) && Enum.IsDefined(a), a), v => rule.Action = v, required: true);

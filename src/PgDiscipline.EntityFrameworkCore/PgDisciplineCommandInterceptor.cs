@@ -11,16 +11,97 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 {
     private readonly ConditionalWeakTable<DbCommand, LeaseHolder> _leases = new();
 
+    public PgDisciplineRuntime Runtime => runtime;
+
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        Prepare(command, CancellationToken.None, sync: true).GetAwaiter().GetResult();
+        var plan = Evaluate(command, CancellationToken.None, sync: true).GetAwaiter().GetResult();
+        if (runtime.Router is not null)
+        {
+            var reader = RouteRead(command, eventData, plan, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+            if (reader is not null)
+            {
+                return InterceptionResult<DbDataReader>.SuppressWithResult(reader);
+            }
+        }
+
+        ApplyPrimary(command, eventData, plan);
+        runtime.EnsureOpen(command.Connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
         return result;
     }
 
     public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        await Prepare(command, cancellationToken, sync: false).ConfigureAwait(false);
+        var plan = await Evaluate(command, cancellationToken, sync: false).ConfigureAwait(false);
+        if (runtime.Router is not null)
+        {
+            var reader = await RouteRead(command, eventData, plan, sync: false, cancellationToken).ConfigureAwait(false);
+            if (reader is not null)
+            {
+                return InterceptionResult<DbDataReader>.SuppressWithResult(reader);
+            }
+        }
+
+        ApplyPrimary(command, eventData, plan);
+        await runtime.EnsureOpen(command.Connection, sync: false, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>Runs a read on a replica when it may and should go there; null means: run it on the primary.</summary>
+    private async ValueTask<DbDataReader?> RouteRead(DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    {
+        var router = runtime.Router!;
+        var options = runtime.Options;
+        if (!plan.IsReplicaSafe || command.Transaction is not null || System.Transactions.Transaction.Current is not null
+            || options.Consistency == ReadConsistency.Strong)
+        {
+            return null;
+        }
+
+        var intent = plan.Intent != ReadIntent.None ? plan.Intent : PgDisciplineRouting.AmbientIntent;
+        if (intent == ReadIntent.Primary)
+        {
+            return null;
+        }
+
+        if (intent == ReadIntent.None && plan.RouteTo is null && options.DefaultRead == ReadRouting.Primary)
+        {
+            return null;
+        }
+
+        var pool = router.PoolFor(plan, PgDisciplineRouting.AmbientPriority);
+        if (pool is null)
+        {
+            return null;
+        }
+
+        router.Monitor.EnsureStarted();
+        var required = default(Lsn);
+        if (options.Consistency == ReadConsistency.Session && eventData.Context is { } context)
+        {
+            var session = router.Session(context);
+            if (session.HasUncapturedWrite)
+            {
+                try
+                {
+                    await session.EnsureCapturedAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ReplicaRouter.IsConnectionLevel(ex) || ex is InvalidOperationException)
+                {
+                    return null; // freshness unknown: the primary answers
+                }
+            }
+
+            required = session.RequiredPosition;
+        }
+
+        var reader = await router.ExecuteAsync(command, plan, pool, required, sync, cancellationToken).ConfigureAwait(false);
+        if (reader is null && !options.FallbackToPrimary && required == default)
+        {
+            throw new ReplicaUnavailableException(plan.Fingerprint, pool);
+        }
+
+        return reader;
     }
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
@@ -45,7 +126,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
-        Prepare(command, CancellationToken.None, sync: true).GetAwaiter().GetResult();
+        Prepare(command, eventData, CancellationToken.None, sync: true).GetAwaiter().GetResult();
         if (!IsPrefixed(command))
         {
             return result;
@@ -58,7 +139,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
-        await Prepare(command, cancellationToken, sync: false).ConfigureAwait(false);
+        await Prepare(command, eventData, cancellationToken, sync: false).ConfigureAwait(false);
         if (!IsPrefixed(command))
         {
             return result;
@@ -75,7 +156,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        Prepare(command, CancellationToken.None, sync: true).GetAwaiter().GetResult();
+        Prepare(command, eventData, CancellationToken.None, sync: true).GetAwaiter().GetResult();
         if (!IsPrefixed(command))
         {
             return result;
@@ -91,7 +172,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        await Prepare(command, cancellationToken, sync: false).ConfigureAwait(false);
+        await Prepare(command, eventData, cancellationToken, sync: false).ConfigureAwait(false);
         if (!IsPrefixed(command))
         {
             return result;
@@ -134,6 +215,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
+        runtime.Router?.Completed(command);
         Release(command);
         return result;
     }
@@ -160,13 +242,31 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
     // (checked by PgBouncerTimeoutTests.ExecuteUpdate_through_the_prefix_reports_rows_affected).
     private static int RowsAffected(DbDataReader reader) => reader.RecordsAffected;
 
-    /// <summary>Rules first (a blocked command never reaches the server), then timeouts.</summary>
-    private ValueTask Prepare(DbCommand command, CancellationToken cancellationToken, bool sync)
+    /// <summary>Rules first (a blocked command never reaches the server), then timeouts, then the primary connection.</summary>
+    private async ValueTask Prepare(DbCommand command, CommandEventData eventData, CancellationToken cancellationToken, bool sync)
+    {
+        var plan = await Evaluate(command, cancellationToken, sync).ConfigureAwait(false);
+        ApplyPrimary(command, eventData, plan);
+        await runtime.EnsureOpen(command.Connection, sync, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The plan for this command text, after its rules let it through.</summary>
+    private ValueTask<CommandPlan> Evaluate(DbCommand command, CancellationToken cancellationToken, bool sync)
     {
         var text = command.CommandText;
-        var info = runtime.Cache.Get(text);
-        var plan = runtime.GetPlan(info, text);
+        var plan = runtime.GetPlan(runtime.Cache.Get(text), text);
+        return plan.Rules.Length == 0 ? ValueTask.FromResult(plan) : ApplyRulesThen(command, plan, cancellationToken, sync);
+    }
 
+    private async ValueTask<CommandPlan> ApplyRulesThen(DbCommand command, CommandPlan plan, CancellationToken cancellationToken, bool sync)
+    {
+        await ApplyRules(command, plan, cancellationToken, sync).ConfigureAwait(false);
+        return plan;
+    }
+
+    /// <summary>Timeouts for a command that runs on the primary, and read-your-writes bookkeeping.</summary>
+    private void ApplyPrimary(DbCommand command, CommandEventData eventData, CommandPlan plan)
+    {
         var inTransaction = command.Transaction is not null;
         var prefixed = inTransaction ? plan.PrefixedInsideTransaction : plan.PrefixedOutsideTransaction;
         if (prefixed is not null)
@@ -179,7 +279,17 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
             command.CommandTimeout = seconds;
         }
 
-        return plan.Rules.Length == 0 ? ValueTask.CompletedTask : ApplyRules(command, plan, cancellationToken, sync);
+        if (runtime.Router is { } router)
+        {
+            if (plan.IsReplicaSafe)
+            {
+                PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", "primary"));
+            }
+            else if (!inTransaction && eventData.Context is { } context && runtime.Options.Consistency == ReadConsistency.Session)
+            {
+                router.Session(context).MarkWrite();
+            }
+        }
     }
 
     private async ValueTask ApplyRules(DbCommand command, CommandPlan plan, CancellationToken cancellationToken, bool sync)

@@ -25,6 +25,11 @@ public sealed class PgDisciplineOptions
     /// <summary>Whether a replica read that failed on every replica may run on the primary. Default: true.</summary>
     public bool FallbackToPrimary { get; set; } = true;
 
+    /// <summary>When replicas are configured, the context's primary connection is opened only when a command needs the
+    /// primary, so replica reads keep working while the primary is down. Default: true. Note: with it,
+    /// <c>Database.OpenConnection()</c> / <c>CanConnect()</c> do not touch the primary.</summary>
+    public bool LazyPrimaryConnection { get; set; } = true;
+
     /// <summary>What sits between the app and PostgreSQL. Default: <see cref="PoolerMode.Direct"/>.</summary>
     public PoolerMode Pooler { get; set; } = PoolerMode.Direct;
 

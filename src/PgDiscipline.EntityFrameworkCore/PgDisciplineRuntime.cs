@@ -32,16 +32,36 @@ internal sealed class CommandPlan
 
     /// <summary>Client-side command timeout aligned above the server's, or null.</summary>
     public required int? ClientTimeoutSeconds { get; init; }
+
+    /// <summary>PgDiscipline.Sql says a replica can serve it.</summary>
+    public required bool IsReplicaSafe { get; init; }
+
+    /// <summary>The query's own routing intent (tags).</summary>
+    public required ReadIntent Intent { get; init; }
+
+    /// <summary>The query's own priority (tag).</summary>
+    public required QueryPriority? Priority { get; init; }
+
+    /// <summary>A Route rule's target (pool name or <c>primary</c>).</summary>
+    public required string? RouteTo { get; init; }
+
+    /// <summary>The text to run on a replica (with the timeout prefix when one is needed there).</summary>
+    public required string ReplicaText { get; init; }
+
+    public required bool ReplicaTextIsPrefixed { get; init; }
 }
 
 /// <summary>
 /// One PgDiscipline instance: options, rules, the fingerprint cache and the EF Core interceptors that use them.
 /// Shared by every DbContext configured with the same settings (created by <c>UsePgDiscipline</c> or resolved from DI).
 /// </summary>
-public sealed class PgDisciplineRuntime : IDisposable
+public sealed partial class PgDisciplineRuntime : IDisposable
 {
     internal const string TagPrefix = "pgdiscipline:";
     internal const string StatementTimeoutTag = TagPrefix + "statement_timeout=";
+    internal const string ReadReplicaTag = TagPrefix + "read=replica";
+    internal const string ReadPrimaryTag = TagPrefix + "read=primary";
+    internal const string PriorityTag = TagPrefix + "priority=";
 
     private static readonly ConcurrentDictionary<string, PgDisciplineRuntime> CodeConfigured = new(StringComparer.Ordinal);
 
@@ -57,6 +77,8 @@ public sealed class PgDisciplineRuntime : IDisposable
     {
         _options = options;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PgDiscipline");
+        Router = options.Replicas.Count > 0 ? new ReplicaRouter(this, options.Replicas) : null;
+        PgDisciplineTelemetry.Register(this);
         Interceptors =
         [
             new PgDisciplineCommandInterceptor(this),
@@ -78,6 +100,16 @@ public sealed class PgDisciplineRuntime : IDisposable
     public IReadOnlyList<string> ActiveRuleIds => _rules.Rules.Select(r => r.Id).ToArray();
 
     internal SqlFingerprintCache Cache { get; } = new();
+
+    /// <summary>Replica routing, when replicas are configured (the replica list is read once, at creation).</summary>
+    internal ReplicaRouter? Router { get; }
+
+    /// <summary>The replicas and their last observed health.</summary>
+    public IReadOnlyList<ReplicaEndpoint> Replicas => Router?.Replicas ?? [];
+
+    /// <summary>Runs one round of replica health checks now (the monitor also runs them every <c>HealthCheckInterval</c>).</summary>
+    public Task CheckReplicasNowAsync(CancellationToken cancellationToken = default)
+        => Router?.Monitor.CheckAllAsync(cancellationToken) ?? Task.CompletedTask;
 
     internal ILogger Logger { get; }
 
@@ -203,11 +235,31 @@ public sealed class PgDisciplineRuntime : IDisposable
         var options = _options;
         var matched = rules.Match(info);
         TimeSpan? overrideTimeout = null;
+        var intent = ReadIntent.None;
+        QueryPriority? priority = null;
+        string? routeTo = null;
         foreach (var tag in info.Tags)
         {
+            if (!tag.StartsWith(TagPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             if (tag.StartsWith(StatementTimeoutTag, StringComparison.Ordinal) && TryParseMilliseconds(tag.AsSpan(StatementTimeoutTag.Length), out var t))
             {
                 overrideTimeout = t;
+            }
+            else if (tag.StartsWith(ReadPrimaryTag, StringComparison.Ordinal))
+            {
+                intent = ReadIntent.Primary;
+            }
+            else if (tag == ReadReplicaTag && intent != ReadIntent.Primary)
+            {
+                intent = ReadIntent.Replica;
+            }
+            else if (tag.StartsWith(PriorityTag, StringComparison.Ordinal) && Enum.TryParse<QueryPriority>(tag.AsSpan(PriorityTag.Length), ignoreCase: true, out var p))
+            {
+                priority = p;
             }
         }
 
@@ -216,6 +268,10 @@ public sealed class PgDisciplineRuntime : IDisposable
             if (rule.Action == QueryRuleAction.Timeout)
             {
                 overrideTimeout = rule.Rule.Timeout;
+            }
+            else if (rule.Action == QueryRuleAction.Route)
+            {
+                routeTo = rule.Rule.RouteTo;
             }
         }
 
@@ -241,6 +297,12 @@ public sealed class PgDisciplineRuntime : IDisposable
             PrefixedOutsideTransaction = outside is null ? null : outside + commandText,
             PrefixedInsideTransaction = inside is null ? null : inside + commandText,
             ClientTimeoutSeconds = statement is { } s ? TimeoutSql.ClientCommandTimeoutSeconds(s) : null,
+            IsReplicaSafe = info.IsReplicaSafe,
+            Intent = intent,
+            Priority = priority,
+            RouteTo = routeTo,
+            ReplicaText = outside is null ? commandText : outside + commandText,
+            ReplicaTextIsPrefixed = outside is not null,
         };
     }
 
@@ -260,6 +322,8 @@ public sealed class PgDisciplineRuntime : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        PgDisciplineTelemetry.Unregister(this);
+        Router?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         foreach (var s in _subscriptions)
         {
             s.Dispose();
@@ -274,7 +338,7 @@ public sealed class PgDisciplineRuntime : IDisposable
     private static string CanonicalKey(PgDisciplineOptions o)
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"{o.DefaultRead}|{o.Consistency}|{o.MaxReplicaLag.Ticks}|{o.HealthCheckInterval.Ticks}|{o.FallbackToPrimary}|{o.Pooler}|");
+        sb.Append(CultureInfo.InvariantCulture, $"{o.DefaultRead}|{o.Consistency}|{o.MaxReplicaLag.Ticks}|{o.HealthCheckInterval.Ticks}|{o.FallbackToPrimary}|{o.LazyPrimaryConnection}|{o.Pooler}|");
         sb.Append(CultureInfo.InvariantCulture, $"{o.Timeouts.Statement?.Ticks}|{o.Timeouts.Lock?.Ticks}|{o.Timeouts.IdleInTransaction?.Ticks}|");
         foreach (var r in o.Replicas)
         {
@@ -283,7 +347,7 @@ public sealed class PgDisciplineRuntime : IDisposable
 
         foreach (var r in o.Rules.Items)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"Q:{r.Id}|{r.Fingerprint}|{r.Tag}|{r.Table}|{r.Action}|{r.Reason}|{r.PermitsPerSecond}|{r.Burst}|{r.MaxConcurrency}|{r.MaxQueueTime.Ticks}|{r.Timeout?.Ticks}|{r.ExpiresAt?.UtcTicks}|");
+            sb.Append(CultureInfo.InvariantCulture, $"Q:{r.Id}|{r.Fingerprint}|{r.Tag}|{r.Table}|{r.Action}|{r.Reason}|{r.PermitsPerSecond}|{r.Burst}|{r.MaxConcurrency}|{r.MaxQueueTime.Ticks}|{r.Timeout?.Ticks}|{r.ExpiresAt?.UtcTicks}|{r.RouteTo}|");
         }
 
         return sb.ToString();
@@ -304,4 +368,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Query {Fingerprint} rate-limited by rule {RuleId}")]
     public static partial void QueryRateLimited(ILogger logger, string fingerprint, string ruleId);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Replica {Replica} taken out of rotation: {Reason}")]
+    public static partial void ReplicaEjected(ILogger logger, string replica, string reason);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Replica {Replica} back in rotation")]
+    public static partial void ReplicaAdmitted(ILogger logger, string replica);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Read on replica {Replica} failed at connection level ({Error}); trying elsewhere")]
+    public static partial void ReplicaReadFailed(ILogger logger, string replica, string error);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Replica health loop failed")]
+    public static partial void HealthLoopFailed(ILogger logger, Exception exception);
 }

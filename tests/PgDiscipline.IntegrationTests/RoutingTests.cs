@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace PgDiscipline.IntegrationTests;
+
+/// <summary>Replica routing against the real primary + 2 streaming replicas. Where a read ran is checked server-side
+/// (<c>inet_server_port()</c>), not by trusting the router.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
+{
+    private const string WhereAmI = "select inet_server_port() as \"Value\"";
+
+    public async Task InitializeAsync()
+    {
+        await ProbeContext.EnsureTableAsync(cluster.Primary);
+        await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private async Task<ProbeContext> Create(Action<PgDisciplineOptions>? extra = null)
+    {
+        var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.AddReplica(cluster.Replicas[0]);
+            pg.AddReplica(cluster.Replicas[1]);
+            pg.HealthCheckInterval = TimeSpan.FromMilliseconds(250);
+            pg.MaxReplicaLag = TimeSpan.FromSeconds(1);
+            extra?.Invoke(pg);
+        });
+        await RoutingExtensions.FindRuntime(ctx)!.CheckReplicasNowAsync();
+        await RoutingExtensions.FindRuntime(ctx)!.CheckReplicasNowAsync();
+        return ctx;
+    }
+
+    // ToListAsync (not SingleAsync): EF then runs the raw SQL as written, without wrapping it in a subquery.
+    private static async Task<int> Port(IQueryable<int> query) => (await query.ToListAsync()).Single();
+
+    [Fact]
+    public async Task Tagged_reads_land_on_replicas_and_use_both()
+    {
+        await using var ctx = await Create(pg => pg.DefaultRead = ReadRouting.Primary);
+        var ports = new List<int>();
+        for (var i = 0; i < 40; i++)
+        {
+            ports.Add(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
+        }
+
+        Assert.All(ports, p => Assert.Contains(p, cluster.ReplicaPorts));
+        Assert.Equal(cluster.ReplicaPorts.Order(), ports.Distinct().Order());
+
+        // Untagged reads follow DefaultRead = Primary; ReadFromPrimary always goes to the primary.
+        Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI)));
+        Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromPrimary("balance must be exact")));
+    }
+
+    [Fact]
+    public async Task Default_read_replica_routes_untagged_reads_and_ambient_scopes_override()
+    {
+        await using var ctx = await Create(pg => pg.DefaultRead = ReadRouting.Replica);
+        Assert.Contains(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI)), cluster.ReplicaPorts);
+        Assert.NotEmpty(await ctx.Items.Where(i => i.Qty > 1).ToListAsync()); // an EF LINQ query served by a replica
+
+        using (PgDisciplineRouting.ReadFromPrimary("reconciliation job"))
+        {
+            Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI)));
+            // The query's own intent wins over the ambient one.
+            Assert.Contains(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()), cluster.ReplicaPorts);
+        }
+    }
+
+    [Fact]
+    public async Task Transactions_writes_and_unsafe_reads_go_to_the_primary_whatever_the_tag_says()
+    {
+        await using var ctx = await Create();
+        await using (var tx = await ctx.Database.BeginTransactionAsync())
+        {
+            Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
+            await tx.CommitAsync();
+        }
+
+        Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(
+            "select inet_server_port() as \"Value\" from probe_items where id = 1 for update").ReadFromReplica()));
+        Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(
+            "with u as (update probe_items set qty = qty where id = 1 returning id) select inet_server_port() as \"Value\" from u").ReadFromReplica()));
+        Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(
+            "select inet_server_port() + 0 * nextval('probe_items_id_seq')::int as \"Value\"").ReadFromReplica()));
+        Assert.True(await ctx.Items.Where(i => i.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(i => i.Qty, i => i.Qty)) == 1);
+    }
+
+    [Fact]
+    public async Task Paused_replay_session_reads_never_stale_eventual_reads_may_be_and_the_lagging_replica_is_ejected_then_readmitted()
+    {
+        await ClusterFixture.ScalarAsync(cluster.Replicas[0], "select pg_wal_replay_pause()");
+        try
+        {
+            // Eventual, generous lag: the paused replica stays in rotation, so some reads miss the new row.
+            await using (var eventual = await Create(pg => { pg.Consistency = ReadConsistency.Eventual; pg.MaxReplicaLag = TimeSpan.FromMinutes(5); }))
+            {
+                var marker = await InsertAsync(eventual, "eventual");
+                var stale = 0;
+                for (var i = 0; i < 30; i++)
+                {
+                    stale += await eventual.Items.ReadFromReplica().CountAsync(x => x.Name == marker) == 0 ? 1 : 0;
+                }
+
+                Assert.True(stale > 0, "with replay paused on one replica, some eventual reads should have been stale");
+            }
+
+            // Session: every read after the write sees it.
+            await using (var session = await Create(pg => { pg.Consistency = ReadConsistency.Session; pg.MaxReplicaLag = TimeSpan.FromMinutes(5); }))
+            {
+                var marker = await InsertAsync(session, "session");
+                for (var i = 0; i < 30; i++)
+                {
+                    Assert.Equal(1, await session.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+                }
+            }
+
+            // Lag bound: the paused replica is taken out within two health-check intervals.
+            await using var monitored = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMilliseconds(500));
+            var runtime = RoutingExtensions.FindRuntime(monitored)!;
+            await Port(monitored.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()); // starts the monitor
+            await InsertAsync(monitored, "lag");
+            await Task.Delay(600); // let the lag exceed MaxReplicaLag
+            var sw = Stopwatch.StartNew();
+            while (runtime.Replicas[0].IsInRotation && sw.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.False(runtime.Replicas[0].IsInRotation, runtime.Replicas[0].Health.Status);
+            Assert.True(sw.Elapsed <= TimeSpan.FromMilliseconds(2 * 250 + 400), $"ejected after {sw.Elapsed.TotalMilliseconds:0} ms");
+            Assert.True(runtime.Replicas[1].IsInRotation);
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Equal(cluster.ReplicaPorts[1], await Port(monitored.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
+            }
+
+            await ClusterFixture.ScalarAsync(cluster.Replicas[0], "select pg_wal_replay_resume()");
+            sw.Restart();
+            while (!runtime.Replicas[0].IsInRotation && sw.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.True(runtime.Replicas[0].IsInRotation, "re-admitted after replay resumed: " + runtime.Replicas[0].Health.Status);
+        }
+        finally
+        {
+            await ClusterFixture.ScalarAsync(cluster.Replicas[0], "select pg_wal_replay_resume()");
+        }
+    }
+
+    [Fact]
+    public async Task Read_your_writes_across_two_contexts_by_passing_the_session_token()
+    {
+        foreach (var replica in cluster.Replicas)
+        {
+            await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_pause()");
+        }
+
+        try
+        {
+            await using var writer = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMinutes(5));
+            var marker = await InsertAsync(writer, "token");
+            var token = await writer.GetPgDisciplineSession().GetTokenAsync();
+            Assert.StartsWith("pgd1.", token, StringComparison.Ordinal);
+
+            // Another context (think: the next request, on another instance) without the token reads stale data ...
+            await using var stranger = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMinutes(5));
+            Assert.Equal(0, await stranger.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+
+            // ... and with the token it reads its writes (from the primary, since no replica has replayed them).
+            await using var reader = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMinutes(5));
+            reader.GetPgDisciplineSession().Token = token;
+            Assert.Equal(1, await reader.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+            Assert.Equal(cluster.PrimaryPort, await Port(reader.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
+
+            foreach (var replica in cluster.Replicas)
+            {
+                await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_resume()");
+            }
+
+            // Once a replica has replayed the write (and the monitor has seen it), reads go back to replicas.
+            var runtime = RoutingExtensions.FindRuntime(reader)!;
+            var sw = Stopwatch.StartNew();
+            int port;
+            do
+            {
+                await runtime.CheckReplicasNowAsync();
+                port = await Port(reader.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica());
+            }
+            while (port == cluster.PrimaryPort && sw.Elapsed < TimeSpan.FromSeconds(10));
+
+            Assert.Contains(port, cluster.ReplicaPorts);
+            Assert.Equal(1, await reader.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+        }
+        finally
+        {
+            foreach (var replica in cluster.Replicas)
+            {
+                await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_resume()");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Replica_killed_during_a_stream_of_reads_causes_zero_failed_reads_and_is_readmitted_after_restart()
+    {
+        await using var ctx = await Create();
+        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var failures = new List<Exception>();
+        var ports = new List<int>();
+        using var stop = new CancellationTokenSource();
+        var load = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    ports.Add(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
+                }
+                catch (Exception ex)
+                {
+                    failures.Add(ex);
+                }
+            }
+        });
+        try
+        {
+            await Task.Delay(300);
+            await cluster.StopServerAsync("replica1");
+            await Task.Delay(1000);
+            Assert.False(runtime.Replicas[0].IsInRotation);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await load;
+            await cluster.StartServerAsync("replica1");
+        }
+
+        Assert.Empty(failures);
+        Assert.True(ports.Count > 50, $"only {ports.Count} reads ran");
+        Assert.Contains(cluster.ReplicaPorts[0], ports); // it did serve reads before it died
+
+        await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(30));
+        var sw = Stopwatch.StartNew();
+        while (!runtime.Replicas[0].IsInRotation && sw.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await runtime.CheckReplicasNowAsync();
+            await Task.Delay(100);
+        }
+
+        Assert.True(runtime.Replicas[0].IsInRotation, runtime.Replicas[0].Health.Status);
+    }
+
+    [Fact]
+    public async Task Primary_down_replica_reads_keep_working_writes_fail_fast_and_all_recovers_after_restart()
+    {
+        await using var ctx = await Create();
+        Assert.Contains(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()), cluster.ReplicaPorts);
+        await cluster.StopServerAsync("primary");
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.Contains(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()), cluster.ReplicaPorts);
+            }
+
+            var sw = Stopwatch.StartNew();
+            await Assert.ThrowsAnyAsync<Exception>(() => ctx.Items.Where(i => i.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(i => i.Qty, i => i.Qty)));
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"the write took {sw.Elapsed} to fail");
+        }
+        finally
+        {
+            await cluster.StartServerAsync("primary");
+        }
+
+        // Same app, same runtime: writes work again once the primary is back (stale pooled connections are retried).
+        var recovered = false;
+        var deadline = Stopwatch.StartNew();
+        while (!recovered && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            try
+            {
+                recovered = await ctx.Items.Where(i => i.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(i => i.Qty, i => i.Qty)) == 1;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or DbUpdateException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        Assert.True(recovered);
+        await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task<string> InsertAsync(ProbeContext ctx, string prefix)
+    {
+        var marker = $"{prefix}-{Guid.NewGuid():N}";
+        ctx.Items.Add(new Item { Name = marker, Qty = 0 });
+        await ctx.SaveChangesAsync();
+        return marker;
+    }
+}
