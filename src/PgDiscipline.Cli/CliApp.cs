@@ -26,6 +26,7 @@ public static class CliApp
         }
 
         root.Subcommands.Add(FingerprintCommand.Build());
+        root.Subcommands.Add(RulesCommand.Build());
         return root;
     }
 

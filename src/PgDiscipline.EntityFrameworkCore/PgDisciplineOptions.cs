@@ -39,6 +39,9 @@ public sealed class PgDisciplineOptions
     /// <summary>Query rules defined in code or configuration.</summary>
     public QueryRuleSet Rules { get; } = new();
 
+    /// <summary>Rules from the database table <c>pgdiscipline.query_rules</c> (written by <c>pgdiscipline rules …</c>).</summary>
+    public DatabaseRuleOptions DatabaseRules { get; } = new();
+
     /// <summary>Adds a replica. <paramref name="pool"/> groups replicas for workload isolation.</summary>
     public ReplicaOptions AddReplica(string connectionString, string pool = ReplicaOptions.DefaultPool, int weight = 1)
     {
@@ -65,6 +68,10 @@ public sealed class ReplicaOptions
 
     /// <summary>Relative share of reads this replica takes among healthy replicas of its pool. Default 1.</summary>
     public int Weight { get; set; } = 1;
+
+    /// <summary>Timeouts for this replica that override the global ones (Direct mode: applied as startup options of its
+    /// connections). Use it to give a reporting pool a longer statement timeout.</summary>
+    public TimeoutOptions Timeouts { get; } = new();
 }
 
 /// <summary>Server-side timeouts. <c>null</c> leaves the server's own setting alone.</summary>
@@ -78,4 +85,17 @@ public sealed class TimeoutOptions
 
     /// <summary><c>idle_in_transaction_session_timeout</c>.</summary>
     public TimeSpan? IdleInTransaction { get; set; }
+}
+
+/// <summary>The database rule source. Off unless <see cref="ConnectionString"/> is set.</summary>
+public sealed class DatabaseRuleOptions
+{
+    /// <summary>A direct connection to the primary (not through PgBouncer transaction mode: LISTEN needs a session).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Reload even without a notification this often. Default 30 s.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Create the table, trigger and schema if missing (idempotent). Default true.</summary>
+    public bool CreateTable { get; set; } = true;
 }

@@ -38,6 +38,16 @@ public sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipline
         CheckTimeout(options.Timeouts.Lock, $"{prefix}:Timeouts:Lock", errors);
         CheckTimeout(options.Timeouts.IdleInTransaction, $"{prefix}:Timeouts:IdleInTransaction", errors);
 
+        if (options.DatabaseRules.ConnectionString is { } rulesConnection && !TryParseConnectionString(rulesConnection, out var rulesProblem))
+        {
+            errors.Add($"{prefix}:DatabaseRules:ConnectionString is not a valid Npgsql connection string ({rulesProblem}).");
+        }
+
+        if (options.DatabaseRules.PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:DatabaseRules:PollInterval must be positive.");
+        }
+
         for (var i = 0; i < options.Replicas.Count; i++)
         {
             var key = string.Create(CultureInfo.InvariantCulture, $"{prefix}:Replicas:{i}");
@@ -51,6 +61,9 @@ public sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipline
                 errors.Add($"{key}:ConnectionString is not a valid Npgsql connection string ({problem}).");
             }
 
+            CheckTimeout(replica.Timeouts.Statement, $"{key}:Timeouts:Statement", errors);
+            CheckTimeout(replica.Timeouts.Lock, $"{key}:Timeouts:Lock", errors);
+            CheckTimeout(replica.Timeouts.IdleInTransaction, $"{key}:Timeouts:IdleInTransaction", errors);
             if (replica.Weight <= 0)
             {
                 errors.Add($"{key}:Weight must be a positive integer.");

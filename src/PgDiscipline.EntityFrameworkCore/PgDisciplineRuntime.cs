@@ -68,6 +68,7 @@ public sealed partial class PgDisciplineRuntime : IDisposable
     private readonly ConditionalWeakTable<SqlCommandInfo, CommandPlan> _plans = new();
     private readonly Dictionary<string, List<(QueryRule Rule, string Key, string Source)>> _ruleSources = new(StringComparer.Ordinal);
     private readonly object _gate = new();
+    private readonly Dictionary<string, IReadOnlyList<string>> _sourceErrors = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _subscriptions = new();
     private volatile PgDisciplineOptions _options;
     private volatile QueryRuleSnapshot _rules = QueryRuleSnapshot.Empty;
@@ -78,6 +79,7 @@ public sealed partial class PgDisciplineRuntime : IDisposable
         _options = options;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PgDiscipline");
         Router = options.Replicas.Count > 0 ? new ReplicaRouter(this, options.Replicas) : null;
+        DatabaseRules = options.DatabaseRules.ConnectionString is null ? null : new DatabaseRuleSource(this, options.DatabaseRules);
         PgDisciplineTelemetry.Register(this);
         Interceptors =
         [
@@ -103,6 +105,11 @@ public sealed partial class PgDisciplineRuntime : IDisposable
 
     /// <summary>Replica routing, when replicas are configured (the replica list is read once, at creation).</summary>
     internal ReplicaRouter? Router { get; }
+
+    internal DatabaseRuleSource? DatabaseRules { get; }
+
+    /// <summary>Completes when the database rule table has been read once (immediately when it is not configured).</summary>
+    public Task DatabaseRulesLoaded => DatabaseRules?.FirstLoad ?? Task.CompletedTask;
 
     /// <summary>The replicas and their last observed health.</summary>
     public IReadOnlyList<ReplicaEndpoint> Replicas => Router?.Replicas ?? [];
@@ -174,13 +181,17 @@ public sealed partial class PgDisciplineRuntime : IDisposable
     /// <summary>Replaces the rules of one source (e.g. <c>code</c>, <c>configuration</c>, <c>database</c>). Invalid rules are
     /// left out and reported (log event 1001, <see cref="RuleErrors"/>); valid ones take effect at once.</summary>
     public IReadOnlyList<string> SetRules(string source, IEnumerable<(QueryRule Rule, string Key)> rules)
+        => SetRules(source, rules, []);
+
+    internal IReadOnlyList<string> SetRules(string source, IEnumerable<(QueryRule Rule, string Key)> rules, IReadOnlyList<string> sourceErrors)
     {
         ArgumentNullException.ThrowIfNull(rules);
         lock (_gate)
         {
             _ruleSources[source] = rules.Select(r => (r.Rule, r.Key, source)).ToList();
+            _sourceErrors[source] = sourceErrors;
             var version = Interlocked.Increment(ref _version);
-            var snapshot = QueryRuleCompiler.Compile(_ruleSources.Values.SelectMany(x => x), _rules, version);
+            var snapshot = QueryRuleCompiler.Compile(_ruleSources.Values.SelectMany(x => x), _rules, version, _sourceErrors.Values.SelectMany(x => x));
             _rules = snapshot;
             foreach (var error in snapshot.Errors)
             {
@@ -197,13 +208,8 @@ public sealed partial class PgDisciplineRuntime : IDisposable
     {
         var parseErrors = new List<string>();
         var rules = ConfigurationRuleReader.Read(rulesSection, parseErrors);
-        foreach (var error in parseErrors)
-        {
-            PgDisciplineTelemetry.RulesRejected.Add(1);
-            Log.RuleRejected(Logger, error);
-        }
 
-        var compileErrors = SetRules("configuration", rules);
+        var compileErrors = SetRules("configuration", rules, parseErrors);
         return parseErrors.Concat(compileErrors).ToArray();
     }
 
@@ -212,7 +218,7 @@ public sealed partial class PgDisciplineRuntime : IDisposable
         lock (_gate)
         {
             var version = Interlocked.Increment(ref _version);
-            _rules = QueryRuleCompiler.Compile(_ruleSources.Values.SelectMany(x => x), _rules, version);
+            _rules = QueryRuleCompiler.Compile(_ruleSources.Values.SelectMany(x => x), _rules, version, _sourceErrors.Values.SelectMany(x => x));
         }
     }
 
@@ -323,6 +329,7 @@ public sealed partial class PgDisciplineRuntime : IDisposable
     public void Dispose()
     {
         PgDisciplineTelemetry.Unregister(this);
+        DatabaseRules?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Router?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         foreach (var s in _subscriptions)
         {
@@ -342,13 +349,15 @@ public sealed partial class PgDisciplineRuntime : IDisposable
         sb.Append(CultureInfo.InvariantCulture, $"{o.Timeouts.Statement?.Ticks}|{o.Timeouts.Lock?.Ticks}|{o.Timeouts.IdleInTransaction?.Ticks}|");
         foreach (var r in o.Replicas)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"R:{r.ConnectionString}|{r.Name}|{r.Pool}|{r.Weight}|");
+            sb.Append(CultureInfo.InvariantCulture, $"R:{r.ConnectionString}|{r.Name}|{r.Pool}|{r.Weight}|{r.Timeouts.Statement?.Ticks}|{r.Timeouts.Lock?.Ticks}|{r.Timeouts.IdleInTransaction?.Ticks}|");
         }
 
         foreach (var r in o.Rules.Items)
         {
             sb.Append(CultureInfo.InvariantCulture, $"Q:{r.Id}|{r.Fingerprint}|{r.Tag}|{r.Table}|{r.Action}|{r.Reason}|{r.PermitsPerSecond}|{r.Burst}|{r.MaxConcurrency}|{r.MaxQueueTime.Ticks}|{r.Timeout?.Ticks}|{r.ExpiresAt?.UtcTicks}|{r.RouteTo}|");
         }
+
+        sb.Append(CultureInfo.InvariantCulture, $"D:{o.DatabaseRules.ConnectionString}|{o.DatabaseRules.PollInterval.Ticks}|{o.DatabaseRules.CreateTable}");
 
         return sb.ToString();
     }
@@ -368,6 +377,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Query {Fingerprint} rate-limited by rule {RuleId}")]
     public static partial void QueryRateLimited(ILogger logger, string fingerprint, string ruleId);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Rule table unavailable ({Error}); retrying in {Backoff}")]
+    public static partial void RuleTableUnavailable(ILogger logger, string error, TimeSpan backoff);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Replica {Replica} taken out of rotation: {Reason}")]
     public static partial void ReplicaEjected(ILogger logger, string replica, string reason);

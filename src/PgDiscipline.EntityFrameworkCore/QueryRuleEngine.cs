@@ -204,10 +204,10 @@ internal static class QueryRuleCompiler
 
     /// <summary>Builds a snapshot; invalid rules are left out and reported in <see cref="QueryRuleSnapshot.Errors"/>.
     /// Limiters of unchanged rules carry over from <paramref name="previous"/>.</summary>
-    public static QueryRuleSnapshot Compile(IEnumerable<(QueryRule Rule, string Key, string Source)> rules, QueryRuleSnapshot previous, long version)
+    public static QueryRuleSnapshot Compile(IEnumerable<(QueryRule Rule, string Key, string Source)> rules, QueryRuleSnapshot previous, long version, IEnumerable<string>? sourceErrors = null)
     {
         var compiled = new List<CompiledRule>();
-        var errors = new List<string>();
+        var errors = new List<string>(sourceErrors ?? []);
         foreach (var (rule, key, source) in rules)
         {
             var problems = Validate(rule, key);

@@ -56,6 +56,46 @@ public sealed class QueryRuleTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Blocked_and_rate_limited_commands_are_counted_per_rule_and_fingerprint()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(string Instrument, string Rule, string Fingerprint)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PgDisciplineTelemetry.Name)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            string rule = "", fingerprint = "";
+            foreach (var tag in tags)
+            {
+                rule = tag.Key == "pgdiscipline.rule" ? (string)tag.Value! : rule;
+                fingerprint = tag.Key == "pgdiscipline.fingerprint" ? (string)tag.Value! : fingerprint;
+            }
+
+            seen.Add((instrument.Name, rule, fingerprint));
+        });
+        listener.Start();
+
+        var blocked = SqlFingerprint.Compute("select 11 as \"Value\"").ToString();
+        var limited = SqlFingerprint.Compute("select 12 as \"Value\" from probe_items where id = 12").ToString();
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.Rules.Block(blocked, "metrics test", id: "metrics-block");
+            pg.Rules.RateLimit(limited, 1, id: "metrics-limit");
+        });
+        await Assert.ThrowsAsync<QueryBlockedException>(() => ctx.Database.SqlQueryRaw<int>("select 11 as \"Value\"").ToListAsync());
+        await ctx.Database.SqlQueryRaw<int>("select 12 as \"Value\" from probe_items where id = 12").ToListAsync();
+        await Assert.ThrowsAsync<QueryRateLimitedException>(() => ctx.Database.SqlQueryRaw<int>("select 12 as \"Value\" from probe_items where id = 12").ToListAsync());
+
+        Assert.Contains(("pgdiscipline.queries.blocked", "metrics-block", blocked), seen);
+        Assert.Contains(("pgdiscipline.queries.rate_limited", "metrics-limit", limited), seen);
+    }
+
+    [Fact]
     public async Task Literal_whitespace_comment_and_case_variations_cannot_evade_a_block()
     {
         var fingerprint = SqlFingerprint.Compute("select * from probe_items where qty > 5 and name <> 'x' order by id limit 3").ToString();

@@ -298,6 +298,70 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task Pools_priorities_and_route_rules_choose_where_reads_go_and_pool_timeouts_apply()
+    {
+        const string Report = "select inet_server_port() as \"Value\" where 1 = 1";
+        var reportFingerprint = PgDiscipline.Sql.SqlFingerprint.Compute(Report).ToString();
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.AddReplica(cluster.Replicas[0]);
+            var low = pg.AddReplica(cluster.Replicas[1], pool: "low");
+            low.Timeouts.Statement = TimeSpan.FromSeconds(42);
+            pg.Timeouts.Statement = TimeSpan.FromSeconds(5);
+            pg.Rules.Add(new QueryRule { Id = "reports-to-low", Fingerprint = reportFingerprint, Action = QueryRuleAction.Route, RouteTo = "low" });
+            pg.Rules.Add(new QueryRule { Id = "audit-to-primary", Tag = "audit", Action = QueryRuleAction.Route, RouteTo = "primary" });
+        });
+        await RoutingExtensions.FindRuntime(ctx)!.CheckReplicasNowAsync();
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(cluster.ReplicaPorts[0], await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI)));
+            Assert.Equal(cluster.ReplicaPorts[1], await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).WithPriority(QueryPriority.Low)));
+            Assert.Equal(cluster.ReplicaPorts[1], await Port(ctx.Database.SqlQueryRaw<int>(Report)));
+            Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).TagWith("audit")));
+        }
+
+        Assert.Equal("42s", (await ctx.Database.SqlQueryRaw<string>("select current_setting('statement_timeout') as \"Value\"").WithPriority(QueryPriority.Low).ToListAsync()).Single());
+        Assert.Equal("5s", (await ctx.Database.SqlQueryRaw<string>("select current_setting('statement_timeout') as \"Value\"").ToListAsync()).Single());
+    }
+
+    [Fact]
+    public async Task Reads_are_counted_per_target_in_metrics()
+    {
+        var targets = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PgDisciplineTelemetry.Name && instrument.Name == "pgdiscipline.reads")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "pgdiscipline.target")
+                {
+                    targets.Add((string)tag.Value!);
+                }
+            }
+        });
+        listener.Start();
+
+        await using var ctx = await Create(pg => pg.DefaultRead = ReadRouting.Replica);
+        for (var i = 0; i < 20; i++)
+        {
+            await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI));
+        }
+
+        await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromPrimary("test"));
+        Assert.Contains("primary", targets);
+        Assert.Contains(targets, t => t.EndsWith(":" + cluster.ReplicaPorts[0], StringComparison.Ordinal));
+        Assert.Contains(targets, t => t.EndsWith(":" + cluster.ReplicaPorts[1], StringComparison.Ordinal));
+    }
+
     private static async Task<string> InsertAsync(ProbeContext ctx, string prefix)
     {
         var marker = $"{prefix}-{Guid.NewGuid():N}";

@@ -243,9 +243,15 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             return replica;
         }
 
+        var merged = new TimeoutOptions
+        {
+            Statement = replica.Timeouts.Statement ?? options.Timeouts.Statement,
+            Lock = replica.Timeouts.Lock ?? options.Timeouts.Lock,
+            IdleInTransaction = replica.Timeouts.IdleInTransaction ?? options.Timeouts.IdleInTransaction,
+        };
         return new ReplicaOptions
         {
-            ConnectionString = TimeoutSql.WithStartupOptions(replica.ConnectionString, options.Timeouts),
+            ConnectionString = TimeoutSql.WithStartupOptions(replica.ConnectionString, merged),
             Name = replica.Name,
             Pool = replica.Pool,
             Weight = replica.Weight,

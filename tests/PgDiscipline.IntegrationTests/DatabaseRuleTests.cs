@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using PgDiscipline.Sql;
+using Xunit.Abstractions;
+
+namespace PgDiscipline.IntegrationTests;
+
+/// <summary>Rules in <c>pgdiscipline.query_rules</c>, written by the <c>pgdiscipline</c> CLI in another process, reach a running
+/// application through LISTEN/NOTIFY.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Hot = "select 7 as \"Value\" from probe_items where id = 7";
+
+    public async Task InitializeAsync()
+    {
+        await ProbeContext.EnsureTableAsync(cluster.Primary);
+        await using var conn = new NpgsqlConnection(cluster.Primary);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(RuleTable.CreateSql + "; delete from pgdiscipline.query_rules;", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private async Task<(int Code, string Out, string Err)> Cli(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "pgdiscipline.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["PGDISCIPLINE_CONNECTION"] = cluster.Primary;
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static async Task<bool> IsBlocked(ProbeContext ctx)
+    {
+        try
+        {
+            await ctx.Database.SqlQueryRaw<int>(Hot).ToListAsync();
+            return false;
+        }
+        catch (QueryBlockedException)
+        {
+            return true;
+        }
+    }
+
+    private static async Task<TimeSpan> TimeUntil(Func<Task<bool>> condition, TimeSpan limit)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!await condition() && sw.Elapsed < limit)
+        {
+            await Task.Delay(10);
+        }
+
+        return sw.Elapsed;
+    }
+
+    [Fact]
+    public async Task Rule_written_by_the_cli_in_another_process_takes_effect_within_a_second_and_unblock_restores_traffic()
+    {
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.DatabaseRules.ConnectionString = cluster.Primary;
+            pg.DatabaseRules.PollInterval = TimeSpan.FromMinutes(5); // prove it is the notification, not the poll
+        });
+        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        await runtime.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(await IsBlocked(ctx));
+
+        var fingerprint = SqlFingerprint.Compute(Hot).ToString();
+        var (code, stdout, stderr) = await Cli("rules", "block", fingerprint, "--reason", "incident 7", "--id", "incident-7");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("incident-7", stdout, StringComparison.Ordinal);
+        var took = await TimeUntil(() => IsBlocked(ctx), TimeSpan.FromSeconds(5));
+        output.WriteLine($"block took effect {took.TotalMilliseconds:0} ms after the CLI exited");
+        Assert.True(await IsBlocked(ctx));
+        Assert.True(took < TimeSpan.FromSeconds(1), $"took {took}");
+
+        var ex = await Assert.ThrowsAsync<QueryBlockedException>(() => ctx.Database.SqlQueryRaw<int>(Hot.Replace("7", "8", StringComparison.Ordinal)).ToListAsync());
+        Assert.Equal(("incident-7", fingerprint), (ex.RuleId, ex.Fingerprint));
+
+        (code, stdout, _) = await Cli("rules", "list");
+        Assert.Equal(0, code);
+        Assert.Contains($"incident-7\tfingerprint:{fingerprint}\tBlock", stdout, StringComparison.Ordinal);
+
+        (code, _, _) = await Cli("rules", "unblock", fingerprint);
+        Assert.Equal(0, code);
+        took = await TimeUntil(async () => !await IsBlocked(ctx), TimeSpan.FromSeconds(5));
+        output.WriteLine($"unblock took effect {took.TotalMilliseconds:0} ms after the CLI exited");
+        Assert.False(await IsBlocked(ctx));
+        Assert.True(took < TimeSpan.FromSeconds(1), $"took {took}");
+    }
+
+    [Fact]
+    public async Task Malformed_rule_in_the_table_is_rejected_by_name_and_the_others_keep_working()
+    {
+        var fingerprint = SqlFingerprint.Compute(Hot).ToString();
+        await using (var conn = new NpgsqlConnection(cluster.Primary))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"""
+                insert into pgdiscipline.query_rules (id, match_kind, match_value, action, reason) values
+                  ('bad-action', 'tag', 'x', 'Explode', 'typo'),
+                  ('bad-fingerprint', 'fingerprint', 'XYZ', 'Block', 'typo'),
+                  ('good', 'fingerprint', '{fingerprint}', 'Block', 'works');
+                """, conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg => pg.DatabaseRules.ConnectionString = cluster.Primary);
+        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        await runtime.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await IsBlocked(ctx));
+        Assert.Contains(runtime.RuleErrors, e => e.Contains("id=bad-action", StringComparison.Ordinal) && e.Contains("Explode", StringComparison.Ordinal));
+        Assert.Contains(runtime.RuleErrors, e => e.Contains("id=bad-fingerprint", StringComparison.Ordinal) && e.Contains("Fingerprint", StringComparison.Ordinal));
+        Assert.Equal(["good"], runtime.ActiveRuleIds);
+    }
+
+    [Fact]
+    public async Task Cli_rejects_a_bad_fingerprint_and_an_unreachable_database_without_echoing_the_password()
+    {
+        var (code, _, stderr) = await Cli("rules", "block", "not-hex", "--reason", "x");
+        Assert.Equal(2, code);
+        Assert.Contains("not a fingerprint", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await Cli("rules", "list", "--connection", "Host=127.0.0.1;Port=1;Username=u;Password=hunter2;Timeout=2");
+        Assert.Equal(3, code);
+        Assert.DoesNotContain("hunter2", stderr, StringComparison.Ordinal);
+    }
+}
