@@ -103,6 +103,35 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Missed_notification_is_caught_up_by_the_poll()
+    {
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.DatabaseRules.ConnectionString = cluster.Primary;
+            pg.DatabaseRules.PollInterval = TimeSpan.FromMilliseconds(500);
+        });
+        await RoutingExtensions.FindRuntime(ctx)!.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
+        var fingerprint = SqlFingerprint.Compute(Hot).ToString();
+        await using (var conn = new NpgsqlConnection(cluster.Primary))
+        {
+            await conn.OpenAsync();
+            // No NOTIFY this time: the trigger is off for this insert.
+            await using var cmd = new NpgsqlCommand($"""
+                begin;
+                alter table pgdiscipline.query_rules disable trigger query_rules_notify;
+                insert into pgdiscipline.query_rules (id, match_kind, match_value, action, reason) values ('silent', 'fingerprint', '{fingerprint}', 'Block', 'no notify');
+                alter table pgdiscipline.query_rules enable trigger query_rules_notify;
+                commit;
+                """, conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var took = await TimeUntil(() => IsBlocked(ctx), TimeSpan.FromSeconds(5));
+        output.WriteLine($"poll picked the rule up after {took.TotalMilliseconds:0} ms");
+        Assert.True(await IsBlocked(ctx));
+    }
+
+    [Fact]
     public async Task Malformed_rule_in_the_table_is_rejected_by_name_and_the_others_keep_working()
     {
         var fingerprint = SqlFingerprint.Compute(Hot).ToString();

@@ -183,6 +183,36 @@ public sealed class QueryRuleTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Timeout_rule_overrides_the_statement_timeout_for_its_query_only()
+    {
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.Timeouts.Statement = TimeSpan.FromSeconds(30);
+            pg.Rules.Add(new QueryRule { Id = "slow-report", Tag = "report", Action = QueryRuleAction.Timeout, Timeout = TimeSpan.FromMilliseconds(300) });
+        });
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ctx.Database.SqlQueryRaw<int>("select 1 as \"Value\" from pg_sleep(5)").TagWith("report").ToListAsync());
+        var pg = ex as PostgresException ?? ex.InnerException as PostgresException;
+        Assert.Equal(PostgresErrorCodes.QueryCanceled, pg?.SqlState);
+        Assert.Equal("300ms", (await ctx.Database.SqlQueryRaw<string>("select current_setting('statement_timeout') as \"Value\"").TagWith("report").ToListAsync()).Single());
+        Assert.Equal("30s", (await ctx.Database.SqlQueryRaw<string>("select current_setting('statement_timeout') as \"Value\"").ToListAsync()).Single());
+    }
+
+    [Fact]
+    public async Task Expired_rules_stop_applying()
+    {
+        var fingerprint = SqlFingerprint.Compute("select 13 as \"Value\"").ToString();
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.Rules.Add(new QueryRule { Id = "expired", Fingerprint = fingerprint, Action = QueryRuleAction.Block, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
+            pg.Rules.Add(new QueryRule { Id = "short", Fingerprint = SqlFingerprint.Compute("select 14 as \"Value\" where true").ToString(), Action = QueryRuleAction.Block, ExpiresAt = DateTimeOffset.UtcNow.AddMilliseconds(800) });
+        });
+        Assert.Single(await ctx.Database.SqlQueryRaw<int>("select 13 as \"Value\"").ToListAsync());
+        await Assert.ThrowsAsync<QueryBlockedException>(() => ctx.Database.SqlQueryRaw<int>("select 14 as \"Value\" where true").ToListAsync());
+        await Task.Delay(1000);
+        Assert.Single(await ctx.Database.SqlQueryRaw<int>("select 14 as \"Value\" where true").ToListAsync());
+    }
+
+    [Fact]
     public async Task Rules_from_configuration_reload_live_and_a_malformed_rule_does_not_stop_the_others()
     {
         var fingerprint = SqlFingerprint.Compute("select 3 as \"Value\" from probe_items where id = 3").ToString();
