@@ -1,12 +1,20 @@
 namespace PgDiscipline.Analyzers.CodeFixes;
 
-/// <summary>Titles of the code fixes, shared by the fix providers and their tests (equivalence keys too).</summary>
+/// <summary>Titles (and equivalence keys) of the code fixes.</summary>
 public static class CodeFixTitles
 {
     /// <summary>PGD102.</summary>
     public const string AddAsSplitQuery = "Add AsSplitQuery()";
+
     /// <summary>PGD104.</summary>
     public const string UseParameterizedSql = "Use the parameterised (interpolated) API";
+
     /// <summary>PGD201.</summary>
     public const string AddReadFromReplica = "Add ReadFromReplica()";
+
+    /// <summary>PGD201.</summary>
+    public const string AddReadFromPrimary = "Add ReadFromPrimary(\"…\")";
+
+    /// <summary>PGD202.</summary>
+    public const string RemoveReadFromReplica = "Remove ReadFromReplica()";
 }

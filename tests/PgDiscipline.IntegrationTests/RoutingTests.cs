@@ -327,6 +327,37 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Session_consistency_costs_at_most_one_extra_round_trip_per_write_transaction()
+    {
+        await ClusterFixture.ScalarAsync(cluster.Primary, "select pg_stat_statements_reset()");
+        await using var ctx = await Create(pg => pg.Consistency = ReadConsistency.Session);
+
+        // 5 write transactions, each followed by 3 replica reads: one capture per write, none per read.
+        for (var w = 0; w < 5; w++)
+        {
+            var marker = await InsertAsync(ctx, "cost");
+            for (var r = 0; r < 3; r++)
+            {
+                Assert.Equal(1, await ctx.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+            }
+        }
+
+        // 3 writes in a row and then one read: still one capture (positions only move forward).
+        for (var w = 0; w < 3; w++)
+        {
+            await InsertAsync(ctx, "burst");
+        }
+
+        await ctx.Items.ReadFromReplica().CountAsync();
+        // Writes that no read follows cost nothing.
+        await InsertAsync(ctx, "tail");
+
+        var captures = (long)(await ClusterFixture.ScalarAsync(cluster.Primary,
+            "select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like '%pgdiscipline_session_position%' and query not like '%pg_stat_statements%'"))!;
+        Assert.Equal(6, captures);
+    }
+
+    [Fact]
     public async Task Reads_are_counted_per_target_in_metrics()
     {
         var targets = new System.Collections.Concurrent.ConcurrentBag<string>();

@@ -93,7 +93,8 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_runtime.Options.HealthCheckInterval + TimeSpan.FromSeconds(1));
-            await using var cmd = primary.CreateCommand("select pg_current_wal_lsn()::text");
+            // Shaped differently from the session capture query so pg_stat_statements counts them apart.
+            await using var cmd = primary.CreateCommand("select pg_current_wal_lsn()::text, pg_postmaster_start_time()");
             var text = (string?)await cmd.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
             return Lsn.TryParse(text, out var lsn) ? lsn : null;
         }

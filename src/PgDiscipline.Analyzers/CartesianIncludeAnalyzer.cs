@@ -1,0 +1,90 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PgDiscipline.Analyzers;
+
+/// <summary>PGD102: several collection Includes in one single (not split) query.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class CartesianIncludeAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.CartesianInclude);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (EfContext.TryCreate(start.Compilation) is not { } ef || ef.EfQueryableExtensions is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, EfContext ef)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (!QueryChain.IsChainMember(invocation, ef) || !QueryChain.IsOutermost(invocation, ef) || QueryChain.IsStoredInLocal(invocation))
+        {
+            return;
+        }
+
+        var chain = QueryChain.Build(invocation, ef);
+        if (!chain.RootedInEf || chain.Has("AsSplitQuery") || (ef.GlobalSplitQuery && !chain.Has("AsSingleQuery")))
+        {
+            return;
+        }
+
+        var collections = new List<string>();
+        IInvocationOperation? lastInclude = null;
+        foreach (var op in chain.Operators)
+        {
+            if (op.TargetMethod.Name is not ("Include" or "ThenInclude") || !ef.IsIn(op.TargetMethod, ef.EfQueryableExtensions))
+            {
+                continue;
+            }
+
+            lastInclude ??= op; // outermost include
+            if (IncludedType(op) is { } type && ef.CollectionElement(type) is not null)
+            {
+                collections.Add(IncludedName(op));
+            }
+        }
+
+        if (collections.Count >= 2 && lastInclude is not null)
+        {
+            collections.Reverse();
+            var properties = ImmutableDictionary<string, string?>.Empty.Add("IncludeSpanStart", lastInclude.Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            context.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.CartesianInclude, QueryChain.NameLocation(invocation), properties, collections.Count, string.Join(", ", collections)));
+        }
+    }
+
+    private static ITypeSymbol? IncludedType(IInvocationOperation include)
+        => include.TargetMethod.TypeArguments.Length > 1 ? include.TargetMethod.TypeArguments[include.TargetMethod.TypeArguments.Length - 1] : null;
+
+    private static string IncludedName(IInvocationOperation include)
+    {
+        var argument = include.Arguments.Length > 1 ? EfContext.Unwrap(include.Arguments[1].Value) : null;
+        if (argument is not null && EfContext.Lambda(argument) is { } lambda)
+        {
+            var body = lambda.Body.Operations.LastOrDefault();
+            var value = body is IReturnOperation ret ? ret.ReturnedValue : body;
+            if (value is not null && EfContext.Unwrap(value) is IPropertyReferenceOperation property)
+            {
+                return property.Property.Name;
+            }
+        }
+
+        return include.TargetMethod.Name;
+    }
+}

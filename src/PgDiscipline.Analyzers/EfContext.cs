@@ -1,0 +1,297 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PgDiscipline.Analyzers;
+
+/// <summary>
+/// EF Core / Npgsql / PgDiscipline symbols resolved once per compilation (in <c>RegisterCompilationStartAction</c>).
+/// <see cref="TryCreate"/> returns null when EF Core is not referenced, so those compilations cost nothing.
+/// Symbols are compared with <see cref="SymbolEqualityComparer"/>, never by display string.
+/// </summary>
+internal sealed class EfContext
+{
+    private static readonly SymbolEqualityComparer Eq = SymbolEqualityComparer.Default;
+    private readonly Compilation _compilation;
+    private readonly Lazy<ImmutableHashSet<ITypeSymbol>> _entityTypes;
+    private readonly Lazy<bool> _globalSplitQuery;
+    private readonly Lazy<bool> _eventualConsistencyConfigured;
+    private readonly Lazy<bool> _defaultReadPrimaryConfigured;
+
+    private EfContext(Compilation compilation, INamedTypeSymbol dbContext)
+    {
+        _compilation = compilation;
+        DbContext = dbContext;
+        DbSet = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbSet`1");
+        IQueryable = compilation.GetTypeByMetadataName("System.Linq.IQueryable");
+        IQueryableOfT = compilation.GetTypeByMetadataName("System.Linq.IQueryable`1");
+        IEnumerableOfT = compilation.GetTypeByMetadataName("System.Collections.Generic.IEnumerable`1");
+        Queryable = compilation.GetTypeByMetadataName("System.Linq.Queryable");
+        Enumerable = compilation.GetTypeByMetadataName("System.Linq.Enumerable");
+        EfQueryableExtensions = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions");
+        RelationalQueryableExtensions = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.RelationalQueryableExtensions");
+        RelationalDatabaseFacadeExtensions = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions");
+        Ef = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.EF");
+        ListOfT = compilation.GetTypeByMetadataName("System.Collections.Generic.List`1");
+        String = compilation.GetSpecialType(SpecialType.System_String);
+        RoutingExtensions = compilation.GetTypeByMetadataName("PgDiscipline.RoutingExtensions");
+        PgDisciplineRouting = compilation.GetTypeByMetadataName("PgDiscipline.PgDisciplineRouting");
+        TransactionScope = compilation.GetTypeByMetadataName("System.Transactions.TransactionScope");
+        _entityTypes = new Lazy<ImmutableHashSet<ITypeSymbol>>(CollectEntityTypes, LazyThreadSafetyMode.ExecutionAndPublication);
+        _globalSplitQuery = new Lazy<bool>(() => SourceMentions("QuerySplittingBehavior", "SplitQuery"), LazyThreadSafetyMode.ExecutionAndPublication);
+        _eventualConsistencyConfigured = new Lazy<bool>(() => SourceMentions("ReadConsistency", "Eventual"), LazyThreadSafetyMode.ExecutionAndPublication);
+        _defaultReadPrimaryConfigured = new Lazy<bool>(() => SourceMentions("ReadRouting", "Primary"), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public INamedTypeSymbol DbContext { get; }
+
+    public INamedTypeSymbol? DbSet { get; }
+
+    public INamedTypeSymbol? IQueryable { get; }
+
+    public INamedTypeSymbol? IQueryableOfT { get; }
+
+    public INamedTypeSymbol? IEnumerableOfT { get; }
+
+    public INamedTypeSymbol? Queryable { get; }
+
+    public INamedTypeSymbol? Enumerable { get; }
+
+    public INamedTypeSymbol? EfQueryableExtensions { get; }
+
+    public INamedTypeSymbol? RelationalQueryableExtensions { get; }
+
+    public INamedTypeSymbol? RelationalDatabaseFacadeExtensions { get; }
+
+    public INamedTypeSymbol? Ef { get; }
+
+    public INamedTypeSymbol? ListOfT { get; }
+
+    public INamedTypeSymbol String { get; }
+
+    /// <summary>PgDiscipline.EntityFrameworkCore's query extensions, when the runtime package is referenced.</summary>
+    public INamedTypeSymbol? RoutingExtensions { get; }
+
+    public INamedTypeSymbol? PgDisciplineRouting { get; }
+
+    public INamedTypeSymbol? TransactionScope { get; }
+
+    /// <summary>True when the compilation configures split queries globally (<c>UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)</c>).</summary>
+    public bool GlobalSplitQuery => _globalSplitQuery.Value;
+
+    /// <summary>True when the compilation configures <c>ReadConsistency.Eventual</c>.</summary>
+    public bool EventualConsistencyConfigured => _eventualConsistencyConfigured.Value;
+
+    /// <summary>True when the compilation configures <c>DefaultRead = ReadRouting.Primary</c>.</summary>
+    public bool DefaultReadPrimaryConfigured => _defaultReadPrimaryConfigured.Value;
+
+    /// <summary>The xunit.analyzers-style gate: null when EF Core is not referenced.</summary>
+    public static EfContext? TryCreate(Compilation compilation)
+    {
+        var dbContext = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbContext");
+        return dbContext is null ? null : new EfContext(compilation, dbContext);
+    }
+
+    public bool IsDbContext(ITypeSymbol? type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (Eq.Equals(t, DbContext))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public bool IsDbSet(ITypeSymbol? type)
+        => type is INamedTypeSymbol named && DbSet is not null && Eq.Equals(named.OriginalDefinition, DbSet);
+
+    /// <summary>IQueryable, IQueryable&lt;T&gt;, or a type implementing them (DbSet, IIncludableQueryable, IOrderedQueryable…).</summary>
+    public bool IsQueryable(ITypeSymbol? type)
+    {
+        if (type is null || IQueryable is null)
+        {
+            return false;
+        }
+
+        if (Eq.Equals(type.OriginalDefinition, IQueryableOfT) || Eq.Equals(type, IQueryable))
+        {
+            return true;
+        }
+
+        foreach (var i in type.AllInterfaces)
+        {
+            if (Eq.Equals(i, IQueryable))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public bool IsIn(IMethodSymbol method, INamedTypeSymbol? type)
+        => type is not null && Eq.Equals(method.ContainingType, type);
+
+    /// <summary>A method that composes or executes a query: an extension whose <c>this</c> parameter is a queryable.</summary>
+    public bool IsQueryOperator(IMethodSymbol method)
+    {
+        var m = method.ReducedFrom ?? method;
+        return m.IsExtensionMethod && m.Parameters.Length > 0 && IsQueryable(m.Parameters[0].Type);
+    }
+
+    /// <summary>The query a query operator (or Enumerable operator applied to a query) works on.</summary>
+    public static IOperation? SourceOf(IInvocationOperation invocation)
+    {
+        if (invocation.Instance is { } instance)
+        {
+            return Unwrap(instance);
+        }
+
+        return invocation.Arguments.Length > 0 ? Unwrap(invocation.Arguments[0].Value) : null;
+    }
+
+    /// <summary>The lambda behind a delegate or expression-tree argument, if any.</summary>
+    public static IAnonymousFunctionOperation? Lambda(IOperation operation) => Unwrap(operation) switch
+    {
+        IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } => lambda,
+        IAnonymousFunctionOperation lambda => lambda,
+        _ => null,
+    };
+
+    public static IOperation Unwrap(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
+    }
+
+    /// <summary>Entity types: the <c>T</c> of every <c>DbSet&lt;T&gt;</c> property of a DbContext declared in this compilation.</summary>
+    public bool IsEntity(ITypeSymbol? type)
+    {
+        if (type is not INamedTypeSymbol named || named.TypeKind != TypeKind.Class || named.SpecialType != SpecialType.None)
+        {
+            return false;
+        }
+
+        if (_entityTypes.Value.Contains(named))
+        {
+            return true;
+        }
+
+        // Entities of a context in another assembly: a class outside System.* with an Id / <Name>Id property.
+        if (_entityTypes.Value.Count > 0)
+        {
+            return false;
+        }
+
+        var ns = named.ContainingNamespace?.ToDisplayString() ?? "";
+        return !ns.StartsWith("System", StringComparison.Ordinal) && !ns.StartsWith("Microsoft", StringComparison.Ordinal)
+            && named.GetMembers().Any(m => m is IPropertySymbol p && (p.Name == "Id" || p.Name == named.Name + "Id"));
+    }
+
+    /// <summary>The element type when <paramref name="type"/> is a collection of entities (a collection navigation).</summary>
+    public ITypeSymbol? CollectionElement(ITypeSymbol? type)
+    {
+        if (type is null || type.SpecialType == SpecialType.System_String || IEnumerableOfT is null)
+        {
+            return null;
+        }
+
+        foreach (var i in type is INamedTypeSymbol n && Eq.Equals(n.OriginalDefinition, IEnumerableOfT) ? new[] { n } : type.AllInterfaces.ToArray())
+        {
+            if (Eq.Equals(i.OriginalDefinition, IEnumerableOfT) && i.TypeArguments.Length == 1)
+            {
+                return i.TypeArguments[0];
+            }
+        }
+
+        return null;
+    }
+
+    private ImmutableHashSet<ITypeSymbol> CollectEntityTypes()
+    {
+        var builder = ImmutableHashSet.CreateBuilder<ITypeSymbol>(SymbolEqualityComparer.Default);
+        var stack = new Stack<INamespaceOrTypeSymbol>();
+        stack.Push(_compilation.Assembly.GlobalNamespace);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            foreach (var member in current.GetMembers())
+            {
+                if (member is INamespaceSymbol ns)
+                {
+                    stack.Push(ns);
+                }
+                else if (member is INamedTypeSymbol type)
+                {
+                    if (IsDbContext(type))
+                    {
+                        foreach (var p in type.GetMembers().OfType<IPropertySymbol>())
+                        {
+                            if (IsDbSet(p.Type) && p.Type is INamedTypeSymbol set)
+                            {
+                                AddWithNavigations(builder, set.TypeArguments[0]);
+                            }
+                        }
+                    }
+
+                    stack.Push(type);
+                }
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    /// <summary>EF Core discovers entity types by following navigations from the DbSet types; so do we.</summary>
+    private void AddWithNavigations(ImmutableHashSet<ITypeSymbol>.Builder builder, ITypeSymbol root)
+    {
+        var pending = new Stack<ITypeSymbol>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var type = pending.Pop();
+            if (type is not INamedTypeSymbol { TypeKind: TypeKind.Class, SpecialType: SpecialType.None } named
+                || (named.ContainingNamespace?.ToDisplayString() ?? "").StartsWith("System", StringComparison.Ordinal)
+                || !builder.Add(named))
+            {
+                continue;
+            }
+
+            foreach (var property in named.GetMembers().OfType<IPropertySymbol>())
+            {
+                var target = CollectionElement(property.Type) ?? property.Type;
+                if (target is INamedTypeSymbol { TypeKind: TypeKind.Class, SpecialType: SpecialType.None })
+                {
+                    pending.Push(target);
+                }
+            }
+        }
+    }
+
+    /// <summary>True when some source file contains <c>typeName.memberName</c> (used for project-wide settings).</summary>
+    private bool SourceMentions(string typeName, string memberName)
+    {
+        foreach (var tree in _compilation.SyntaxTrees)
+        {
+            var text = tree.GetText().ToString();
+            var at = text.IndexOf(typeName + "." + memberName, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

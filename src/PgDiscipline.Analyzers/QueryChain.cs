@@ -1,0 +1,229 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PgDiscipline.Analyzers;
+
+/// <summary>
+/// A LINQ-to-Entities query as written: the chain of query operators from the outermost call (usually the terminal
+/// operator) down to its EF root (a DbSet, <c>Set&lt;T&gt;()</c>, <c>FromSql*</c>, <c>Database.SqlQuery*</c>), following a
+/// local variable through its assignments in the same method (queries built across several statements).
+/// </summary>
+internal sealed class QueryChain
+{
+    private QueryChain(IInvocationOperation outermost, List<IInvocationOperation> operators, bool rootedInEf)
+    {
+        Outermost = outermost;
+        Operators = operators;
+        RootedInEf = rootedInEf;
+    }
+
+    public IInvocationOperation Outermost { get; }
+
+    /// <summary>Operators, outermost first (from every assignment of a followed local).</summary>
+    public List<IInvocationOperation> Operators { get; }
+
+    public bool RootedInEf { get; }
+
+    public bool Has(string name) => Operators.Any(o => o.TargetMethod.Name == name);
+
+    /// <summary>Is this invocation part of a query chain (an operator, or a terminal applied to a query)?</summary>
+    public static bool IsChainMember(IInvocationOperation invocation, EfContext ef)
+    {
+        if (ef.IsQueryOperator(invocation.TargetMethod))
+        {
+            return true;
+        }
+
+        var source = EfContext.SourceOf(invocation);
+        if (ef.IsIn(invocation.TargetMethod, ef.RelationalDatabaseFacadeExtensions))
+        {
+            return true; // Database.SqlQuery*/ExecuteSql*
+        }
+
+        return ef.IsIn(invocation.TargetMethod, ef.Enumerable) && source is not null && ef.IsQueryable(source.Type);
+    }
+
+    /// <summary>True when no enclosing chain member uses this invocation as its source.</summary>
+    public static bool IsOutermost(IInvocationOperation invocation, EfContext ef)
+    {
+        IOperation current = invocation;
+        while (current.Parent is IConversionOperation conversion)
+        {
+            current = conversion;
+        }
+
+        var parent = current.Parent is IArgumentOperation arg ? arg.Parent : current.Parent;
+        return !(parent is IInvocationOperation outer && IsChainMember(outer, ef) && ReferenceEquals(EfContext.SourceOf(outer), invocation));
+    }
+
+    /// <summary>True when the chain's value is stored in a local (it is counted where the local is consumed).</summary>
+    public static bool IsStoredInLocal(IInvocationOperation invocation)
+    {
+        IOperation current = invocation;
+        while (current.Parent is IConversionOperation conversion)
+        {
+            current = conversion;
+        }
+
+        return current.Parent is IVariableInitializerOperation
+            || (current.Parent is ISimpleAssignmentOperation { Target: ILocalReferenceOperation });
+    }
+
+    public static QueryChain Build(IInvocationOperation outermost, EfContext ef)
+    {
+        var operators = new List<IInvocationOperation>();
+        var rooted = Collect(outermost, ef, operators, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default), 0);
+        return new QueryChain(outermost, operators, rooted);
+    }
+
+    private static bool Collect(IInvocationOperation start, EfContext ef, List<IInvocationOperation> operators, HashSet<ILocalSymbol> visited, int depth)
+    {
+        IInvocationOperation? current = start;
+        while (current is not null)
+        {
+            operators.Add(current);
+            if (ef.IsIn(current.TargetMethod, ef.RelationalDatabaseFacadeExtensions))
+            {
+                return true;
+            }
+
+            var source = EfContext.SourceOf(current);
+            switch (source)
+            {
+                case IInvocationOperation inner when IsChainMember(inner, ef):
+                    current = inner;
+                    continue;
+                case ILocalReferenceOperation local when depth < 8 && visited.Add(local.Local):
+                    var rooted = false;
+                    foreach (var value in AssignedValues(local))
+                    {
+                        if (EfContext.Unwrap(value) is IInvocationOperation assigned && IsChainMember(assigned, ef))
+                        {
+                            rooted |= Collect(assigned, ef, operators, visited, depth + 1);
+                        }
+                        else if (EfContext.Unwrap(value) is ILocalReferenceOperation other && depth < 8 && visited.Add(other.Local))
+                        {
+                            rooted |= FollowLocal(other, ef, operators, visited, depth + 1);
+                        }
+                        else
+                        {
+                            rooted |= IsEfRoot(EfContext.Unwrap(value), ef);
+                        }
+                    }
+
+                    return rooted;
+                default:
+                    return source is not null && IsEfRoot(source, ef);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool FollowLocal(ILocalReferenceOperation local, EfContext ef, List<IInvocationOperation> operators, HashSet<ILocalSymbol> visited, int depth)
+    {
+        var rooted = false;
+        foreach (var value in AssignedValues(local))
+        {
+            var unwrapped = EfContext.Unwrap(value);
+            if (unwrapped is IInvocationOperation assigned && IsChainMember(assigned, ef))
+            {
+                rooted |= Collect(assigned, ef, operators, visited, depth + 1);
+            }
+            else if (unwrapped is ILocalReferenceOperation other && depth < 8 && visited.Add(other.Local))
+            {
+                rooted |= FollowLocal(other, ef, operators, visited, depth + 1);
+            }
+            else
+            {
+                rooted |= IsEfRoot(unwrapped, ef);
+            }
+        }
+
+        return rooted;
+    }
+
+    /// <summary>Where to report: the whole query expression for query syntax, else the method name.</summary>
+    public static Location ReportLocation(IInvocationOperation invocation)
+    {
+        IOperation current = invocation;
+        while (current.Parent is IConversionOperation conversion)
+        {
+            current = conversion;
+        }
+
+        return current.Parent is ITranslatedQueryOperation query ? query.Syntax.GetLocation() : NameLocation(invocation);
+    }
+
+    private static bool IsEfRoot(IOperation source, EfContext ef) => ef.IsDbSet(source.Type) || ef.IsDbContext(source.Type);
+
+    /// <summary>Initializer and assignments of a local in its method.</summary>
+    public static IEnumerable<IOperation> AssignedValues(ILocalReferenceOperation local)
+    {
+        var root = (IOperation)local;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        foreach (var op in root.Descendants())
+        {
+            if (op is IVariableDeclaratorOperation declarator && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local)
+                && declarator.Initializer is { } init)
+            {
+                yield return init.Value;
+            }
+            else if (op is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                && SymbolEqualityComparer.Default.Equals(target.Local, local.Local))
+            {
+                yield return assignment.Value;
+            }
+        }
+    }
+
+    /// <summary>The location to report on: the called method's name (e.g. <c>ToListAsync</c>).</summary>
+    public static Location NameLocation(IInvocationOperation invocation)
+    {
+        return invocation.Syntax switch
+        {
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.GetLocation(),
+            InvocationExpressionSyntax { Expression: SimpleNameSyntax name } => name.GetLocation(),
+            _ => invocation.Syntax.GetLocation(),
+        };
+    }
+
+    /// <summary>The SQL text of a constant or interpolated string argument (holes become <c>$n</c>), or null.</summary>
+    public static string? SqlText(IOperation value)
+    {
+        value = EfContext.Unwrap(value);
+        if (value.ConstantValue.HasValue && value.ConstantValue.Value is string constant)
+        {
+            return constant;
+        }
+
+        if (value is IInterpolatedStringOperation interpolated)
+        {
+            var sb = new StringBuilder();
+            var n = 0;
+            foreach (var part in interpolated.Parts)
+            {
+                if (part is IInterpolatedStringTextOperation text && text.Text.ConstantValue.Value is string s)
+                {
+                    sb.Append(s);
+                }
+                else
+                {
+                    sb.Append('$').Append(++n);
+                }
+            }
+
+            return sb.ToString();
+        }
+
+        return null;
+    }
+}

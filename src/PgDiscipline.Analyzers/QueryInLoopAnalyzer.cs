@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PgDiscipline.Analyzers;
+
+/// <summary>PGD103: a query executed inside a loop body (or a per-element LINQ lambda): the N+1 pattern.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class QueryInLoopAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly ImmutableHashSet<string> Terminals = ImmutableHashSet.Create(
+        System.StringComparer.Ordinal,
+        "ToList", "ToListAsync", "ToArray", "ToArrayAsync", "ToDictionary", "ToDictionaryAsync", "ToHashSet", "ToHashSetAsync",
+        "First", "FirstAsync", "FirstOrDefault", "FirstOrDefaultAsync", "Single", "SingleAsync", "SingleOrDefault", "SingleOrDefaultAsync",
+        "Last", "LastAsync", "LastOrDefault", "LastOrDefaultAsync", "Count", "CountAsync", "LongCount", "LongCountAsync",
+        "Any", "AnyAsync", "All", "AllAsync", "Sum", "SumAsync", "Min", "MinAsync", "Max", "MaxAsync", "Average", "AverageAsync",
+        "Contains", "ContainsAsync", "Load", "LoadAsync", "ForEachAsync", "ExecuteUpdate", "ExecuteUpdateAsync", "ExecuteDelete",
+        "ExecuteDeleteAsync", "ElementAt", "ElementAtAsync", "ElementAtOrDefault", "ElementAtOrDefaultAsync");
+
+    private static readonly ImmutableHashSet<string> PerElementOperators = ImmutableHashSet.Create(
+        System.StringComparer.Ordinal, "Select", "SelectMany", "Where", "ForEach", "Any", "All", "Count", "Sum", "ToDictionary", "GroupBy", "OrderBy");
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.QueryInLoop);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (EfContext.TryCreate(start.Compilation) is not { } ef)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
+        });
+    }
+
+    private static void Analyze(OperationAnalysisContext context, EfContext ef)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        var isFind = method.Name is "Find" or "FindAsync" && ef.IsDbSet(method.ContainingType);
+        if (!isFind)
+        {
+            if (!Terminals.Contains(method.Name) || !QueryChain.IsChainMember(invocation, ef) || !QueryChain.IsOutermost(invocation, ef))
+            {
+                return;
+            }
+
+            if (!QueryChain.Build(invocation, ef).RootedInEf)
+            {
+                return;
+            }
+        }
+
+        if (EnclosingLoop(invocation, ef) is { } loop)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop));
+        }
+    }
+
+    /// <summary>"foreach loop", "for loop", "while loop" or "Select lambda" when the invocation runs once per iteration.</summary>
+    private static string? EnclosingLoop(IOperation operation, EfContext ef)
+    {
+        for (var child = operation; child.Parent is { } parent; child = parent)
+        {
+            switch (parent)
+            {
+                case IForEachLoopOperation forEach when !ReferenceEquals(child, forEach.Collection):
+                    return "foreach loop";
+                case IForLoopOperation forLoop when ReferenceEquals(child, forLoop.Body):
+                    return "for loop";
+                case IWhileLoopOperation whileLoop when ReferenceEquals(child, whileLoop.Body) && !IsPollingLoop(whileLoop):
+                    return "while loop";
+                case IAnonymousFunctionOperation lambda:
+                    // A lambda runs per element when it is passed to an in-memory LINQ operator or List<T>.ForEach.
+                    var argument = lambda.Parent is IDelegateCreationOperation d ? d.Parent : lambda.Parent;
+                    if (argument?.Parent is IInvocationOperation call && PerElementOperators.Contains(call.TargetMethod.Name)
+                        && (ef.IsIn(call.TargetMethod, ef.Enumerable) || (ef.ListOfT is not null && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType.OriginalDefinition, ef.ListOfT))))
+                    {
+                        return call.TargetMethod.Name + " lambda";
+                    }
+
+                    return null; // a lambda passed elsewhere (e.g. to a query, or as a callback) is not a loop
+                case ILocalFunctionOperation or IMethodBodyOperation:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary><c>while (true)</c> and <c>while (!token.IsCancellationRequested)</c> are polling/batch loops, not N+1.</summary>
+    private static bool IsPollingLoop(IWhileLoopOperation loop)
+    {
+        if (loop.Condition is null || (loop.Condition.ConstantValue.HasValue && loop.Condition.ConstantValue.Value is true))
+        {
+            return true;
+        }
+
+        foreach (var op in loop.Condition.DescendantsAndSelf())
+        {
+            if (op is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

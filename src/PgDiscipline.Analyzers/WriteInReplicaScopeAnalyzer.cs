@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PgDiscipline.Analyzers;
+
+/// <summary>PGD204: a write inside a <c>PgDisciplineRouting.ReadFromReplica()</c> scope.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class WriteInReplicaScopeAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.WriteInReplicaScope);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (EfContext.TryCreate(start.Compilation) is not { } ef || ef.PgDisciplineRouting is null)
+            {
+                return;
+            }
+
+            start.RegisterOperationAction(c =>
+            {
+                var invocation = (IInvocationOperation)c.Operation;
+                if (RoutingFacts.IsWrite(invocation, ef)
+                    && RoutingFacts.InsideRegion(invocation, op => op is IInvocationOperation i && RoutingFacts.IsScopeCall(i, ef, "ReadFromReplica")))
+                {
+                    c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WriteInReplicaScope, QueryChain.NameLocation(invocation), invocation.TargetMethod.Name));
+                }
+            }, OperationKind.Invocation);
+        });
+    }
+}

@@ -1,0 +1,130 @@
+using Microsoft.CodeAnalysis.Testing;
+using V = PgDiscipline.Analyzers.Tests.Verify<PgDiscipline.Analyzers.TooManyJoinsAnalyzer>;
+
+namespace PgDiscipline.Analyzers.Tests;
+
+public sealed class TooManyJoinsTests
+{
+    private static DiagnosticResult Joins(int count, int max) => V.Diagnostic("PGD101").WithLocation(0).WithArguments(count, max);
+
+    [Fact]
+    public Task Include_chain_over_the_limit_is_reported_on_the_terminal_call() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            async Task<List<User>> M(AppDb db) =>
+                await db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders).{|#0:ToListAsync|}();
+        }
+        """ + Model.Entities, Joins(4, 3));
+
+    [Fact]
+    public Task Three_joins_are_allowed_by_default() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db) => db.Users.Include(u => u.Team).ThenInclude(t => t.Company).Include(u => u.Orders).ToList();
+        }
+        """ + Model.Entities);
+
+    [Fact]
+    public Task Max_joins_comes_from_editorconfig() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db) => db.Users.Include(u => u.Team).Include(u => u.Orders).{|#0:ToList|}();
+        }
+        """ + Model.Entities, "pgdiscipline.PGD101.max_joins = 1", Joins(2, 1));
+
+    [Fact]
+    public Task Unparseable_option_falls_back_to_the_default() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db) => db.Users.Include(u => u.Team).Include(u => u.Orders).ToList();
+        }
+        """ + Model.Entities, "pgdiscipline.PGD101.max_joins = lots");
+
+    [Fact]
+    public Task Split_query_includes_do_not_join() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db) => db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders).AsSplitQuery().ToList();
+        }
+        """ + Model.Entities);
+
+    [Fact]
+    public Task Navigations_in_filters_and_projections_are_implicit_joins_counted_once_per_path() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            Task<List<string>> Three(AppDb db) => db.Users.Where(u => u.Team.Company.Country.Name == "x").OrderBy(u => u.Team.Id).Select(u => u.Team.Company.Country.Name).ToListAsync();
+            Task<List<string>> Four(AppDb db) => db.Orders.Where(o => o.User.Team.Company.Country.Name == "x").Select(o => o.User.Name).{|#0:ToListAsync|}();
+        }
+        """ + Model.Entities, Joins(4, 3));
+
+    [Fact]
+    public Task An_included_navigation_used_again_in_a_filter_is_one_join() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db) => db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country)
+                .Where(u => u.Team.Company.Country.Name == "x").ToList();
+        }
+        """ + Model.Entities);
+
+    [Fact]
+    public Task Query_syntax_joins_are_counted() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            object M(AppDb db) =>
+                {|#0:from u in db.Users
+                join o in db.Orders on u.Id equals o.UserId
+                join t in db.Teams on u.Id equals t.Id
+                join o2 in db.Orders on u.Id equals o2.UserId
+                join t2 in db.Teams on u.Id equals t2.Id
+                select new { u.Name, o.Id }|};
+        }
+        """ + Model.Entities, Joins(4, 3));
+
+    [Fact]
+    public Task Raw_sql_joins_are_counted_with_the_sql_lexer() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db) => db.Users.FromSqlRaw("select u.* from users u join teams t on t.id = u.team_id join companies c on c.id = t.company_id, countries k, orders o where k.id = c.country_id").{|#0:ToList|}();
+            List<User> Fine(AppDb db) => db.Users.FromSqlRaw("select * from users where id = {0}", 1).ToList();
+        }
+        """ + Model.Entities, Joins(4, 3));
+
+    [Fact]
+    public Task Queries_built_across_statements_are_counted_once_at_the_terminal() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            async Task<List<User>> M(AppDb db, bool withOrders)
+            {
+                var q = db.Users.Include(u => u.Team).ThenInclude(t => t.Company);
+                IQueryable<User> r = q;
+                if (withOrders)
+                {
+                    r = r.Include(u => u.Orders);
+                }
+
+                return await r.Include(u => u.Addresses).{|#0:ToListAsync|}();
+            }
+        }
+        """ + Model.Entities, Joins(4, 3));
+
+    [Fact]
+    public Task Compiled_queries_are_analyzed() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            static readonly Func<AppDb, int, IEnumerable<User>> Query = EF.CompileQuery((AppDb db, int id) =>
+                db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders).{|#0:Where|}(u => u.Id == id));
+        }
+        """ + Model.Entities, Joins(4, 3));
+
+    [Fact]
+    public Task In_memory_queryables_are_not_database_queries() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            object M(List<User> users, List<Order> orders) =>
+                users.AsQueryable().Join(orders.AsQueryable(), u => u.Id, o => o.UserId, (u, o) => u)
+                    .Join(orders.AsQueryable(), u => u.Id, o => o.UserId, (u, o) => u)
+                    .Join(orders.AsQueryable(), u => u.Id, o => o.UserId, (u, o) => u)
+                    .Join(orders.AsQueryable(), u => u.Id, o => o.UserId, (u, o) => u).ToList();
+        }
+        """ + Model.Entities);
+}

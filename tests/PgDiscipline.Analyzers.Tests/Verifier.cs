@@ -1,0 +1,108 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace PgDiscipline.Analyzers.Tests;
+
+/// <summary>References for test compilations: this test process's own runtime assemblies plus EF Core, Npgsql and
+/// PgDiscipline.EntityFrameworkCore as resolved by this project — nothing is downloaded at test time.</summary>
+internal static class TestReferences
+{
+    public static readonly ReferenceAssemblies None = new("net10.0-local");
+
+    public static readonly ImmutableArray<MetadataReference> All = Build();
+
+    private static ImmutableArray<MetadataReference> Build()
+    {
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .ToList();
+        paths.Add(typeof(Microsoft.EntityFrameworkCore.DbContext).Assembly.Location);
+        paths.Add(typeof(Microsoft.EntityFrameworkCore.RelationalQueryableExtensions).Assembly.Location);
+        paths.Add(typeof(Npgsql.NpgsqlConnection).Assembly.Location);
+        paths.Add(typeof(Microsoft.EntityFrameworkCore.NpgsqlDbContextOptionsBuilderExtensions).Assembly.Location);
+        paths.Add(typeof(PgDiscipline.RoutingExtensions).Assembly.Location);
+        paths.Add(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location);
+        paths.Add(typeof(Microsoft.Extensions.Caching.Memory.IMemoryCache).Assembly.Location);
+        return paths.Distinct(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    }
+
+    public static void Configure(SolutionState state, string? editorConfig)
+    {
+        state.AdditionalReferences.AddRange(All);
+        if (editorConfig is not null)
+        {
+            state.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + editorConfig));
+        }
+    }
+}
+
+internal static class Verify<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(new TAnalyzer().SupportedDiagnostics.Single(d => d.Id == id));
+
+    public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, null, expected);
+
+    public static async Task AnalyzerAsync(string source, string? editorConfig, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = source, ReferenceAssemblies = TestReferences.None };
+        TestReferences.Configure(test.TestState, editorConfig);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+}
+
+internal static class VerifyFix<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static async Task CodeFixAsync(string source, string fixedSource, DiagnosticResult[] expected, string? editorConfig = null, int? codeActionIndex = null)
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            ReferenceAssemblies = TestReferences.None,
+            CodeActionIndex = codeActionIndex,
+        };
+        TestReferences.Configure(test.TestState, editorConfig);
+        TestReferences.Configure(test.FixedState, editorConfig);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+}
+
+/// <summary>The model every test compiles against.</summary>
+internal static class Model
+{
+    public const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.Linq;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.EntityFrameworkCore;
+
+        """;
+
+    public const string Entities = """
+
+        public class User { public int Id { get; set; } public string Name { get; set; } = ""; public Team Team { get; set; } = null!; public List<Order> Orders { get; set; } = new(); public List<Address> Addresses { get; set; } = new(); }
+        public class Team { public int Id { get; set; } public Company Company { get; set; } = null!; }
+        public class Company { public int Id { get; set; } public Country Country { get; set; } = null!; }
+        public class Country { public int Id { get; set; } public string Name { get; set; } = ""; }
+        public class Order { public int Id { get; set; } public int UserId { get; set; } public User User { get; set; } = null!; public List<Line> Lines { get; set; } = new(); }
+        public class Line { public int Id { get; set; } }
+        public class Address { public int Id { get; set; } }
+        public class AppDb : DbContext
+        {
+            public DbSet<User> Users => Set<User>();
+            public DbSet<Order> Orders => Set<Order>();
+            public DbSet<Team> Teams => Set<Team>();
+        }
+        """;
+}
