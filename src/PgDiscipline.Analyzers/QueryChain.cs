@@ -190,8 +190,8 @@ internal sealed class QueryChain
     {
         return invocation.Syntax switch
         {
-            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.GetLocation(),
-            InvocationExpressionSyntax { Expression: SimpleNameSyntax name } => name.GetLocation(),
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.Identifier.GetLocation(),
+            InvocationExpressionSyntax { Expression: SimpleNameSyntax name } => name.Identifier.GetLocation(),
             _ => invocation.Syntax.GetLocation(),
         };
     }
