@@ -75,7 +75,7 @@ public sealed class QueryInLoopAnalyzer : DiagnosticAnalyzer
                     return "foreach loop";
                 case IForLoopOperation forLoop when ReferenceEquals(child, forLoop.Body):
                     return "for loop";
-                case IWhileLoopOperation whileLoop when ReferenceEquals(child, whileLoop.Body) && !IsPollingLoop(whileLoop):
+                case IWhileLoopOperation whileLoop when ReferenceEquals(child, whileLoop.Body) && !IsPollingLoop(whileLoop) && !InsideTry(operation, whileLoop):
                     return "while loop";
                 case IAnonymousFunctionOperation lambda:
                     // A lambda runs per element when it is passed to an in-memory LINQ operator or List<T>.ForEach.
@@ -93,6 +93,20 @@ public sealed class QueryInLoopAnalyzer : DiagnosticAnalyzer
         }
 
         return null;
+    }
+
+    /// <summary>A query inside a <c>try</c> within a while/do loop is a retry loop (one logical query), not N+1.</summary>
+    private static bool InsideTry(IOperation operation, IOperation loop)
+    {
+        for (var current = operation.Parent; current is not null && !ReferenceEquals(current, loop); current = current.Parent)
+        {
+            if (current is ITryOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>while (true)</c> and <c>while (!token.IsCancellationRequested)</c> are polling/batch loops, not N+1.</summary>

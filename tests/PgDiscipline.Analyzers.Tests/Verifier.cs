@@ -17,9 +17,7 @@ internal static class TestReferences
 
     private static ImmutableArray<MetadataReference> Build()
     {
-        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
-            .ToList();
+        var paths = FrameworkReferencePaths();
         paths.Add(typeof(Microsoft.EntityFrameworkCore.DbContext).Assembly.Location);
         paths.Add(typeof(Microsoft.EntityFrameworkCore.RelationalQueryableExtensions).Assembly.Location);
         paths.Add(typeof(Npgsql.NpgsqlConnection).Assembly.Location);
@@ -28,6 +26,28 @@ internal static class TestReferences
         paths.Add(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location);
         paths.Add(typeof(Microsoft.Extensions.Caching.Memory.IMemoryCache).Assembly.Location);
         return paths.Distinct(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    }
+
+    /// <summary>The installed SDK's reference pack for this runtime (what a real build compiles against); the runtime's own
+    /// assemblies when no pack is installed.</summary>
+    private static List<string> FrameworkReferencePaths()
+    {
+        var runtimeDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!; // …/shared/Microsoft.NETCore.App/10.0.x
+        var dotnetRoot = Path.GetFullPath(Path.Combine(runtimeDir, "..", "..", ".."));
+        var packs = Path.Combine(dotnetRoot, "packs", "Microsoft.NETCore.App.Ref");
+        var refDir = Directory.Exists(packs)
+            ? Directory.GetDirectories(packs).OrderByDescending(d => d, StringComparer.Ordinal)
+                .Select(d => Path.Combine(d, "ref", "net" + Environment.Version.ToString(2)))
+                .FirstOrDefault(Directory.Exists)
+            : null;
+        if (refDir is not null)
+        {
+            return Directory.GetFiles(refDir, "*.dll").ToList();
+        }
+
+        return ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
+            .ToList();
     }
 
     public static void Configure(SolutionState state, string? editorConfig)

@@ -148,6 +148,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         var key = name.ToUpperInvariant();
         await RunPgBinaryAsync("pg_ctl", "-D", Env[$"PGD_{key}_DATA"], "-l", Path.Combine(Env["PGD_CLUSTER_DIR"], name + ".log"),
             "-o", "-p " + Env[$"PGD_{key}_PORT"], "-w", "-t", "60", "start");
+
+        // Idle pooled connections to the restarted server are dead, and Npgsql only finds out on first use:
+        // later tests must not inherit that from a fault test.
+        NpgsqlConnection.ClearAllPools();
     }
 
     /// <summary>Waits until the primary sees both replicas streaming (after a fault test).</summary>

@@ -1,3 +1,5 @@
+// PGD103: these tests run the same query repeatedly on purpose (load for rate limits, sequences for queues).
+#pragma warning disable PGD103
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;

@@ -1,3 +1,6 @@
+// PGD103: routing tests repeat reads on purpose to sample where they land.
+// PGD202: one test puts ReadFromReplica() in a transaction on purpose, to prove the runtime still uses the primary.
+#pragma warning disable PGD103, PGD202
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
