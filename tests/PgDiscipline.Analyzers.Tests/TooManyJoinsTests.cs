@@ -117,6 +117,24 @@ public sealed class TooManyJoinsTests
         """ + Model.Entities, Joins(4, 3));
 
     [Fact]
+    public Task Queries_passed_through_helper_methods_are_counted_where_they_are_visible() => V.AnalyzerAsync(Model.Usings + """
+        static class UserQueries
+        {
+            // An extension helper is part of the chain; the joins inside it are counted where its own chain ends.
+            public static IQueryable<User> WithOrganisation(this IQueryable<User> users) => users.Include(u => u.Team).ThenInclude(t => t.Company);
+            public static IQueryable<User> Plain(IQueryable<User> users) => users.Where(u => u.Id > 0);
+        }
+
+        class C
+        {
+            // Helper + 2 visible joins: under the limit (the helper's own joins are not seen from here: a documented limit).
+            List<User> M(AppDb db) => db.Users.WithOrganisation().Include(u => u.Orders).Include(u => u.Addresses).ToList();
+            // A non-extension helper breaks the chain: what comes back is not known to be an EF query here.
+            List<User> N(AppDb db) => UserQueries.Plain(db.Users).Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders).ToList();
+        }
+        """ + Model.Entities);
+
+    [Fact]
     public Task In_memory_queryables_are_not_database_queries() => V.AnalyzerAsync(Model.Usings + """
         class C
         {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Benchmarks (BenchmarkDotNet). Not part of build/test.sh.
+#   build/bench.sh micro        fingerprint, cache, rules, routing decision, interceptor hot path (no database)
+#   build/bench.sh e2e          end-to-end EF Core reads on the local cluster: plain replica / PgDiscipline / pgpool-II /
+#                               primary / PgBouncer (starts the cluster and pgpool-II, stops them at exit)
+#   build/bench.sh analyzers    analyzer cost on a generated 300-file project (build/bench-analyzers.sh)
+# Extra arguments go to BenchmarkDotNet (default: --job medium). Results: BenchmarkDotNet.Artifacts/ under artifacts/bench.
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+what="${1:-micro}"; shift || true
+args=("$@"); [[ ${#args[@]} -eq 0 ]] && args=(--job medium)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build tests/PgDiscipline.Benchmarks -c Release -nologo -v:q
+run() { (cd tests/PgDiscipline.Benchmarks && dotnet run -c Release --no-build -- --artifacts "$REPO_ROOT/artifacts/bench" "$@"); }
+case "$what" in
+  micro)
+    run --filter '*FingerprintBenchmarks*' '*InterceptorHotPathBenchmarks*' '*RoutingDecisionBenchmarks*' "${args[@]}" ;;
+  e2e)
+    build/install-deps.sh
+    trap 'build/pgpool.sh stop >/dev/null 2>&1 || true; build/cluster.sh stop >/dev/null 2>&1 || true' EXIT
+    build/cluster.sh stop >/dev/null 2>&1 || true
+    build/cluster.sh start
+    build/pgpool.sh start
+    PGD_ENV_FILE="$REPO_ROOT/artifacts/cluster/cluster.env" run --filter '*EndToEndBenchmarks*' "${args[@]}" ;;
+  analyzers)
+    build/bench-analyzers.sh 300 5 ;;
+  *) echo "usage: $0 micro|e2e|analyzers [BenchmarkDotNet args]" >&2; exit 64 ;;
+esac

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Packs PgDiscipline.Analyzers, PgDiscipline.Sql, PgDiscipline.EntityFrameworkCore and the pgdiscipline tool
+# (PgDiscipline.Cli) into artifacts/packages, with SourceLink and deterministic builds.
+#   build/pack.sh [version]        default version: 0.1.0-local
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VERSION="${1:-0.1.0-local}"
+OUT="$REPO_ROOT/artifacts/packages"
+mkdir -p "$OUT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+SOURCELINK=false
+git -C "$REPO_ROOT" remote get-url origin >/dev/null 2>&1 && SOURCELINK=true
+for project in src/PgDiscipline.Sql src/PgDiscipline.Analyzers.Package src/PgDiscipline.EntityFrameworkCore src/PgDiscipline.Cli; do
+  dotnet pack "$REPO_ROOT/$project" -c Release -o "$OUT" -p:PackageVersion="$VERSION" -p:PgDisciplineSourceLink=$SOURCELINK -p:ContinuousIntegrationBuild=true -nologo -v:q
+done
+ls -1 "$OUT"/*"$VERSION"*.nupkg
+echo "Add the feed: dotnet nuget add source \"$OUT\" --name pgdiscipline-local"
