@@ -190,6 +190,13 @@ cmd_status() {
 
 stop_processes() {
   local pid
+  # pgpool-II, when build/pgpool.sh started one for benchmarks.
+  pid="$(tr -cd "0-9" < "$CLUSTER_DIR/pgpool/pgpool.pid" 2>/dev/null || true)"
+  if pid_alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.1; done
+    if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
   pid="$(pgbouncer_pid)"
   if pid_alive "$pid"; then
     kill -INT "$pid" 2>/dev/null || true

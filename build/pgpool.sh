@@ -14,7 +14,7 @@ as_pg() { if [[ -n "${PGD_RUN_AS:-}" ]]; then runuser -u "$PGD_RUN_AS" -- "$@"; 
 case "${1:-}" in
   start)
     command -v pgpool >/dev/null || PGD_EXTRA_PACKAGES=pgpool2 "$REPO_ROOT/build/install-deps.sh"
-    if [[ -f "$DIR/pgpool.pid" ]] && kill -0 "$(cat "$DIR/pgpool.pid")" 2>/dev/null; then echo "[pgpool] already running" >&2; exit 0; fi
+    if [[ -f "$DIR/pgpool.pid" ]] && kill -0 "$(tr -cd "0-9" < "$DIR/pgpool.pid")" 2>/dev/null; then echo "[pgpool] already running" >&2; exit 0; fi
     port=$(( PGD_PGBOUNCER_PORT + 1 )); pcp=$(( PGD_PGBOUNCER_PORT + 2 ))
     as_pg mkdir -p "$DIR"
     as_pg tee "$DIR/pgpool.conf" >/dev/null <<CONF
@@ -61,7 +61,7 @@ CONF
     echo "[pgpool] ready on 127.0.0.1:$port (writes -> primary :$PGD_PRIMARY_PORT, reads -> replica1 :$PGD_REPLICA1_PORT)" >&2
     ;;
   stop)
-    if [[ -f "$DIR/pgpool.pid" ]]; then kill "$(cat "$DIR/pgpool.pid")" 2>/dev/null || true; fi
+    if [[ -f "$DIR/pgpool.pid" ]]; then kill "$(tr -cd "0-9" < "$DIR/pgpool.pid")" 2>/dev/null || true; fi
     sed -i '/^PGD_PGPOOL/d' "$ENV_FILE" 2>/dev/null || true
     echo "[pgpool] stopped" >&2
     ;;

@@ -9,37 +9,24 @@ namespace PgDiscipline.Analyzers;
 
 /// <summary>PGD102: several collection Includes in one single (not split) query.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CartesianIncludeAnalyzer : DiagnosticAnalyzer
+public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.CartesianInclude);
 
     /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (EfContext.TryCreate(start.Compilation) is not { } ef || ef.EfQueryableExtensions is null)
-            {
-                return;
-            }
+    internal override bool IsApplicable(EfContext ef) => ef.EfQueryableExtensions is not null;
 
-            start.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
-        });
+    /// <inheritdoc />
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
+    {
+        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, EfContext ef)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (!QueryChain.IsChainMember(invocation, ef) || !QueryChain.IsOutermost(invocation, ef) || QueryChain.IsStoredInLocal(invocation))
-        {
-            return;
-        }
-
-        var chain = QueryChain.Build(invocation, ef);
-        if (!chain.RootedInEf || chain.Has("AsSplitQuery") || (ef.GlobalSplitQuery && !chain.Has("AsSingleQuery")))
+        if (QueryChain.AtOutermost(invocation, ef) is not { } chain || chain.Has("AsSplitQuery") || (ef.GlobalSplitQuery && !chain.Has("AsSingleQuery")))
         {
             return;
         }

@@ -73,6 +73,19 @@ internal sealed class QueryChain
             || (current.Parent is ISimpleAssignmentOperation { Target: ILocalReferenceOperation });
     }
 
+    /// <summary>The whole EF query ending at <paramref name="invocation"/>, when it is the outermost call of a chain that is not
+    /// stored in a local (then it is analyzed where the local is consumed); null otherwise.</summary>
+    public static QueryChain? AtOutermost(IInvocationOperation invocation, EfContext ef)
+    {
+        if (!IsChainMember(invocation, ef) || !IsOutermost(invocation, ef) || IsStoredInLocal(invocation))
+        {
+            return null;
+        }
+
+        var chain = Build(invocation, ef);
+        return chain.RootedInEf ? chain : null;
+    }
+
     public static QueryChain Build(IInvocationOperation outermost, EfContext ef)
     {
         var operators = new List<IInvocationOperation>();

@@ -7,16 +7,14 @@ namespace PgDiscipline.Analyzers;
 
 /// <summary>PGD103: a query executed inside a loop body (or a per-element LINQ lambda): the N+1 pattern.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class QueryInLoopAnalyzer : DiagnosticAnalyzer
+public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
 {
-    private static readonly ImmutableHashSet<string> Terminals = ImmutableHashSet.Create(
-        System.StringComparer.Ordinal,
-        "ToList", "ToListAsync", "ToArray", "ToArrayAsync", "ToDictionary", "ToDictionaryAsync", "ToHashSet", "ToHashSetAsync",
-        "First", "FirstAsync", "FirstOrDefault", "FirstOrDefaultAsync", "Single", "SingleAsync", "SingleOrDefault", "SingleOrDefaultAsync",
-        "Last", "LastAsync", "LastOrDefault", "LastOrDefaultAsync", "Count", "CountAsync", "LongCount", "LongCountAsync",
-        "Any", "AnyAsync", "All", "AllAsync", "Sum", "SumAsync", "Min", "MinAsync", "Max", "MaxAsync", "Average", "AverageAsync",
-        "Contains", "ContainsAsync", "Load", "LoadAsync", "ForEachAsync", "ExecuteUpdate", "ExecuteUpdateAsync", "ExecuteDelete",
-        "ExecuteDeleteAsync", "ElementAt", "ElementAtAsync", "ElementAtOrDefault", "ElementAtOrDefaultAsync");
+    /// <summary>Calls that run a query: the read terminals plus loads, updates and deletes.</summary>
+    private static readonly ImmutableHashSet<string> Terminals = RoutingFacts.Terminals.Union(new[]
+    {
+        "Contains", "Load", "LoadAsync", "ForEachAsync", "ExecuteUpdate", "ExecuteUpdateAsync", "ExecuteDelete", "ExecuteDeleteAsync",
+        "ElementAt", "ElementAtOrDefault",
+    });
 
     private static readonly ImmutableHashSet<string> PerElementOperators = ImmutableHashSet.Create(
         System.StringComparer.Ordinal, "Select", "SelectMany", "Where", "ForEach", "Any", "All", "Count", "Sum", "ToDictionary", "GroupBy", "OrderBy");
@@ -25,19 +23,9 @@ public sealed class QueryInLoopAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.QueryInLoop);
 
     /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (EfContext.TryCreate(start.Compilation) is not { } ef)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
-        });
+        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, EfContext ef)

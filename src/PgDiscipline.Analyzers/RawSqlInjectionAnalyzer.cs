@@ -9,7 +9,7 @@ namespace PgDiscipline.Analyzers;
 
 /// <summary>PGD104: a <c>*Raw</c> API given SQL built by interpolation, concatenation, <c>string.Format</c> or a non-constant value.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RawSqlInjectionAnalyzer : DiagnosticAnalyzer
+public sealed class RawSqlInjectionAnalyzer : EfCoreAnalyzer
 {
     /// <summary>The raw API and its parameterised replacement.</summary>
     internal static readonly ImmutableDictionary<string, string> Replacements = new[]
@@ -24,19 +24,12 @@ public sealed class RawSqlInjectionAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.RawSqlInjection);
 
     /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (EfContext.TryCreate(start.Compilation) is not { } ef || (ef.RelationalQueryableExtensions is null && ef.RelationalDatabaseFacadeExtensions is null))
-            {
-                return;
-            }
+    internal override bool IsApplicable(EfContext ef) => ef.RelationalQueryableExtensions is not null || ef.RelationalDatabaseFacadeExtensions is not null;
 
-            start.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
-        });
+    /// <inheritdoc />
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
+    {
+        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, EfContext ef)

@@ -9,25 +9,18 @@ namespace PgDiscipline.Analyzers;
 /// application routes untagged reads to the primary: <c>DefaultRead = ReadRouting.Primary</c> appears in the compilation, or
 /// <c>pgdiscipline.PGD201.default_read = primary</c>.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ReadWithoutRoutingIntentAnalyzer : DiagnosticAnalyzer
+public sealed class ReadWithoutRoutingIntentAnalyzer : EfCoreAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.ReadWithoutRoutingIntent);
 
     /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (EfContext.TryCreate(start.Compilation) is not { } ef || ef.RoutingExtensions is null)
-            {
-                return;
-            }
+    internal override bool IsApplicable(EfContext ef) => ef.RoutingExtensions is not null;
 
-            start.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
-        });
+    /// <inheritdoc />
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
+    {
+        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, EfContext ef)

@@ -7,32 +7,25 @@ namespace PgDiscipline.Analyzers;
 
 /// <summary>PGD202: <c>ReadFromReplica()</c> inside an explicit transaction (the read runs on the primary anyway).</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ReplicaReadInTransactionAnalyzer : DiagnosticAnalyzer
+public sealed class ReplicaReadInTransactionAnalyzer : EfCoreAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.ReplicaReadInTransaction);
 
     /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (EfContext.TryCreate(start.Compilation) is not { } ef || ef.RoutingExtensions is null)
-            {
-                return;
-            }
+    internal override bool IsApplicable(EfContext ef) => ef.RoutingExtensions is not null;
 
-            start.RegisterOperationAction(c =>
+    /// <inheritdoc />
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
+    {
+        context.RegisterOperationAction(c =>
+        {
+            var invocation = (IInvocationOperation)c.Operation;
+            if (RoutingFacts.IsRoutingCall(invocation, ef, "ReadFromReplica")
+                && RoutingFacts.InsideRegion(invocation, op => RoutingFacts.IsBeginTransaction(op, ef)))
             {
-                var invocation = (IInvocationOperation)c.Operation;
-                if (RoutingFacts.IsRoutingCall(invocation, ef, "ReadFromReplica")
-                    && RoutingFacts.InsideRegion(invocation, op => RoutingFacts.IsBeginTransaction(op, ef)))
-                {
-                    c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ReplicaReadInTransaction, QueryChain.NameLocation(invocation)));
-                }
-            }, OperationKind.Invocation);
-        });
+                c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ReplicaReadInTransaction, QueryChain.NameLocation(invocation)));
+            }
+        }, OperationKind.Invocation);
     }
 }

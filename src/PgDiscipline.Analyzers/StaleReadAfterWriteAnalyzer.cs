@@ -8,38 +8,31 @@ namespace PgDiscipline.Analyzers;
 /// <summary>PGD203: a replica read after a write in the same method, when the application does not use Session
 /// consistency (<c>ReadConsistency.Eventual</c> appears in the compilation, or <c>pgdiscipline.PGD203.consistency = eventual</c>).</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StaleReadAfterWriteAnalyzer : DiagnosticAnalyzer
+public sealed class StaleReadAfterWriteAnalyzer : EfCoreAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.StaleReadAfterWrite);
 
     /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    internal override bool IsApplicable(EfContext ef) => ef.RoutingExtensions is not null;
+
+    /// <inheritdoc />
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
+        context.RegisterOperationAction(c =>
         {
-            if (EfContext.TryCreate(start.Compilation) is not { } ef || ef.RoutingExtensions is null)
+            var invocation = (IInvocationOperation)c.Operation;
+            if (!RoutingFacts.IsRoutingCall(invocation, ef, "ReadFromReplica"))
             {
                 return;
             }
 
-            start.RegisterOperationAction(c =>
+            var configured = AnalyzerOptionsReader.GetString(c.Options, invocation.Syntax.SyntaxTree, RuleIdentifiers.StaleReadAfterWrite, "consistency");
+            var eventual = configured is null ? ef.EventualConsistencyConfigured : string.Equals(configured, "eventual", System.StringComparison.OrdinalIgnoreCase);
+            if (eventual && RoutingFacts.WriteBefore(invocation, ef))
             {
-                var invocation = (IInvocationOperation)c.Operation;
-                if (!RoutingFacts.IsRoutingCall(invocation, ef, "ReadFromReplica"))
-                {
-                    return;
-                }
-
-                var configured = AnalyzerOptionsReader.GetString(c.Options, invocation.Syntax.SyntaxTree, RuleIdentifiers.StaleReadAfterWrite, "consistency");
-                var eventual = configured is null ? ef.EventualConsistencyConfigured : string.Equals(configured, "eventual", System.StringComparison.OrdinalIgnoreCase);
-                if (eventual && RoutingFacts.WriteBefore(invocation, ef))
-                {
-                    c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.StaleReadAfterWrite, QueryChain.NameLocation(invocation), "Eventual"));
-                }
-            }, OperationKind.Invocation);
-        });
+                c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.StaleReadAfterWrite, QueryChain.NameLocation(invocation), "Eventual"));
+            }
+        }, OperationKind.Invocation);
     }
 }

@@ -10,7 +10,7 @@ namespace PgDiscipline.Analyzers;
 
 /// <summary>PGD101: a query that will make more joins in SQL than <c>pgdiscipline.PGD101.max_joins</c> (default 3).</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class TooManyJoinsAnalyzer : DiagnosticAnalyzer
+public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
 {
     /// <summary>Default for <c>pgdiscipline.PGD101.max_joins</c>.</summary>
     public const int DefaultMaxJoins = 3;
@@ -19,31 +19,15 @@ public sealed class TooManyJoinsAnalyzer : DiagnosticAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.TooManyJoins);
 
     /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (EfContext.TryCreate(start.Compilation) is not { } ef)
-            {
-                return;
-            }
-
-            start.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
-        });
+        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, EfContext ef)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (!QueryChain.IsChainMember(invocation, ef) || !QueryChain.IsOutermost(invocation, ef) || QueryChain.IsStoredInLocal(invocation))
-        {
-            return;
-        }
-
-        var chain = QueryChain.Build(invocation, ef);
-        if (!chain.RootedInEf)
+        if (QueryChain.AtOutermost(invocation, ef) is not { } chain)
         {
             return;
         }

@@ -7,32 +7,25 @@ namespace PgDiscipline.Analyzers;
 
 /// <summary>PGD204: a write inside a <c>PgDisciplineRouting.ReadFromReplica()</c> scope.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class WriteInReplicaScopeAnalyzer : DiagnosticAnalyzer
+public sealed class WriteInReplicaScopeAnalyzer : EfCoreAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.WriteInReplicaScope);
 
     /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(start =>
-        {
-            if (EfContext.TryCreate(start.Compilation) is not { } ef || ef.PgDisciplineRouting is null)
-            {
-                return;
-            }
+    internal override bool IsApplicable(EfContext ef) => ef.PgDisciplineRouting is not null;
 
-            start.RegisterOperationAction(c =>
+    /// <inheritdoc />
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
+    {
+        context.RegisterOperationAction(c =>
+        {
+            var invocation = (IInvocationOperation)c.Operation;
+            if (RoutingFacts.IsWrite(invocation, ef)
+                && RoutingFacts.InsideRegion(invocation, op => op is IInvocationOperation i && RoutingFacts.IsScopeCall(i, ef, "ReadFromReplica")))
             {
-                var invocation = (IInvocationOperation)c.Operation;
-                if (RoutingFacts.IsWrite(invocation, ef)
-                    && RoutingFacts.InsideRegion(invocation, op => op is IInvocationOperation i && RoutingFacts.IsScopeCall(i, ef, "ReadFromReplica")))
-                {
-                    c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WriteInReplicaScope, QueryChain.NameLocation(invocation), invocation.TargetMethod.Name));
-                }
-            }, OperationKind.Invocation);
-        });
+                c.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WriteInReplicaScope, QueryChain.NameLocation(invocation), invocation.TargetMethod.Name));
+            }
+        }, OperationKind.Invocation);
     }
 }

@@ -5,19 +5,7 @@ namespace PgDiscipline.Analyzers.Tests;
 /// <summary>Every descriptor has a help link, a doc page, and a release entry (Meziantou-style guard).</summary>
 public sealed class DescriptorTests
 {
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PgDiscipline.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir!.FullName;
-        }
-    }
+    private static string RepoRoot => TestPaths.RepoRoot;
 
     public static TheoryData<string> Ids => new(DiagnosticDescriptors.All.Select(d => d.Id));
 

@@ -7,19 +7,7 @@ namespace PgDiscipline.Analyzers.Tests;
 /// PGD101 in `dotnet build`, and fails the build with PgDisciplineTreatWarningsAsErrors.</summary>
 public sealed class PackageTests
 {
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PgDiscipline.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir!.FullName;
-        }
-    }
+    private static string RepoRoot => TestPaths.RepoRoot;
 
     private static async Task<(int Code, string Output)> Dotnet(string workingDirectory, params string[] args)
     {

@@ -5,19 +5,7 @@ namespace PgDiscipline.Analyzers.Tests;
 
 public sealed class RuleIdentifierTests
 {
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PgDiscipline.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir!.FullName;
-        }
-    }
+    private static string RepoRoot => TestPaths.RepoRoot;
 
     [Fact]
     public void Ids_are_unique_and_well_formed()
