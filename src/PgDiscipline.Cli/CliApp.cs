@@ -27,6 +27,7 @@ public static class CliApp
 
         root.Subcommands.Add(FingerprintCommand.Build());
         root.Subcommands.Add(RulesCommand.Build());
+        root.Subcommands.Add(LintCommand.Build());
         return root;
     }
 

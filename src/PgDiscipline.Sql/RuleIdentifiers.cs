@@ -1,6 +1,7 @@
-namespace PgDiscipline.Analyzers;
+namespace PgDiscipline.Sql;
 
-/// <summary>Every PgDiscipline rule id, in one place. Ids are a contract: add new ones, never reuse a number.</summary>
+/// <summary>Every PgDiscipline rule id, in one place, shared by the analyzers, the CLI and the runtime. Ids are a contract:
+/// add new ones, never reuse a number.</summary>
 public static class RuleIdentifiers
 {
     /// <summary>Query joins more tables than allowed.</summary>
@@ -47,6 +48,8 @@ public static class RuleIdentifiers
     public const string AddIdentityColumn = "PGD313";
     /// <summary>CONCURRENTLY operation inside a migration transaction.</summary>
     public const string ConcurrentlyInTransaction = "PGD314";
+    /// <summary>DDL on an existing table without a lock_timeout (SQL lint).</summary>
+    public const string DdlWithoutLockTimeout = "PGD315";
 
     /// <summary>All ids, in order.</summary>
     public static readonly string[] All =
@@ -55,7 +58,7 @@ public static class RuleIdentifiers
         ReadWithoutRoutingIntent, ReplicaReadInTransaction, StaleReadAfterWrite, WriteInReplicaScope,
         AlterColumnTypeRewrite, AddColumnVolatileDefault, SetNotNull, CreateIndexNotConcurrently, DropIndexNotConcurrently,
         AddForeignKeyValidated, AddUniqueConstraint, AddCheckConstraintValidated, Rename, Drop, CreateTableClosed,
-        UnsafeRawMigrationSql, AddIdentityColumn, ConcurrentlyInTransaction,
+        UnsafeRawMigrationSql, AddIdentityColumn, ConcurrentlyInTransaction, DdlWithoutLockTimeout,
     };
 
     /// <summary>Where a rule's documentation lives.</summary>
