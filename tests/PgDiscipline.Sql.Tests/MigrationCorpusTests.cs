@@ -1,0 +1,45 @@
+using PgDiscipline.Sql;
+
+namespace PgDiscipline.Sql.Tests;
+
+/// <summary>The corpus shared with build/compare-squawk.sh: each file's first line says which PGD findings it must produce.</summary>
+public sealed class MigrationCorpusTests
+{
+    private static string CorpusDir
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PgDiscipline.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            return Path.Combine(dir!.FullName, "tests", "migration-corpus");
+        }
+    }
+
+    public static TheoryData<string> Files => new(Directory.GetFiles(CorpusDir, "*.sql").Select(Path.GetFileName).Order()!);
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Lint_finds_exactly_what_the_file_expects(string file)
+    {
+        var text = File.ReadAllText(Path.Combine(CorpusDir, file));
+        var header = text.Split('\n')[0];
+        Assert.StartsWith("-- expect:", header, StringComparison.Ordinal);
+        var expected = header["-- expect:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Order().ToArray();
+        var actual = MigrationLint.Lint(text).Select(f => f.RuleId).Distinct().Order().ToArray();
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void Corpus_covers_every_sql_lint_rule_but_the_opt_in_one()
+    {
+        var all = Directory.GetFiles(CorpusDir, "*.sql").SelectMany(f => MigrationLint.Lint(File.ReadAllText(f)).Select(x => x.RuleId)).ToHashSet();
+        foreach (var id in RuleIdentifiers.All.Where(i => string.CompareOrdinal(i, "PGD301") >= 0 && i != RuleIdentifiers.CreateTableClosed))
+        {
+            Assert.Contains(id, all);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+-- expect: PGD305
+DROP INDEX IF EXISTS ix_messages_author;

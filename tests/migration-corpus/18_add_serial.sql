@@ -1,0 +1,3 @@
+-- expect: PGD313
+SET lock_timeout = '5s';
+ALTER TABLE audit ADD COLUMN seq bigserial;

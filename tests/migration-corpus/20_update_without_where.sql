@@ -1,0 +1,2 @@
+-- expect: PGD312
+UPDATE users SET email = lower(email);

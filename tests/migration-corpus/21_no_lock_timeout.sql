@@ -1,0 +1,2 @@
+-- expect: PGD315
+ALTER TABLE messages ADD COLUMN edited boolean;

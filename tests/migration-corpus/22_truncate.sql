@@ -1,0 +1,2 @@
+-- expect: PGD312
+TRUNCATE audit;
