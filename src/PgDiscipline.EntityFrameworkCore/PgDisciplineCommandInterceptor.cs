@@ -156,6 +156,14 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
+        if (IsGuardedMigration(eventData))
+        {
+            runtime.EnsureOpen(command.Connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+            return MigrationGuard.Prepare(runtime, command)
+                ? InterceptionResult<int>.SuppressWithResult(MigrationGuard.ExecuteWithRetryAsync(runtime, command, sync: true, CancellationToken.None).GetAwaiter().GetResult())
+                : result;
+        }
+
         Prepare(command, eventData, CancellationToken.None, sync: true).GetAwaiter().GetResult();
         if (!IsPrefixed(command))
         {
@@ -172,6 +180,14 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
+        if (IsGuardedMigration(eventData))
+        {
+            await runtime.EnsureOpen(command.Connection, sync: false, cancellationToken).ConfigureAwait(false);
+            return MigrationGuard.Prepare(runtime, command)
+                ? InterceptionResult<int>.SuppressWithResult(await MigrationGuard.ExecuteWithRetryAsync(runtime, command, sync: false, cancellationToken).ConfigureAwait(false))
+                : result;
+        }
+
         await Prepare(command, eventData, cancellationToken, sync: false).ConfigureAwait(false);
         if (!IsPrefixed(command))
         {
@@ -235,6 +251,9 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
         Release(command);
         return Task.CompletedTask;
     }
+
+    private bool IsGuardedMigration(CommandEventData eventData)
+        => eventData.CommandSource == CommandSource.Migrations && runtime.Options.Migrations.Enabled;
 
     private static bool IsPrefixed(DbCommand command) => command.CommandText.StartsWith(TimeoutSql.Marker, StringComparison.Ordinal);
 

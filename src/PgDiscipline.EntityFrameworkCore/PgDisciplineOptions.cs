@@ -39,6 +39,9 @@ public sealed class PgDisciplineOptions
     /// <summary>Query rules defined in code or configuration.</summary>
     public QueryRuleSet Rules { get; } = new();
 
+    /// <summary>The runtime migration guard.</summary>
+    public MigrationGuardOptions Migrations { get; } = new();
+
     /// <summary>Rules from the database table <c>pgdiscipline.query_rules</c> (written by <c>pgdiscipline rules …</c>).</summary>
     public DatabaseRuleOptions DatabaseRules { get; } = new();
 

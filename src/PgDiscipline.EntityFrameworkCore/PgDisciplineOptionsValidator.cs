@@ -38,6 +38,18 @@ public sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipline
         CheckTimeout(options.Timeouts.Lock, $"{prefix}:Timeouts:Lock", errors);
         CheckTimeout(options.Timeouts.IdleInTransaction, $"{prefix}:Timeouts:IdleInTransaction", errors);
 
+        CheckTimeout(options.Migrations.LockTimeout, $"{prefix}:Migrations:LockTimeout", errors);
+        CheckTimeout(options.Migrations.StatementTimeout, $"{prefix}:Migrations:StatementTimeout", errors);
+        if (options.Migrations.MaxAttempts < 1)
+        {
+            errors.Add($"{prefix}:Migrations:MaxAttempts must be at least 1.");
+        }
+
+        if (options.Migrations.RetryBackoff < TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:Migrations:RetryBackoff must not be negative.");
+        }
+
         if (options.DatabaseRules.ConnectionString is { } rulesConnection && !TryParseConnectionString(rulesConnection, out var rulesProblem))
         {
             errors.Add($"{prefix}:DatabaseRules:ConnectionString is not a valid Npgsql connection string ({rulesProblem}).");

@@ -80,6 +80,7 @@ public sealed partial class PgDisciplineRuntime : IDisposable
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PgDiscipline");
         Router = options.Replicas.Count > 0 ? new ReplicaRouter(this, options.Replicas) : null;
         DatabaseRules = options.DatabaseRules.ConnectionString is null ? null : new DatabaseRuleSource(this, options.DatabaseRules);
+        MigrationTracker.EnsureSubscribed();
         PgDisciplineTelemetry.Register(this);
         Interceptors =
         [
@@ -357,6 +358,8 @@ public sealed partial class PgDisciplineRuntime : IDisposable
             sb.Append(CultureInfo.InvariantCulture, $"Q:{r.Id}|{r.Fingerprint}|{r.Tag}|{r.Table}|{r.Action}|{r.Reason}|{r.PermitsPerSecond}|{r.Burst}|{r.MaxConcurrency}|{r.MaxQueueTime.Ticks}|{r.Timeout?.Ticks}|{r.ExpiresAt?.UtcTicks}|{r.RouteTo}|");
         }
 
+        var m = o.Migrations;
+        sb.Append(CultureInfo.InvariantCulture, $"M:{m.Enabled}|{m.LockTimeout.Ticks}|{m.StatementTimeout?.Ticks}|{m.RefuseUnsafe}|{m.MaxAttempts}|{m.RetryBackoff.Ticks}|");
         sb.Append(CultureInfo.InvariantCulture, $"D:{o.DatabaseRules.ConnectionString}|{o.DatabaseRules.PollInterval.Ticks}|{o.DatabaseRules.CreateTable}");
 
         return sb.ToString();
@@ -380,6 +383,15 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Rule table unavailable ({Error}); retrying in {Backoff}")]
     public static partial void RuleTableUnavailable(ILogger logger, string error, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Migration {Migration}: {RuleId} allowed by [AllowUnsafeMigration]")]
+    public static partial void UnsafeMigrationAllowed(ILogger logger, string migration, string ruleId);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "Migration {Migration}: {RuleId} {Problem}")]
+    public static partial void MigrationWarning(ILogger logger, string migration, string ruleId, string problem);
+
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Warning, Message = "Migration statement gave up on lock_timeout (attempt {Attempt} of {MaxAttempts}); retrying in {Backoff}")]
+    public static partial void MigrationLockRetry(ILogger logger, int attempt, int maxAttempts, TimeSpan backoff);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Replica {Replica} taken out of rotation: {Reason}")]
     public static partial void ReplicaEjected(ILogger logger, string replica, string reason);

@@ -48,6 +48,33 @@ public sealed class LintFinding
     public int Column { get; }
 }
 
+/// <summary>What the lint knows from earlier statements: tables created, tables with a validated constraint, whether a
+/// transaction and a lock_timeout are in force. Pass the same instance to successive calls to lint a migration
+/// statement by statement (the runtime migration guard does).</summary>
+public sealed class MigrationLintState
+{
+    internal HashSet<string> Created { get; } = new(StringComparer.Ordinal);
+
+    internal HashSet<string> Validated { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the statements that follow run inside a transaction block.</summary>
+    public bool InTransaction { get; set; }
+
+    internal bool LockTimeoutSet { get; set; }
+
+    internal bool LockTimeoutReported { get; set; }
+
+    /// <summary>Tables created so far.</summary>
+    public IReadOnlyCollection<string> CreatedTables => Created;
+
+    /// <summary>Treat the statements that follow as running with a lock_timeout (the guard sets one itself).</summary>
+    public bool AssumeLockTimeout
+    {
+        get => LockTimeoutSet;
+        set => LockTimeoutSet = value;
+    }
+}
+
 /// <summary>Options of <see cref="MigrationLint"/>.</summary>
 public sealed class MigrationLintOptions
 {
@@ -79,15 +106,20 @@ public static class MigrationLint
 
     /// <summary>Lints <paramref name="script"/>.</summary>
     public static IReadOnlyList<LintFinding> Lint(string? script, MigrationLintOptions? options = null)
+        => Lint(script, options, new MigrationLintState());
+
+    /// <summary>Lints <paramref name="script"/>, continuing from (and updating) <paramref name="state"/>.</summary>
+    public static IReadOnlyList<LintFinding> Lint(string? script, MigrationLintOptions? options, MigrationLintState state)
     {
         script ??= string.Empty;
         options ??= new MigrationLintOptions();
+        state ??= new MigrationLintState();
         var findings = new List<LintFinding>();
-        var created = new HashSet<string>(StringComparer.Ordinal);
-        var validated = new HashSet<string>(StringComparer.Ordinal); // tables with a VALIDATE CONSTRAINT earlier
-        var inTransaction = false;
-        var lockTimeoutSet = false;
-        var lockTimeoutReported = false;
+        var created = state.Created;
+        var validated = state.Validated; // tables with a VALIDATE CONSTRAINT earlier
+        var inTransaction = state.InTransaction;
+        var lockTimeoutSet = state.LockTimeoutSet;
+        var lockTimeoutReported = state.LockTimeoutReported;
         var lineStarts = LineStarts(script);
         var info = SqlCommandInfo.Analyze(script);
 
@@ -227,6 +259,9 @@ public static class MigrationLint
             }
         }
 
+        state.InTransaction = inTransaction;
+        state.LockTimeoutSet = lockTimeoutSet;
+        state.LockTimeoutReported = lockTimeoutReported;
         return findings;
     }
 

@@ -1,0 +1,122 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+using PgDiscipline.Sql;
+
+namespace PgDiscipline;
+
+/// <summary>
+/// Applied to every command EF Core runs for a migration (CommandSource.Migrations): lints it with the PGD3xx rules
+/// (state carried across the migration's statements), refuses error-level findings the migration does not allow with
+/// <see cref="AllowUnsafeMigrationAttribute"/>, prefixes a transaction-local <c>lock_timeout</c> (and optional
+/// <c>statement_timeout</c>; never for CONCURRENTLY statements), and retries a statement outside a transaction that gave
+/// up on the lock timeout. A statement inside the migration's transaction that times out aborts the migration; use
+/// <see cref="MigrationExtensions.MigrateWithRetryAsync"/> to retry the migration.
+/// </summary>
+internal static class MigrationGuard
+{
+    private static readonly MigrationLintOptions LintOptions = new() { RequireLockTimeout = false };
+
+    /// <summary>Checks and prepares the command; returns true when the caller should run it through <see cref="ExecuteWithRetryAsync"/>.</summary>
+    public static bool Prepare(PgDisciplineRuntime runtime, DbCommand command)
+    {
+        var options = runtime.Options.Migrations;
+        var text = command.CommandText;
+        if (text.Contains("__EFMigrations", StringComparison.Ordinal))
+        {
+            return false; // EF Core's own history and lock tables
+        }
+
+        var migration = MigrationTracker.Current;
+        var concurrently = text.Contains("concurrently", StringComparison.OrdinalIgnoreCase);
+        if (migration is not null)
+        {
+            migration.Lint.InTransaction = command.Transaction is not null;
+            foreach (var finding in MigrationLint.Lint(text, LintOptions, migration.Lint))
+            {
+                if (finding.Severity != LintSeverity.Error)
+                {
+                    Log.MigrationWarning(runtime.Logger, migration.Id, finding.RuleId, finding.Message);
+                }
+                else if (migration.Allowed.Contains(finding.RuleId))
+                {
+                    Log.UnsafeMigrationAllowed(runtime.Logger, migration.Id, finding.RuleId);
+                }
+                else if (options.RefuseUnsafe)
+                {
+                    throw new UnsafeMigrationException(migration.Id, SqlFingerprint.Compute(text).Normalized, finding.RuleId, finding.Message);
+                }
+            }
+        }
+
+        if (!concurrently && TimeoutSql.SetConfigBatch(options.StatementTimeout, options.LockTimeout, null) is { } prefix)
+        {
+            command.CommandText = prefix + text;
+        }
+
+        return command.Transaction is null && !concurrently && options.MaxAttempts > 1;
+    }
+
+    /// <summary>Runs a statement that is outside a transaction, retrying with backoff when it gives up on the lock timeout.</summary>
+    public static async ValueTask<int> ExecuteWithRetryAsync(PgDisciplineRuntime runtime, DbCommand command, bool sync, CancellationToken cancellationToken)
+    {
+        var options = runtime.Options.Migrations;
+        var backoff = options.RetryBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return sync ? command.ExecuteNonQuery() : await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable && attempt < options.MaxAttempts)
+            {
+                Log.MigrationLockRetry(runtime.Logger, attempt, options.MaxAttempts, backoff);
+                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                backoff += backoff;
+            }
+        }
+    }
+}
+
+/// <summary>Migration helpers.</summary>
+public static class MigrationExtensions
+{
+    /// <summary>
+    /// <c>Database.MigrateAsync()</c>, retried with backoff (PgDiscipline's <c>Migrations:MaxAttempts</c>/<c>RetryBackoff</c>) when a
+    /// migration gives up on its lock timeout (SQLSTATE 55P03): the failed migration's transaction was rolled back, so
+    /// running the pending migrations again is safe.
+    /// </summary>
+    public static async Task MigrateWithRetryAsync(this DbContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var options = RoutingExtensions.FindRuntime(context)?.Options.Migrations ?? new MigrationGuardOptions();
+        var backoff = options.RetryBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (IsLockTimeout(ex) && attempt < options.MaxAttempts)
+            {
+                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                backoff += backoff;
+            }
+        }
+    }
+
+    private static bool IsLockTimeout(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

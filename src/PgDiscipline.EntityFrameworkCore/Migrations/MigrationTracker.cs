@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Migrations;
+using PgDiscipline.Sql;
+
+namespace PgDiscipline;
+
+/// <summary>The migration EF Core is applying on this async flow, learned from EF Core's own
+/// <c>MigrationApplying</c> diagnostic event (DiagnosticListener "Microsoft.EntityFrameworkCore").</summary>
+internal sealed class MigrationTracker : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>
+{
+    private static readonly AsyncLocal<AppliedMigration?> CurrentMigration = new();
+    private static readonly MigrationTracker Instance = new();
+    private static int _subscribed;
+
+    public static AppliedMigration? Current => CurrentMigration.Value;
+
+    public static void EnsureSubscribed()
+    {
+        if (Interlocked.Exchange(ref _subscribed, 1) == 0)
+        {
+            DiagnosticListener.AllListeners.Subscribe(Instance);
+        }
+    }
+
+    public void OnNext(DiagnosticListener value)
+    {
+        if (value.Name == DbLoggerCategory.Name)
+        {
+            value.Subscribe(this, name => name == RelationalEventId.MigrationApplying.Name);
+        }
+    }
+
+    public void OnNext(KeyValuePair<string, object?> value)
+    {
+        if (value.Value is MigrationEventData data)
+        {
+            CurrentMigration.Value = new AppliedMigration(data.Migration);
+        }
+    }
+
+    public void OnCompleted()
+    {
+    }
+
+    public void OnError(Exception error)
+    {
+    }
+}
+
+/// <summary>A migration being applied: its id, the rules it allows, and the lint state across its statements.</summary>
+internal sealed class AppliedMigration
+{
+    public AppliedMigration(Migration migration)
+    {
+        var type = migration.GetType();
+        Id = type.GetCustomAttribute<MigrationAttribute>()?.Id ?? type.Name;
+        Allowed = type.GetCustomAttributes<AllowUnsafeMigrationAttribute>()
+            .Where(a => !string.IsNullOrWhiteSpace(a.Reason))
+            .Select(a => a.RuleId)
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    public string Id { get; }
+
+    public HashSet<string> Allowed { get; }
+
+    public MigrationLintState Lint { get; } = new() { AssumeLockTimeout = true };
+}
