@@ -41,6 +41,8 @@ internal sealed class EfContext
         RoutingExtensions = compilation.GetTypeByMetadataName("PgDiscipline.RoutingExtensions");
         PgDisciplineRouting = compilation.GetTypeByMetadataName("PgDiscipline.PgDisciplineRouting");
         TransactionScope = compilation.GetTypeByMetadataName("System.Transactions.TransactionScope");
+        Migration = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.Migrations.Migration");
+        MigrationBuilder = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder");
         _entityTypes = new Lazy<ImmutableHashSet<ITypeSymbol>>(CollectEntityTypes, LazyThreadSafetyMode.ExecutionAndPublication);
         _globalSplitQuery = new Lazy<bool>(() => SourceMentions("QuerySplittingBehavior", "SplitQuery"), LazyThreadSafetyMode.ExecutionAndPublication);
         _eventualConsistencyConfigured = new Lazy<bool>(() => SourceMentions("ReadConsistency", "Eventual"), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -79,6 +81,10 @@ internal sealed class EfContext
     public INamedTypeSymbol? PgDisciplineRouting { get; }
 
     public INamedTypeSymbol? TransactionScope { get; }
+
+    public INamedTypeSymbol? Migration { get; }
+
+    public INamedTypeSymbol? MigrationBuilder { get; }
 
     /// <summary>True when the compilation configures split queries globally (<c>UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)</c>).</summary>
     public bool GlobalSplitQuery => _globalSplitQuery.Value;

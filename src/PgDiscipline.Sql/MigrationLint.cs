@@ -64,6 +64,9 @@ public sealed class MigrationLintState
 
     internal bool LockTimeoutReported { get; set; }
 
+    /// <summary>Records a table created by other means (e.g. an EF Core CreateTable operation) as new.</summary>
+    public void MarkCreated(string table) => Created.Add(table);
+
     /// <summary>Tables created so far.</summary>
     public IReadOnlyCollection<string> CreatedTables => Created;
 
