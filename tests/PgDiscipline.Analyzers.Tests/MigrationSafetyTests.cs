@@ -131,3 +131,80 @@ public sealed class MigrationSafetyTests
     public void Binary_coercible_safe_list(string oldType, string newType, bool safe)
         => Assert.Equal(safe, MigrationSafetyAnalyzer.BinaryCoercible(oldType, newType));
 }
+
+public sealed class MigrationCodeFixTests
+{
+    private const string Usings = """
+        using System;
+        using Microsoft.EntityFrameworkCore.Migrations;
+
+        """;
+
+    [Fact]
+    public Task CreateIndex_becomes_concurrent() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(
+        Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.{|#0:CreateIndex|}(name: "IX_Messages_AuthorId", table: "Messages", column: "AuthorId");
+            }
+        }
+        """,
+        Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.CreateIndex(name: "IX_Messages_AuthorId", table: "Messages", column: "AuthorId").Annotation("Npgsql:CreatedConcurrently", true);
+            }
+        }
+        """,
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("IX_Messages_AuthorId", ".Messages")]);
+
+    [Fact]
+    public Task AddForeignKey_becomes_not_valid_then_validate() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(
+        Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.{|#0:AddForeignKey|}(name: "FK_Messages_Users_AuthorId", table: "Messages", column: "AuthorId", principalTable: "Users", principalColumn: "Id", onDelete: ReferentialAction.Cascade);
+            }
+        }
+        """,
+        Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.Sql("ALTER TABLE \"Messages\" ADD CONSTRAINT \"FK_Messages_Users_AuthorId\" FOREIGN KEY (\"AuthorId\") REFERENCES \"Users\" (\"Id\") ON DELETE CASCADE NOT VALID;");
+                migrationBuilder.Sql("ALTER TABLE \"Messages\" VALIDATE CONSTRAINT \"FK_Messages_Users_AuthorId\";", suppressTransaction: true);
+            }
+        }
+        """,
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD306").WithLocation(0).WithArguments("FK_Messages_Users_AuthorId", ".Messages")]);
+
+    [Fact]
+    public Task AddCheckConstraint_becomes_not_valid_then_validate() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(
+        Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.{|#0:AddCheckConstraint|}(name: "CK_Messages_Body", table: "Messages", schema: "chat", sql: "length(\"Body\") < 10000");
+            }
+        }
+        """,
+        Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.Sql("ALTER TABLE \"chat\".\"Messages\" ADD CONSTRAINT \"CK_Messages_Body\" CHECK (length(\"Body\") < 10000) NOT VALID;");
+                migrationBuilder.Sql("ALTER TABLE \"chat\".\"Messages\" VALIDATE CONSTRAINT \"CK_Messages_Body\";", suppressTransaction: true);
+            }
+        }
+        """,
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD308").WithLocation(0).WithArguments("CK_Messages_Body", "chat.Messages")]);
+}
