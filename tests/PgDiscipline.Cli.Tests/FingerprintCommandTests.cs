@@ -5,13 +5,7 @@ namespace PgDiscipline.Cli.Tests;
 
 public sealed class FingerprintCommandTests
 {
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await CliApp.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public async Task Prints_hex_and_normalized_form_matching_the_runtime_fingerprint()

@@ -16,13 +16,7 @@ public sealed class LintCommandTests : IDisposable
         return path;
     }
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await CliApp.RunAsync(args, output, error, CancellationToken.None);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public async Task Text_output_and_exit_code_1_on_an_error_level_finding()
