@@ -28,6 +28,7 @@ public static class CliApp
         root.Subcommands.Add(FingerprintCommand.Build());
         root.Subcommands.Add(RulesCommand.Build());
         root.Subcommands.Add(LintCommand.Build());
+        root.Subcommands.Add(DoctorCommand.Build());
         return root;
     }
 

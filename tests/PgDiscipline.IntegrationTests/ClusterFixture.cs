@@ -138,6 +138,23 @@ public sealed class ClusterFixture : IAsyncLifetime
         return await cmd.ExecuteScalarAsync();
     }
 
+    /// <summary>Pauses WAL replay on a replica and waits until it has really paused (pg_wal_replay_pause only requests it).</summary>
+    public static async Task PauseReplayAsync(string replica)
+    {
+        await ScalarAsync(replica, "select pg_wal_replay_pause()");
+        for (var i = 0; i < 100; i++)
+        {
+            if ((string?)await ScalarAsync(replica, "select pg_get_wal_replay_pause_state()") == "paused")
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("WAL replay did not pause within 5 s");
+    }
+
     /// <summary>Stops a server immediately (like a crash): <c>primary</c>, <c>replica1</c> or <c>replica2</c>.</summary>
     public Task StopServerAsync(string name) =>
         RunPgBinaryAsync("pg_ctl", "-D", Env[$"PGD_{name.ToUpperInvariant()}_DATA"], "stop", "-m", "immediate", "-w", "-t", "30");

@@ -95,7 +95,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     [Fact]
     public async Task Paused_replay_session_reads_never_stale_eventual_reads_may_be_and_the_lagging_replica_is_ejected_then_readmitted()
     {
-        await ClusterFixture.ScalarAsync(cluster.Replicas[0], "select pg_wal_replay_pause()");
+        await ClusterFixture.PauseReplayAsync(cluster.Replicas[0]);
         try
         {
             // Eventual, generous lag: the paused replica stays in rotation, so some reads miss the new row.
@@ -161,7 +161,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     {
         foreach (var replica in cluster.Replicas)
         {
-            await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_pause()");
+            await ClusterFixture.PauseReplayAsync(replica);
         }
 
         try

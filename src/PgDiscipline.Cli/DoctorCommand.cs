@@ -1,0 +1,297 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using PgDiscipline.Sql;
+
+namespace PgDiscipline.Cli;
+
+/// <summary>
+/// <c>pgdiscipline doctor --connection … [--replica …]</c>: reads a live cluster and reports timeouts, pg_stat_statements
+/// (top queries with their PgDiscipline fingerprints, ready to block), replication lag, connection usage, and long-running
+/// or idle-in-transaction sessions. Exit 0 when no check fails (warnings allowed), 1 when one fails, 2 on bad arguments.
+/// Never prints literal values: queries are shown normalized.
+/// </summary>
+internal static class DoctorCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    internal enum Status
+    {
+        Ok,
+        Warn,
+        Fail,
+    }
+
+    internal sealed record Check(string Name, Status Status, string Detail, JsonNode? Data = null);
+
+    public static Command Build()
+    {
+        var connection = new Option<string>("--connection", "-c")
+        {
+            Description = "Npgsql connection string of the primary (or set PGDISCIPLINE_CONNECTION).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PGDISCIPLINE_CONNECTION") ?? "",
+        };
+        var replicas = new Option<string[]>("--replica") { Description = "Connection string of a replica (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var format = new Option<string>("--format") { Description = "text | json", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var maxLag = new Option<TimeSpan>("--max-lag") { Description = "Replica replay lag that fails the check.", DefaultValueFactory = _ => TimeSpan.FromSeconds(1) };
+        var longRunning = new Option<TimeSpan>("--long-running") { Description = "Active or idle-in-transaction age worth reporting.", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+        var maxUsage = new Option<double>("--max-connection-usage") { Description = "Share of max_connections in use that fails the check.", DefaultValueFactory = _ => 0.9 };
+        var top = new Option<int>("--top") { Description = "How many pg_stat_statements queries to list.", DefaultValueFactory = _ => 10 };
+        var command = new Command("doctor", "Check a live PostgreSQL cluster the way PgDiscipline expects it to run.")
+        {
+            connection, replicas, format, maxLag, longRunning, maxUsage, top,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var primary = parse.GetValue(connection);
+            if (string.IsNullOrWhiteSpace(primary))
+            {
+                await error.WriteLineAsync("pgdiscipline doctor: give --connection (or PGDISCIPLINE_CONNECTION).").ConfigureAwait(false);
+                return 2;
+            }
+
+            var settings = new Settings(parse.GetValue(maxLag), parse.GetValue(longRunning), parse.GetValue(maxUsage), Math.Max(1, parse.GetValue(top)));
+            var checks = await RunAsync(primary, parse.GetValue(replicas) ?? [], settings, ct).ConfigureAwait(false);
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(format) == "json")
+            {
+                var array = new JsonArray();
+                foreach (var c in checks)
+                {
+                    array.Add(new JsonObject { ["check"] = c.Name, ["status"] = c.Status.ToString().ToLowerInvariant(), ["detail"] = c.Detail, ["data"] = c.Data?.DeepClone() });
+                }
+
+                await output.WriteLineAsync(new JsonObject { ["checks"] = array }.ToJsonString(Indented)).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var c in checks)
+                {
+                    await output.WriteLineAsync($"[{c.Status.ToString().ToUpperInvariant(),-4}] {c.Name}: {c.Detail}").ConfigureAwait(false);
+                }
+            }
+
+            return checks.Any(c => c.Status == Status.Fail) ? 1 : 0;
+        });
+        return command;
+    }
+
+    internal sealed record Settings(TimeSpan MaxLag, TimeSpan LongRunning, double MaxConnectionUsage, int Top);
+
+    internal static async Task<List<Check>> RunAsync(string primaryConnectionString, IReadOnlyList<string> replicaConnectionStrings, Settings settings, CancellationToken ct)
+    {
+        var checks = new List<Check>();
+        NpgsqlConnection? primary = null;
+        try
+        {
+            primary = new NpgsqlConnection(primaryConnectionString);
+            await primary.OpenAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or ArgumentException or TimeoutException)
+        {
+            // Never echo the connection string (it may hold a password).
+            checks.Add(new Check("primary", Status.Fail, "cannot connect: " + (ex is ArgumentException a ? "invalid connection string (" + a.ParamName + ")" : ex.Message)));
+            if (primary is not null)
+            {
+                await primary.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return checks;
+        }
+
+        await using (primary)
+        {
+            checks.Add(await PrimaryAsync(primary, ct).ConfigureAwait(false));
+            checks.Add(await TimeoutsAsync(primary, ct).ConfigureAwait(false));
+            checks.Add(await StatementsAsync(primary, settings, ct).ConfigureAwait(false));
+            checks.Add(await ConnectionsAsync(primary, settings, ct).ConfigureAwait(false));
+            checks.Add(await SessionsAsync(primary, settings, ct).ConfigureAwait(false));
+            checks.Add(await ReplicationAsync(primary, ct).ConfigureAwait(false));
+        }
+
+        for (var i = 0; i < replicaConnectionStrings.Count; i++)
+        {
+            checks.Add(await ReplicaAsync(i, replicaConnectionStrings[i], settings, ct).ConfigureAwait(false));
+        }
+
+        return checks;
+    }
+
+    private static async Task<Check> PrimaryAsync(NpgsqlConnection c, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select pg_is_in_recovery(), current_setting('server_version')", c);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        return r.GetBoolean(0)
+            ? new Check("primary", Status.Fail, $"PostgreSQL {r.GetString(1)}: this server is in recovery (a replica), not the primary")
+            : new Check("primary", Status.Ok, $"PostgreSQL {r.GetString(1)}, accepting writes");
+    }
+
+    private static async Task<Check> TimeoutsAsync(NpgsqlConnection c, CancellationToken ct)
+    {
+        const string Sql = """
+            select current_user, current_database(), current_setting('statement_timeout'), current_setting('lock_timeout'),
+                   current_setting('idle_in_transaction_session_timeout'),
+                   coalesce((select string_agg(coalesce(r.rolname, '*') || '@' || coalesce(d.datname, '*') || ': ' || array_to_string(s.setconfig, ', '), '; ')
+                             from pg_db_role_setting s left join pg_roles r on r.oid = s.setrole left join pg_database d on d.oid = s.setdatabase
+                             where array_to_string(s.setconfig, ',') ~ '(statement|lock|idle_in_transaction_session)_timeout'), '')
+            """;
+        await using var cmd = new NpgsqlCommand(Sql, c);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        var (statement, lockT, idle) = (r.GetString(2), r.GetString(3), r.GetString(4));
+        var data = new JsonObject
+        {
+            ["role"] = r.GetString(0),
+            ["database"] = r.GetString(1),
+            ["statement_timeout"] = statement,
+            ["lock_timeout"] = lockT,
+            ["idle_in_transaction_session_timeout"] = idle,
+            ["per_role_database"] = r.GetString(5),
+        };
+        var missing = new[] { ("statement_timeout", statement), ("idle_in_transaction_session_timeout", idle) }.Where(x => x.Item2 == "0").Select(x => x.Item1).ToList();
+        var detail = $"{r.GetString(0)}@{r.GetString(1)}: statement {statement}, lock {lockT}, idle in transaction {idle}"
+            + (r.GetString(5).Length > 0 ? $"; per role/database: {r.GetString(5)}" : "; no per-role/database settings");
+        return missing.Count > 0
+            ? new Check("timeouts", Status.Warn, detail + $" — {string.Join(" and ", missing)} off: set them per role (ALTER ROLE … SET …) or with PgDiscipline's Timeouts", data)
+            : new Check("timeouts", Status.Ok, detail, data);
+    }
+
+    private static async Task<Check> StatementsAsync(NpgsqlConnection c, Settings settings, CancellationToken ct)
+    {
+        await using (var exists = new NpgsqlCommand("select count(*) from pg_extension where extname = 'pg_stat_statements'", c))
+        {
+            if ((long)(await exists.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 0)
+            {
+                return new Check("pg_stat_statements", Status.Warn, "extension not installed: CREATE EXTENSION pg_stat_statements (and shared_preload_libraries) to see top queries");
+            }
+        }
+
+        var rows = new JsonArray();
+        var lines = new List<string>();
+        try
+        {
+            await using var cmd = new NpgsqlCommand(
+                "select query, calls, total_exec_time, mean_exec_time from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by total_exec_time desc limit $1", c);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = settings.Top });
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var fp = SqlFingerprint.Compute(r.GetString(0));
+                rows.Add(new JsonObject
+                {
+                    ["fingerprint"] = fp.ToString(),
+                    ["normalized"] = fp.Normalized,
+                    ["calls"] = r.GetInt64(1),
+                    ["total_ms"] = Math.Round(r.GetDouble(2), 3),
+                    ["mean_ms"] = Math.Round(r.GetDouble(3), 3),
+                });
+                var text = fp.Normalized.Length > 100 ? fp.Normalized[..100] + "…" : fp.Normalized;
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"\n    {fp}  {r.GetInt64(1),8} calls  {r.GetDouble(2),10:0.0} ms total  {text}"));
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState)
+        {
+            return new Check("pg_stat_statements", Status.Warn, "installed but not loaded: add it to shared_preload_libraries and restart");
+        }
+
+        return new Check("pg_stat_statements", Status.Ok, $"top {rows.Count} by total time (block one with `pgdiscipline rules block <fingerprint>`):" + string.Concat(lines), rows);
+    }
+
+    private static async Task<Check> ConnectionsAsync(NpgsqlConnection c, Settings settings, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select (select count(*) from pg_stat_activity where backend_type = 'client backend'), current_setting('max_connections')::int", c);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        var (used, max) = (r.GetInt64(0), r.GetInt32(1));
+        var usage = (double)used / max;
+        var detail = string.Create(CultureInfo.InvariantCulture, $"{used} of max_connections {max} ({usage:P0})");
+        var data = new JsonObject { ["used"] = used, ["max_connections"] = max };
+        return usage >= settings.MaxConnectionUsage ? new Check("connections", Status.Fail, detail + " — put PgBouncer in front or lower pool sizes", data)
+            : usage >= settings.MaxConnectionUsage * 0.8 ? new Check("connections", Status.Warn, detail, data)
+            : new Check("connections", Status.Ok, detail, data);
+    }
+
+    private static async Task<Check> SessionsAsync(NpgsqlConnection c, Settings settings, CancellationToken ct)
+    {
+        const string Sql = """
+            select pid, state, extract(epoch from now() - coalesce(case when state = 'active' then query_start else state_change end, now()))::float8, coalesce(query, '')
+            from pg_stat_activity
+            where backend_type = 'client backend' and pid <> pg_backend_pid()
+              and ((state = 'active' and now() - query_start > $1) or (state like 'idle in transaction%' and now() - state_change > $1))
+            order by 3 desc
+            """;
+        await using var cmd = new NpgsqlCommand(Sql, c);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = settings.LongRunning });
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var rows = new JsonArray();
+        var lines = new List<string>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var fp = SqlFingerprint.Compute(r.GetString(3));
+            rows.Add(new JsonObject { ["pid"] = r.GetInt32(0), ["state"] = r.GetString(1), ["seconds"] = Math.Round(r.GetDouble(2), 1), ["fingerprint"] = fp.ToString() });
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"\n    pid {r.GetInt32(0)} {r.GetString(1)} for {r.GetDouble(2):0.0} s  {fp}"));
+        }
+
+        return rows.Count == 0
+            ? new Check("sessions", Status.Ok, $"no session active or idle in transaction for more than {settings.LongRunning.TotalSeconds:0.#} s", rows)
+            : new Check("sessions", Status.Warn, $"{rows.Count} session(s) over {settings.LongRunning.TotalSeconds:0.#} s (they hold snapshots and locks, and block vacuum):" + string.Concat(lines), rows);
+    }
+
+    private static async Task<Check> ReplicationAsync(NpgsqlConnection c, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "select application_name, state, coalesce(extract(epoch from replay_lag), 0)::float8, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint from pg_stat_replication order by application_name", c);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var rows = new JsonArray();
+        var parts = new List<string>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var bytes = r.IsDBNull(3) ? 0 : r.GetInt64(3);
+            rows.Add(new JsonObject { ["name"] = r.GetString(0), ["state"] = r.GetString(1), ["replay_lag_s"] = r.GetDouble(2), ["lag_bytes"] = bytes });
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{r.GetString(0)} {r.GetString(1)} (lag {r.GetDouble(2):0.###} s, {bytes} bytes)"));
+        }
+
+        return rows.Count == 0
+            ? new Check("replication", Status.Warn, "no streaming replicas connected to the primary", rows)
+            : new Check("replication", Status.Ok, string.Join("; ", parts), rows);
+    }
+
+    private static async Task<Check> ReplicaAsync(int index, string connectionString, Settings settings, CancellationToken ct)
+    {
+        var name = $"replica {index + 1}";
+        try
+        {
+            await using var c = new NpgsqlConnection(connectionString);
+            await c.OpenAsync(ct).ConfigureAwait(false);
+            name = $"replica {c.Host}:{c.Port}";
+            await using var cmd = new NpgsqlCommand("""
+                select pg_is_in_recovery(),
+                       case when pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+                            else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0) end::float8,
+                       pg_is_wal_replay_paused()
+                """, c);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await r.ReadAsync(ct).ConfigureAwait(false);
+            var data = new JsonObject { ["in_recovery"] = r.GetBoolean(0), ["lag_s"] = Math.Round(r.GetDouble(1), 3), ["replay_paused"] = r.GetBoolean(2) };
+            if (!r.GetBoolean(0))
+            {
+                return new Check(name, Status.Fail, "not in recovery: this is not a replica (promoted?)", data);
+            }
+
+            var lag = TimeSpan.FromSeconds(r.GetDouble(1));
+            var detail = string.Create(CultureInfo.InvariantCulture, $"in recovery, replay lag {lag.TotalSeconds:0.###} s{(r.GetBoolean(2) ? ", WAL replay PAUSED" : "")}");
+            return lag > settings.MaxLag
+                ? new Check(name, Status.Fail, detail + string.Create(CultureInfo.InvariantCulture, $" — over --max-lag {settings.MaxLag.TotalSeconds:0.###} s"), data)
+                : new Check(name, Status.Ok, detail, data);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or ArgumentException or TimeoutException)
+        {
+            return new Check(name, Status.Fail, "unreachable: " + (ex is ArgumentException a ? "invalid connection string (" + a.ParamName + ")" : ex.Message));
+        }
+    }
+}
