@@ -84,7 +84,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
             {
                 try
                 {
-                    await session.EnsureCapturedAsync(cancellationToken).ConfigureAwait(false);
+                    await session.EnsureCapturedAsync(sync, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ReplicaRouter.IsConnectionLevel(ex) || ex is InvalidOperationException)
                 {

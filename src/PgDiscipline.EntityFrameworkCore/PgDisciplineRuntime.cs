@@ -55,7 +55,7 @@ internal sealed class CommandPlan
 /// One PgDiscipline instance: options, rules, the fingerprint cache and the EF Core interceptors that use them.
 /// Shared by every DbContext configured with the same settings (created by <c>UsePgDiscipline</c> or resolved from DI).
 /// </summary>
-public sealed partial class PgDisciplineRuntime : IDisposable
+public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
 {
     internal const string TagPrefix = "pgdiscipline:";
     internal const string StatementTimeoutTag = TagPrefix + "statement_timeout=";
@@ -326,12 +326,28 @@ public sealed partial class PgDisciplineRuntime : IDisposable
         return false;
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops the background work (health monitor, rule-table listener) and releases data sources. Prefer
+    /// <see cref="DisposeAsync"/>; this blocks until the background loops have stopped.</summary>
     public void Dispose()
     {
+        // Synchronous dispose of background loops: stopping them is the point, so waiting here is intended.
+        DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
         PgDisciplineTelemetry.Unregister(this);
-        DatabaseRules?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        Router?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (DatabaseRules is not null)
+        {
+            await DatabaseRules.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Router is not null)
+        {
+            await Router.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var s in _subscriptions)
         {
             s.Dispose();

@@ -361,6 +361,32 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Synchronous_ef_calls_keep_read_your_writes()
+    {
+        foreach (var replica in cluster.Replicas)
+        {
+            await ClusterFixture.PauseReplayAsync(replica);
+        }
+
+        try
+        {
+            await using var ctx = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMinutes(5));
+            var marker = $"sync-{Guid.NewGuid():N}";
+            ctx.Items.Add(new Item { Name = marker, Qty = 0 });
+            ctx.SaveChanges(); // synchronous write
+            Assert.Equal(1, ctx.Items.ReadFromReplica().Count(x => x.Name == marker)); // synchronous read: the write is visible
+            Assert.StartsWith("pgd1.", ctx.GetPgDisciplineSession().Token, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var replica in cluster.Replicas)
+            {
+                await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_resume()");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Reads_are_counted_per_target_in_metrics()
     {
         var targets = new System.Collections.Concurrent.ConcurrentBag<string>();

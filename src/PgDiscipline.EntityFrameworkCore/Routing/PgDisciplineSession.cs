@@ -47,12 +47,13 @@ public sealed class PgDisciplineSession
         }
     }
 
-    internal Func<CancellationToken, Task<Lsn>>? CapturePosition { get; set; }
+    /// <summary>Reads the primary's current WAL position; <c>sync</c> selects blocking I/O for EF Core's synchronous APIs.</summary>
+    internal Func<bool, CancellationToken, ValueTask<Lsn>>? CapturePosition { get; set; }
 
     /// <summary>The token after capturing the position of the last write (one round trip to the primary, once per write).</summary>
     public async Task<string?> GetTokenAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureCapturedAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureCapturedAsync(sync: false, cancellationToken).ConfigureAwait(false);
         return Token;
     }
 
@@ -86,14 +87,14 @@ public sealed class PgDisciplineSession
         }
     }
 
-    internal async Task EnsureCapturedAsync(CancellationToken cancellationToken)
+    internal async ValueTask EnsureCapturedAsync(bool sync, CancellationToken cancellationToken)
     {
         if (!HasUncapturedWrite || CapturePosition is not { } capture)
         {
             return;
         }
 
-        var lsn = await capture(cancellationToken).ConfigureAwait(false);
+        var lsn = await capture(sync, cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _dirty = false;

@@ -60,11 +60,11 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     /// <summary>Distinct text so its cost can be counted in pg_stat_statements.</summary>
     internal const string CaptureSql = "select pg_current_wal_lsn()::text as pgdiscipline_session_position";
 
-    private async Task<Lsn> CapturePrimaryPositionAsync(CancellationToken cancellationToken)
+    private async ValueTask<Lsn> CapturePrimaryPositionAsync(bool sync, CancellationToken cancellationToken)
     {
         var primary = Monitor.Primary ?? throw new InvalidOperationException("PgDiscipline has not seen the primary connection yet.");
         await using var cmd = primary.CreateCommand(CaptureSql);
-        var text = (string?)await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        var text = (string?)(sync ? cmd.ExecuteScalar() : await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
         return Lsn.TryParse(text, out var lsn) ? lsn : default;
     }
 
