@@ -43,7 +43,8 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
             lastInclude ??= op; // outermost include
             if (IncludedType(op) is { } type && ef.CollectionElement(type) is not null)
             {
-                collections.Add(IncludedName(op));
+                var path = QueryChain.IncludePath(op);
+                collections.Add(path.Substring(path.LastIndexOf('.') + 1));
             }
         }
 
@@ -58,20 +59,4 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
 
     private static ITypeSymbol? IncludedType(IInvocationOperation include)
         => include.TargetMethod.TypeArguments.Length > 1 ? include.TargetMethod.TypeArguments[include.TargetMethod.TypeArguments.Length - 1] : null;
-
-    private static string IncludedName(IInvocationOperation include)
-    {
-        var argument = include.Arguments.Length > 1 ? EfContext.Unwrap(include.Arguments[1].Value) : null;
-        if (argument is not null && EfContext.Lambda(argument) is { } lambda)
-        {
-            var body = lambda.Body.Operations.LastOrDefault();
-            var value = body is IReturnOperation ret ? ret.ReturnedValue : body;
-            if (value is not null && EfContext.Unwrap(value) is IPropertyReferenceOperation property)
-            {
-                return property.Property.Name;
-            }
-        }
-
-        return include.TargetMethod.Name;
-    }
 }

@@ -198,6 +198,44 @@ internal sealed class QueryChain
         }
     }
 
+    /// <summary>The navigation path an Include/ThenInclude names: <c>Orders</c>, <c>Team.Company</c>, the string of a string
+    /// Include, or <c>?</c>.</summary>
+    public static string IncludePath(IInvocationOperation include)
+    {
+        var argument = include.Arguments.Length > 1 ? EfContext.Unwrap(include.Arguments[1].Value) : null;
+        if (argument is not null && argument.ConstantValue.HasValue && argument.ConstantValue.Value is string text)
+        {
+            return text; // Include("Orders.Lines")
+        }
+
+        if (argument is not null && EfContext.Lambda(argument) is { } lambda)
+        {
+            var body = lambda.Body.Operations.LastOrDefault();
+            var value = body is IReturnOperation ret ? ret.ReturnedValue : body;
+            var names = new List<string>();
+            for (var current = value is null ? null : EfContext.Unwrap(value); current is not null;)
+            {
+                switch (current)
+                {
+                    case IPropertyReferenceOperation property:
+                        names.Insert(0, property.Property.Name);
+                        current = property.Instance is null ? null : EfContext.Unwrap(property.Instance);
+                        break;
+                    case IInvocationOperation filtered when filtered.Arguments.Length > 0: // filtered include: x.Orders.Where(…)
+                        current = EfContext.Unwrap(filtered.Arguments[0].Value);
+                        break;
+                    default:
+                        current = null;
+                        break;
+                }
+            }
+
+            return names.Count > 0 ? string.Join(".", names) : "?";
+        }
+
+        return "?";
+    }
+
     /// <summary>The location to report on: the called method's name (e.g. <c>ToListAsync</c>).</summary>
     public static Location NameLocation(IInvocationOperation invocation)
     {

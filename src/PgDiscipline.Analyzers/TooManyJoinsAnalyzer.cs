@@ -61,7 +61,7 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             }
             else if (ef.IsIn(method, ef.EfQueryableExtensions) && name is "Include" or "ThenInclude")
             {
-                var path = IncludePath(op);
+                var path = QueryChain.IncludePath(op);
                 includePath = name == "Include" ? method.TypeArguments[0].Name + "." + path : includePath + "." + path;
                 if (!split)
                 {
@@ -102,42 +102,6 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
         {
             yield return string.Join(".", parts.Take(i));
         }
-    }
-
-    private static string IncludePath(IInvocationOperation include)
-    {
-        var argument = include.Arguments.Length > 1 ? EfContext.Unwrap(include.Arguments[1].Value) : null;
-        if (argument is not null && argument.ConstantValue.HasValue && argument.ConstantValue.Value is string text)
-        {
-            return text; // Include("Orders.Lines")
-        }
-
-        if (argument is not null && EfContext.Lambda(argument) is { } lambda)
-        {
-            var body = lambda.Body.Operations.LastOrDefault();
-            var value = body is IReturnOperation ret ? ret.ReturnedValue : body;
-            var names = new List<string>();
-            for (var current = value is null ? null : EfContext.Unwrap(value); current is not null;)
-            {
-                switch (current)
-                {
-                    case IPropertyReferenceOperation property:
-                        names.Insert(0, property.Property.Name);
-                        current = property.Instance is null ? null : EfContext.Unwrap(property.Instance);
-                        break;
-                    case IInvocationOperation filtered when filtered.Arguments.Length > 0: // filtered include: x.Orders.Where(…)
-                        current = EfContext.Unwrap(filtered.Arguments[0].Value);
-                        break;
-                    default:
-                        current = null;
-                        break;
-                }
-            }
-
-            return names.Count > 0 ? string.Join(".", names) : "?";
-        }
-
-        return "?";
     }
 
     /// <summary>Reference navigations reached from a lambda parameter (<c>m.Conversation.Owner</c> = two joins). Query-syntax

@@ -28,11 +28,7 @@ internal static class DoctorCommand
 
     public static Command Build()
     {
-        var connection = new Option<string>("--connection", "-c")
-        {
-            Description = "Npgsql connection string of the primary (or set PGDISCIPLINE_CONNECTION).",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PGDISCIPLINE_CONNECTION") ?? "",
-        };
+        var connection = CliOptions.Connection();
         var replicas = new Option<string[]>("--replica") { Description = "Connection string of a replica (repeatable).", AllowMultipleArgumentsPerToken = false };
         var format = new Option<string>("--format") { Description = "text | json", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");

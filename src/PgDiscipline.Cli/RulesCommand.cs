@@ -11,12 +11,7 @@ internal static class RulesCommand
 {
     public static Command Build()
     {
-        var connection = new Option<string>("--connection", "-c")
-        {
-            Description = "Npgsql connection string of the primary (or set PGDISCIPLINE_CONNECTION).",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PGDISCIPLINE_CONNECTION") ?? "",
-            Recursive = true,
-        };
+        var connection = CliOptions.Connection(recursive: true);
         var rules = new Command("rules", "Manage query rules in pgdiscipline.query_rules.") { connection };
 
         var list = new Command("list", "List the rules in the table.");

@@ -23,8 +23,6 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
 
     public Task FirstLoad => _firstLoad.Task;
 
-    public DateTimeOffset? LastLoaded { get; private set; }
-
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(500);
@@ -120,7 +118,6 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
         }
 
         _runtime.SetRules("database", rules, errors);
-        LastLoaded = DateTimeOffset.UtcNow;
         _firstLoad.TrySetResult();
     }
 
