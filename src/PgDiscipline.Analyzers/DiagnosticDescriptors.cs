@@ -32,6 +32,12 @@ public static class DiagnosticDescriptors
         "The SQL passed to '{0}' is built by {1}: values become part of the SQL text (injection, and one plan per value); use {2} with an interpolated string, or parameters",
         QueryShape, DiagnosticSeverity.Warning);
 
+    /// <summary>PGD105.</summary>
+    public static readonly DiagnosticDescriptor RawSqlCallSite = Create(
+        RuleIdentifiers.RawSqlCallSite, "Raw SQL call site",
+        "Raw SQL call site: '{0}' sends SQL text {1} (listed in the query report's security view)",
+        QueryShape, DiagnosticSeverity.Info);
+
     /// <summary>PGD201.</summary>
     public static readonly DiagnosticDescriptor ReadWithoutRoutingIntent = Create(
         RuleIdentifiers.ReadWithoutRoutingIntent, "Read-only query without routing intent",
@@ -59,7 +65,7 @@ public static class DiagnosticDescriptors
     /// <summary>All descriptors.</summary>
     public static readonly DiagnosticDescriptor[] All =
     {
-        TooManyJoins, CartesianInclude, QueryInLoop, RawSqlInjection,
+        TooManyJoins, CartesianInclude, QueryInLoop, RawSqlInjection, RawSqlCallSite,
         ReadWithoutRoutingIntent, ReplicaReadInTransaction, StaleReadAfterWrite, WriteInReplicaScope,
     };
 

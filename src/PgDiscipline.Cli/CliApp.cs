@@ -29,6 +29,7 @@ public static class CliApp
         root.Subcommands.Add(RulesCommand.Build());
         root.Subcommands.Add(LintCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
+        root.Subcommands.Add(ReportCommand.Build());
         return root;
     }
 

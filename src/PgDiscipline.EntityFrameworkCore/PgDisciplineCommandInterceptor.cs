@@ -15,7 +15,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        var plan = Evaluate(command, CancellationToken.None, sync: true).GetAwaiter().GetResult();
+        var plan = Evaluate(command, eventData, CancellationToken.None, sync: true).GetAwaiter().GetResult();
         if (runtime.Router is not null)
         {
             var reader = RouteRead(command, eventData, plan, sync: true, CancellationToken.None).GetAwaiter().GetResult();
@@ -32,7 +32,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        var plan = await Evaluate(command, cancellationToken, sync: false).ConfigureAwait(false);
+        var plan = await Evaluate(command, eventData, cancellationToken, sync: false).ConfigureAwait(false);
         if (runtime.Router is not null)
         {
             var reader = await RouteRead(command, eventData, plan, sync: false, cancellationToken).ConfigureAwait(false);
@@ -106,6 +106,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
     {
+        Executed(command, eventData, rows: 0);
         if (IsPrefixed(command))
         {
             result.NextResult(); // past the set_config row
@@ -116,6 +117,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
     {
+        Executed(command, eventData, rows: 0);
         if (IsPrefixed(command))
         {
             await result.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -207,49 +209,102 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
     {
+        Executed(command, eventData, Math.Max(result, 0));
         Release(command);
         return result;
     }
 
     public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
+        Executed(command, eventData, Math.Max(result, 0));
         Release(command);
         return ValueTask.FromResult(result);
     }
 
     public override object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
     {
+        Executed(command, eventData, result is null or DBNull ? 0 : 1);
         Release(command);
         return result;
     }
 
     public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
     {
+        Executed(command, eventData, result is null or DBNull ? 0 : 1);
         Release(command);
         return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
+        if (eventData.ReadCount > 0)
+        {
+            runtime.PlanOfExecuted(command.CommandText)?.Stats?.AddRows(eventData.ReadCount);
+        }
+
         runtime.Router?.Completed(command);
         Release(command);
         return result;
     }
 
-    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Release(command);
+    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData)
+    {
+        Failed(command, eventData, eventData.Exception);
+        Release(command);
+    }
 
     public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
     {
+        Failed(command, eventData, eventData.Exception);
         Release(command);
         return Task.CompletedTask;
     }
 
-    public override void CommandCanceled(DbCommand command, CommandEndEventData eventData) => Release(command);
+    public override void CommandCanceled(DbCommand command, CommandEndEventData eventData)
+    {
+        Failed(command, eventData, null);
+        Release(command);
+    }
 
     public override Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default)
     {
+        Failed(command, eventData, null);
         Release(command);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Statistics and span of a command that completed.</summary>
+    private void Executed(DbCommand command, CommandEndEventData eventData, long rows)
+    {
+        if (runtime.Statistics is not null && runtime.PlanOfExecuted(command.CommandText)?.Stats is { } stats)
+        {
+            stats.Completed(eventData.Duration.Ticks / TimeSpan.TicksPerMicrosecond);
+            if (rows > 0)
+            {
+                stats.AddRows(rows);
+            }
+        }
+
+        PgDisciplineTelemetry.EndCommand(command, null);
+    }
+
+    /// <summary>Statistics and span of a command that failed or was cancelled (blocked/limited ones are counted where they
+    /// are refused, and never reached the server).</summary>
+    private void Failed(DbCommand command, CommandEndEventData eventData, Exception? exception)
+    {
+        if (exception is QueryBlockedException or QueryRateLimitedException)
+        {
+            return;
+        }
+
+        var code = exception is null ? "canceled" : PgDisciplineTelemetry.ErrorCode(exception);
+        if (runtime.Statistics is not null && runtime.PlanOfExecuted(command.CommandText)?.Stats is { } stats)
+        {
+            stats.Completed(eventData.Duration.Ticks / TimeSpan.TicksPerMicrosecond);
+            stats.Failed(code);
+        }
+
+        PgDisciplineTelemetry.EndCommand(command, code);
     }
 
     private bool IsGuardedMigration(CommandEventData eventData)
@@ -264,16 +319,18 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
     /// <summary>Rules first (a blocked command never reaches the server), then timeouts, then the primary connection.</summary>
     private async ValueTask Prepare(DbCommand command, CommandEventData eventData, CancellationToken cancellationToken, bool sync)
     {
-        var plan = await Evaluate(command, cancellationToken, sync).ConfigureAwait(false);
+        var plan = await Evaluate(command, eventData, cancellationToken, sync).ConfigureAwait(false);
         ApplyPrimary(command, eventData, plan);
         await runtime.EnsureOpen(command.Connection, sync, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The plan for this command text, after its rules let it through.</summary>
-    private ValueTask<CommandPlan> Evaluate(DbCommand command, CancellationToken cancellationToken, bool sync)
+    private ValueTask<CommandPlan> Evaluate(DbCommand command, CommandEventData eventData, CancellationToken cancellationToken, bool sync)
     {
         var text = command.CommandText;
-        var plan = runtime.GetPlan(runtime.Cache.Get(text), text);
+        var plan = runtime.GetPlan(runtime.Cache.Get(text), text, eventData.CommandSource);
+        plan.CallSite?.Increment();
+        PgDisciplineTelemetry.StartCommand(command, plan);
         return plan.Rules.Length == 0 ? ValueTask.FromResult(plan) : ApplyRulesThen(command, plan, cancellationToken, sync);
     }
 
@@ -298,6 +355,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
             command.CommandTimeout = seconds;
         }
 
+        plan.Stats?.RoutedTo(0);
         if (runtime.Router is { } router)
         {
             if (plan.IsReplicaSafe)
@@ -324,6 +382,8 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
             switch (rule.Action)
             {
                 case QueryRuleAction.Block:
+                    plan.Stats?.WasBlocked();
+                    PgDisciplineTelemetry.EndCommand(command, "blocked");
                     PgDisciplineTelemetry.Blocked.Add(1, PgDisciplineTelemetry.RuleTags(rule.Id, plan.Fingerprint));
                     Log.QueryBlocked(runtime.Logger, plan.Fingerprint, rule.Id, rule.Reason);
                     throw new QueryBlockedException(plan.Fingerprint, rule.Id, rule.Reason);
@@ -351,6 +411,8 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
                     {
                         TimeSpan? retryAfter = lease is not null && lease.TryGetMetadata(MetadataName.RetryAfter, out var ra) ? ra : null;
                         lease?.Dispose();
+                        plan.Stats?.WasRateLimited();
+                        PgDisciplineTelemetry.EndCommand(command, "rate_limited");
                         PgDisciplineTelemetry.RateLimited.Add(1, PgDisciplineTelemetry.RuleTags(rule.Id, plan.Fingerprint));
                         Log.QueryRateLimited(runtime.Logger, plan.Fingerprint, rule.Id);
                         throw new QueryRateLimitedException(plan.Fingerprint, rule.Id, rule.Reason, retryAfter);

@@ -45,6 +45,9 @@ public sealed class PgDisciplineOptions
     /// <summary>Rules from the database table <c>pgdiscipline.query_rules</c> (written by <c>pgdiscipline rules …</c>).</summary>
     public DatabaseRuleOptions DatabaseRules { get; } = new();
 
+    /// <summary>Per-fingerprint runtime statistics and their JSON snapshot (for <c>pgdiscipline report</c>).</summary>
+    public StatisticsOptions Statistics { get; } = new();
+
     /// <summary>Adds a replica. <paramref name="pool"/> groups replicas for workload isolation.</summary>
     public ReplicaOptions AddReplica(string connectionString, string pool = ReplicaOptions.DefaultPool, int weight = 1)
     {
@@ -101,4 +104,26 @@ public sealed class DatabaseRuleOptions
 
     /// <summary>Create the table, trigger and schema if missing (idempotent). Default true.</summary>
     public bool CreateTable { get; set; } = true;
+}
+
+/// <summary>Per-fingerprint runtime statistics (see docs/report.md).</summary>
+public sealed class StatisticsOptions
+{
+    /// <summary>Collect statistics. Default true (a few interlocked increments per command).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Distinct fingerprints tracked; further ones are counted in one <c>overflow</c> entry. Default 2000
+    /// (about 2.5 KB each).</summary>
+    public int MaxFingerprints { get; set; } = 2000;
+
+    /// <summary>When set, the JSON snapshot is written to this file every <see cref="SnapshotInterval"/> and when the
+    /// runtime is disposed.</summary>
+    public string? SnapshotPath { get; set; }
+
+    /// <summary>How often the snapshot file is rewritten. Default 1 minute.</summary>
+    public TimeSpan SnapshotInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Call-site paths (from <c>TagWithCallSite()</c>) are made relative to this directory. Default: the
+    /// repository holding the file (nearest directory with <c>.git</c>), else just the file name.</summary>
+    public string? SourceRoot { get; set; }
 }

@@ -45,6 +45,21 @@ public sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipline
             errors.Add($"{prefix}:Migrations:MaxAttempts must be at least 1.");
         }
 
+        if (options.Statistics.MaxFingerprints is < 1 or > 1_000_000)
+        {
+            errors.Add($"{prefix}:Statistics:MaxFingerprints must be between 1 and 1000000.");
+        }
+
+        if (options.Statistics.SnapshotInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:Statistics:SnapshotInterval must be positive.");
+        }
+
+        if (options.Statistics.SnapshotPath is { } snapshotPath && (snapshotPath.Trim().Length == 0 || snapshotPath.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        {
+            errors.Add($"{prefix}:Statistics:SnapshotPath is not a valid file path.");
+        }
+
         if (options.Migrations.RetryBackoff < TimeSpan.Zero)
         {
             errors.Add($"{prefix}:Migrations:RetryBackoff must not be negative.");

@@ -18,6 +18,9 @@ internal sealed class CommandPlan
 
     public required string Fingerprint { get; init; }
 
+    /// <summary>What PgDiscipline.Sql knows about the text.</summary>
+    public required SqlCommandInfo Info { get; init; }
+
     public required CompiledRule[] Rules { get; init; }
 
     /// <summary>Statement timeout from a tag or a Timeout rule (null: the configured default).</summary>
@@ -49,6 +52,12 @@ internal sealed class CommandPlan
     public required string ReplicaText { get; init; }
 
     public required bool ReplicaTextIsPrefixed { get; init; }
+
+    /// <summary>Statistics entry of this fingerprint (null when statistics are off).</summary>
+    public required FingerprintStatistics? Stats { get; init; }
+
+    /// <summary>Counter of this text's call site (from <c>TagWithCallSite()</c>), or null.</summary>
+    public required FingerprintStatistics.Counter? CallSite { get; init; }
 }
 
 /// <summary>
@@ -66,12 +75,15 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     private static readonly ConcurrentDictionary<string, PgDisciplineRuntime> CodeConfigured = new(StringComparer.Ordinal);
 
     private readonly ConditionalWeakTable<SqlCommandInfo, CommandPlan> _plans = new();
+    private readonly ConditionalWeakTable<string, CommandPlan> _prefixedPlans = new();
     private readonly Dictionary<string, List<(QueryRule Rule, string Key, string Source)>> _ruleSources = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private readonly Dictionary<string, IReadOnlyList<string>> _sourceErrors = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _subscriptions = new();
     private volatile PgDisciplineOptions _options;
     private volatile QueryRuleSnapshot _rules = QueryRuleSnapshot.Empty;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task? _snapshotLoop;
     private long _version;
 
     private PgDisciplineRuntime(PgDisciplineOptions options, ILoggerFactory? loggerFactory)
@@ -80,6 +92,16 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PgDiscipline");
         Router = options.Replicas.Count > 0 ? new ReplicaRouter(this, options.Replicas) : null;
         DatabaseRules = options.DatabaseRules.ConnectionString is null ? null : new DatabaseRuleSource(this, options.DatabaseRules);
+        if (options.Statistics.Enabled)
+        {
+            var replicas = Router?.Replicas ?? [];
+            Statistics = new QueryStatistics(options.Statistics, ["primary", .. replicas.Select(r => r.Name)], () => Replicas);
+            if (options.Statistics.SnapshotPath is { } path)
+            {
+                _snapshotLoop = WriteSnapshotsAsync(path, options.Statistics.SnapshotInterval, _stopping.Token);
+            }
+        }
+
         MigrationTracker.EnsureSubscribed();
         PgDisciplineTelemetry.Register(this);
         Interceptors =
@@ -103,6 +125,41 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     public IReadOnlyList<string> ActiveRuleIds => _rules.Rules.Select(r => r.Id).ToArray();
 
     internal SqlFingerprintCache Cache { get; } = new();
+
+    /// <summary>Per-fingerprint statistics (null when <c>Statistics.Enabled</c> is false).</summary>
+    public QueryStatistics? Statistics { get; }
+
+    /// <summary>Writes the statistics snapshot (<c>pgdiscipline.stats/v1</c> JSON) to <paramref name="path"/>.</summary>
+    public Task WriteStatisticsSnapshotAsync(string path, CancellationToken cancellationToken = default)
+        => Statistics?.WriteSnapshotAsync(path, cancellationToken)
+           ?? throw new InvalidOperationException("Statistics are disabled (PgDiscipline:Statistics:Enabled = false).");
+
+    private async Task WriteSnapshotsAsync(string path, TimeSpan interval, CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                await TryWriteSnapshotAsync(path, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task TryWriteSnapshotAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Statistics!.WriteSnapshotAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.SnapshotFailed(Logger, path, ex.GetType().Name + ": " + ex.Message);
+        }
+    }
 
     /// <summary>Replica routing, when replicas are configured (the replica list is read once, at creation).</summary>
     internal ReplicaRouter? Router { get; }
@@ -224,7 +281,7 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The plan for a command text (cached per distinct text and version).</summary>
-    internal CommandPlan GetPlan(SqlCommandInfo info, string commandText)
+    internal CommandPlan GetPlan(SqlCommandInfo info, string commandText, CommandSource source = CommandSource.Unknown)
     {
         var rules = _rules;
         if (_plans.TryGetValue(info, out var plan) && plan.Version == rules.Version)
@@ -232,12 +289,23 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
             return plan;
         }
 
-        plan = BuildPlan(info, commandText, rules);
+        plan = BuildPlan(info, commandText, rules, source);
         _plans.AddOrUpdate(info, plan);
         return plan;
     }
 
-    private CommandPlan BuildPlan(SqlCommandInfo info, string commandText, QueryRuleSnapshot rules)
+    /// <summary>The plan of a command the interceptors already saw, from its (possibly prefixed) text; null if unknown.</summary>
+    internal CommandPlan? PlanOfExecuted(string commandText)
+    {
+        if (commandText.StartsWith(TimeoutSql.Marker, StringComparison.Ordinal))
+        {
+            return _prefixedPlans.TryGetValue(commandText, out var prefixed) ? prefixed : null;
+        }
+
+        return _plans.TryGetValue(Cache.Get(commandText), out var plan) ? plan : null;
+    }
+
+    private CommandPlan BuildPlan(SqlCommandInfo info, string commandText, QueryRuleSnapshot rules, CommandSource source)
     {
         var options = _options;
         var matched = rules.Match(info);
@@ -295,10 +363,13 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
         }
 
         var inside = overrideTimeout is null ? null : TimeoutSql.SetConfigBatch(overrideTimeout, null, null);
-        return new CommandPlan
+        var stats = Statistics?.For(info, source == CommandSource.Unknown ? null : source.ToString());
+        var callSite = stats is not null && Statistics!.CallSiteOf(info) is { } site ? stats.CallSite(site) : null;
+        var plan = new CommandPlan
         {
             Version = rules.Version,
             Fingerprint = info.Fingerprint.ToString(),
+            Info = info,
             Rules = matched,
             StatementTimeoutOverride = overrideTimeout,
             PrefixedOutsideTransaction = outside is null ? null : outside + commandText,
@@ -310,7 +381,22 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
             RouteTo = routeTo,
             ReplicaText = outside is null ? commandText : outside + commandText,
             ReplicaTextIsPrefixed = outside is not null,
+            Stats = stats,
+            CallSite = callSite,
         };
+
+        // Commands run with a prefixed text; the Executed/Failed events see that text, so map it back to the plan.
+        if (plan.PrefixedOutsideTransaction is { } o)
+        {
+            _prefixedPlans.AddOrUpdate(o, plan);
+        }
+
+        if (plan.PrefixedInsideTransaction is { } i)
+        {
+            _prefixedPlans.AddOrUpdate(i, plan);
+        }
+
+        return plan;
     }
 
     private static bool TryParseMilliseconds(ReadOnlySpan<char> text, out TimeSpan value)
@@ -337,6 +423,18 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_snapshotLoop is not null)
+        {
+            await _snapshotLoop.ConfigureAwait(false);
+            await TryWriteSnapshotAsync(Options.Statistics.SnapshotPath!, CancellationToken.None).ConfigureAwait(false);
+        }
+
         PgDisciplineTelemetry.Unregister(this);
         if (DatabaseRules is not null)
         {
@@ -376,6 +474,8 @@ public sealed partial class PgDisciplineRuntime : IDisposable, IAsyncDisposable
 
         var m = o.Migrations;
         sb.Append(CultureInfo.InvariantCulture, $"M:{m.Enabled}|{m.LockTimeout.Ticks}|{m.StatementTimeout?.Ticks}|{m.RefuseUnsafe}|{m.MaxAttempts}|{m.RetryBackoff.Ticks}|");
+        var st = o.Statistics;
+        sb.Append(CultureInfo.InvariantCulture, $"S:{st.Enabled}|{st.MaxFingerprints}|{st.SnapshotPath}|{st.SnapshotInterval.Ticks}|{st.SourceRoot}|");
         sb.Append(CultureInfo.InvariantCulture, $"D:{o.DatabaseRules.ConnectionString}|{o.DatabaseRules.PollInterval.Ticks}|{o.DatabaseRules.CreateTable}");
 
         return sb.ToString();
@@ -408,6 +508,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1022, Level = LogLevel.Warning, Message = "Migration statement gave up on lock_timeout (attempt {Attempt} of {MaxAttempts}); retrying in {Backoff}")]
     public static partial void MigrationLockRetry(ILogger logger, int attempt, int maxAttempts, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Statistics snapshot could not be written to {Path}: {Error}")]
+    public static partial void SnapshotFailed(ILogger logger, string path, string error);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Replica {Replica} taken out of rotation: {Reason}")]
     public static partial void ReplicaEjected(ILogger logger, string replica, string reason);

@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Data.Common;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Npgsql;
+using PgDiscipline.Sql;
 
 namespace PgDiscipline;
 
@@ -10,6 +14,11 @@ public static class PgDisciplineTelemetry
     public const string Name = "PgDiscipline";
 
     internal static readonly Meter Meter = new(Name, typeof(PgDisciplineTelemetry).Assembly.GetName().Version?.ToString());
+
+    /// <summary>Spans for commands (OpenTelemetry database conventions; the query text is the normalized one).</summary>
+    internal static readonly ActivitySource Source = new(Name, typeof(PgDisciplineTelemetry).Assembly.GetName().Version?.ToString());
+
+    private static readonly ConditionalWeakTable<DbCommand, Activity> Running = new();
 
     internal static readonly Counter<long> Blocked = Meter.CreateCounter<long>(
         "pgdiscipline.queries.blocked", "{command}", "Commands refused by a Block rule.");
@@ -72,5 +81,103 @@ public static class PgDisciplineTelemetry
     {
         { "pgdiscipline.rule", ruleId },
         { "pgdiscipline.fingerprint", fingerprint },
+    };
+
+    /// <summary>Starts the span of a command when someone listens (otherwise costs one check).</summary>
+    internal static void StartCommand(DbCommand command, CommandPlan plan)
+    {
+        if (!Source.HasListeners())
+        {
+            return;
+        }
+
+        var info = plan.Info;
+        var operation = OperationName(info.Kind);
+        var table = info.Tables.Count > 0 ? info.Tables[0] : null;
+        var summary = table is null ? operation : operation + " " + table;
+        var activity = Source.StartActivity(summary, ActivityKind.Client);
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag("db.system.name", "postgresql");
+            activity.SetTag("db.operation.name", operation);
+            if (table is not null)
+            {
+                activity.SetTag("db.collection.name", table);
+            }
+
+            activity.SetTag("db.query.summary", summary);
+            activity.SetTag("db.query.text", info.Fingerprint.Normalized);
+            activity.SetTag("pgdiscipline.fingerprint", plan.Fingerprint);
+            if (command.Connection is NpgsqlConnection c)
+            {
+                activity.SetTag("db.namespace", c.Database);
+                activity.SetTag("server.address", c.Host);
+                activity.SetTag("server.port", c.Port);
+            }
+
+            activity.SetTag("pgdiscipline.target", "primary");
+        }
+
+        Running.AddOrUpdate(command, activity);
+    }
+
+    /// <summary>The command ran on a replica.</summary>
+    internal static void SetTarget(DbCommand command, string target, string? host, int port)
+    {
+        if (Source.HasListeners() && Running.TryGetValue(command, out var activity))
+        {
+            activity.SetTag("pgdiscipline.target", target);
+            activity.SetTag("server.address", host);
+            activity.SetTag("server.port", port);
+        }
+    }
+
+    /// <summary>Ends the command's span; <paramref name="errorType"/> is a SQLSTATE or a short error name.</summary>
+    internal static void EndCommand(DbCommand command, string? errorType)
+    {
+        if (!Source.HasListeners() || !Running.TryGetValue(command, out var activity))
+        {
+            return;
+        }
+
+        Running.Remove(command);
+        if (errorType is not null)
+        {
+            activity.SetTag("error.type", errorType);
+            if (errorType.Length == 5 && char.IsAsciiDigit(errorType[0]))
+            {
+                activity.SetTag("db.response.status_code", errorType);
+            }
+
+            activity.SetStatus(ActivityStatusCode.Error);
+        }
+
+        activity.Dispose();
+    }
+
+    internal static string OperationName(SqlStatementKind kind) => kind switch
+    {
+        SqlStatementKind.Select => "SELECT",
+        SqlStatementKind.Insert => "INSERT",
+        SqlStatementKind.Update => "UPDATE",
+        SqlStatementKind.Delete => "DELETE",
+        SqlStatementKind.Merge => "MERGE",
+        SqlStatementKind.Ddl => "DDL",
+        SqlStatementKind.Utility => "UTILITY",
+        _ => "OTHER",
+    };
+
+    /// <summary>A short, literal-free error code: the SQLSTATE when the server sent one, else the exception type.</summary>
+    internal static string ErrorCode(Exception exception) => exception switch
+    {
+        DbException { SqlState: { Length: > 0 } state } => state,
+        NpgsqlException { InnerException: TimeoutException } => "client_timeout",
+        OperationCanceledException => "canceled",
+        _ => exception.GetType().Name,
     };
 }

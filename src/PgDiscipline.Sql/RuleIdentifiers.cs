@@ -12,6 +12,8 @@ public static class RuleIdentifiers
     public const string QueryInLoop = "PGD103";
     /// <summary>Raw SQL built by interpolation or concatenation passed to a *Raw API.</summary>
     public const string RawSqlInjection = "PGD104";
+    /// <summary>Raw SQL call site (inventory for the report's security view; info level).</summary>
+    public const string RawSqlCallSite = "PGD105";
     /// <summary>Read-only query path executes against the primary without routing intent.</summary>
     public const string ReadWithoutRoutingIntent = "PGD201";
     /// <summary>ReadFromReplica() inside an explicit transaction.</summary>
@@ -54,7 +56,7 @@ public static class RuleIdentifiers
     /// <summary>All ids, in order.</summary>
     public static readonly string[] All =
     {
-        TooManyJoins, CartesianInclude, QueryInLoop, RawSqlInjection,
+        TooManyJoins, CartesianInclude, QueryInLoop, RawSqlInjection, RawSqlCallSite,
         ReadWithoutRoutingIntent, ReplicaReadInTransaction, StaleReadAfterWrite, WriteInReplicaScope,
         AlterColumnTypeRewrite, AddColumnVolatileDefault, SetNotNull, CreateIndexNotConcurrently, DropIndexNotConcurrently,
         AddForeignKeyValidated, AddUniqueConstraint, AddCheckConstraintValidated, Rename, Drop, CreateTableClosed,

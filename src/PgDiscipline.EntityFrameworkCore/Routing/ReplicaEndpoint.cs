@@ -6,11 +6,19 @@ namespace PgDiscipline;
 public sealed class ReplicaEndpoint : IAsyncDisposable
 {
     private int _inFlight;
+    private const int LagHistoryLength = 720;
+    private readonly LagSample[] _lag = new LagSample[LagHistoryLength];
     private volatile ReplicaHealth _health;
+    private int _lagNext;
+    private int _lagCount;
+    private DateTimeOffset _lastSample = DateTimeOffset.MinValue;
 
-    internal ReplicaEndpoint(ReplicaOptions options)
+    internal ReplicaEndpoint(ReplicaOptions options, int index)
     {
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        Index = index;
+        Host = builder.Host;
+        Port = builder.Port;
         Name = options.Name ?? $"{builder.Host}:{builder.Port}";
         Pool = options.Pool;
         Weight = options.Weight;
@@ -20,6 +28,13 @@ public sealed class ReplicaEndpoint : IAsyncDisposable
 
     /// <summary>Display name (metrics, logs, health check).</summary>
     public string Name { get; }
+
+    /// <summary>Position in the routing targets (0 is the primary, replicas from 1 in configuration order).</summary>
+    internal int Index { get; }
+
+    internal string? Host { get; }
+
+    internal int Port { get; }
 
     /// <summary>Pool for workload isolation.</summary>
     public string Pool { get; }
@@ -47,7 +62,38 @@ public sealed class ReplicaEndpoint : IAsyncDisposable
 
     internal DateTimeOffset LastEjected;
 
-    internal void Observe(ReplicaHealth health) => _health = health;
+    internal void Observe(ReplicaHealth health)
+    {
+        _health = health;
+        lock (_lag)
+        {
+            // At most one sample a second, the last LagHistoryLength of them (12 minutes at one check a second).
+            if (health.CheckedAt - _lastSample < TimeSpan.FromSeconds(1))
+            {
+                return;
+            }
+
+            _lastSample = health.CheckedAt;
+            _lag[_lagNext] = new LagSample(health.CheckedAt, health.Lag?.TotalSeconds ?? 0, health.LagBytes, health.Healthy);
+            _lagNext = (_lagNext + 1) % _lag.Length;
+            _lagCount = Math.Min(_lagCount + 1, _lag.Length);
+        }
+    }
+
+    /// <summary>Recent lag observations, oldest first (for the statistics snapshot and the report's lag chart).</summary>
+    internal IReadOnlyList<LagSample> LagHistory()
+    {
+        lock (_lag)
+        {
+            var result = new LagSample[_lagCount];
+            for (var i = 0; i < _lagCount; i++)
+            {
+                result[i] = _lag[(_lagNext - _lagCount + i + _lag.Length) % _lag.Length];
+            }
+
+            return result;
+        }
+    }
 
     internal void Enter() => Interlocked.Increment(ref _inFlight);
 
@@ -65,3 +111,6 @@ public sealed class ReplicaEndpoint : IAsyncDisposable
 /// <param name="Lag">Time since the last replayed commit while replay is behind what was received (zero when caught up).</param>
 /// <param name="CheckedAt">When.</param>
 public sealed record ReplicaHealth(bool Healthy, string Status, Lsn ReplayPosition, long? LagBytes, TimeSpan? Lag, DateTimeOffset CheckedAt);
+
+/// <summary>One lag observation kept for the statistics snapshot.</summary>
+internal readonly record struct LagSample(DateTimeOffset At, double Seconds, long? Bytes, bool Healthy);

@@ -21,7 +21,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     public ReplicaRouter(PgDisciplineRuntime runtime, IEnumerable<ReplicaOptions> replicas)
     {
         _runtime = runtime;
-        _all = replicas.Select(r => new ReplicaEndpoint(WithTimeouts(r, runtime.Options))).ToArray();
+        _all = replicas.Select((r, i) => new ReplicaEndpoint(WithTimeouts(r, runtime.Options), i + 1)).ToArray();
         _pools = _all.GroupBy(r => r.Pool, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         Monitor = new ReplicaHealthMonitor(runtime, _all);
     }
@@ -143,12 +143,14 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             if (replica is null)
             {
                 PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", attempt == 0 ? "no_eligible_replica" : "replicas_failed"));
+                plan.Stats?.FellBack();
                 return null;
             }
 
             if (attempt > 0 && !_retryBudget.TryRetry())
             {
                 PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", "retry_budget"));
+                plan.Stats?.FellBack();
                 return null;
             }
 
@@ -182,6 +184,8 @@ internal sealed class ReplicaRouter : IAsyncDisposable
 
                 _running.AddOrUpdate(command, replica);
                 PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
+                plan.Stats?.RoutedTo(replica.Index);
+                PgDisciplineTelemetry.SetTarget(command, replica.Name, replica.Host, replica.Port);
                 return reader;
             }
             catch (Exception ex) when (IsConnectionLevel(ex))
@@ -216,6 +220,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         }
 
         PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", "replicas_failed"));
+        plan.Stats?.FellBack();
         return null;
     }
 

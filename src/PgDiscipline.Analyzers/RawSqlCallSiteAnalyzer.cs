@@ -1,0 +1,42 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace PgDiscipline.Analyzers;
+
+/// <summary>PGD105 (info): every call that sends SQL text — the inventory behind the query report's security view.
+/// PGD104 says which of them build the text from values; this one lists them all, parameterized or not.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class RawSqlCallSiteAnalyzer : EfCoreAnalyzer
+{
+    private static readonly ImmutableHashSet<string> Parameterized = ImmutableHashSet.Create(
+        "FromSql", "FromSqlInterpolated", "ExecuteSql", "ExecuteSqlAsync", "ExecuteSqlInterpolated", "ExecuteSqlInterpolatedAsync", "SqlQuery");
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.RawSqlCallSite);
+
+    /// <inheritdoc />
+    internal override bool IsApplicable(EfContext ef) => ef.RelationalQueryableExtensions is not null || ef.RelationalDatabaseFacadeExtensions is not null;
+
+    /// <inheritdoc />
+    internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
+    {
+        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
+    }
+
+    private static void Analyze(OperationAnalysisContext context, EfContext ef)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        var raw = RawSqlInjectionAnalyzer.Replacements.ContainsKey(method.Name);
+        if ((!raw && !Parameterized.Contains(method.Name))
+            || !(ef.IsIn(method, ef.RelationalQueryableExtensions) || ef.IsIn(method, ef.RelationalDatabaseFacadeExtensions)))
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RawSqlCallSite, QueryChain.NameLocation(invocation),
+            method.Name, raw ? "as written (values must be passed as parameters)" : "with interpolation holes sent as parameters"));
+    }
+}

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Text.Json;
+using PgDiscipline.Cli.Report;
+
+namespace PgDiscipline.Cli;
+
+/// <summary><c>pgdiscipline report FILE… [--out DIR]</c>: runtime statistics snapshots, SARIF logs (the build's
+/// <c>ErrorLog</c>, <c>pgdiscipline lint --format sarif</c>) and lint JSON into <c>index.html</c> and <c>report.md</c>.
+/// Exit 0 on success, 2 when an input cannot be read or recognised.</summary>
+internal static class ReportCommand
+{
+    public static Command Build()
+    {
+        var inputs = new Argument<string[]>("inputs")
+        {
+            Description = "Statistics snapshots (pgdiscipline.stats/v1 JSON), SARIF logs, pgdiscipline lint JSON; recognised by content.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = new Option<string>("--out", "-o") { Description = "Output directory.", DefaultValueFactory = _ => "artifacts/report" };
+        var sourceRoot = new Option<string>("--source-root") { Description = "Paths in findings are shown relative to this directory (default: the current one).", DefaultValueFactory = _ => Directory.GetCurrentDirectory() };
+        var command = new Command("report", "Write a query report (index.html + report.md) with no literal values in it.") { inputs, output, sourceRoot };
+        command.SetAction(async (parse, ct) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            ReportData data;
+            try
+            {
+                data = ReportReader.Read(parse.GetValue(inputs)!, parse.GetValue(sourceRoot)!);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidDataException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                await stderr.WriteLineAsync($"pgdiscipline report: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            var dir = parse.GetValue(output)!;
+            Directory.CreateDirectory(dir);
+            var html = Path.Combine(dir, "index.html");
+            var md = Path.Combine(dir, "report.md");
+            await File.WriteAllTextAsync(html, HtmlReport.Render(data), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(md, MarkdownReport.Render(data), ct).ConfigureAwait(false);
+            await stdout.WriteLineAsync($"{data.Queries.Count} queries, {data.TotalCalls} commands, {data.Findings.Count} findings -> {html}, {md}").ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}
