@@ -13,7 +13,7 @@ export PGD_ENV_FILE="$REPO_ROOT/artifacts/cluster/cluster.env"
 export PGD_REQUIRE_CLUSTER=1
 
 start=$(date +%s)
-build/install-deps.sh
+PGD_EXTRA_PACKAGES="chromium ${PGD_EXTRA_PACKAGES:-}" build/install-deps.sh
 
 cleanup() { build/cluster.sh stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT INT TERM

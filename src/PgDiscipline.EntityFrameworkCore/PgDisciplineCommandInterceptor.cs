@@ -106,23 +106,23 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
     {
-        Executed(command, eventData, rows: 0);
         if (IsPrefixed(command))
         {
-            result.NextResult(); // past the set_config row
+            result.NextResult(); // past the set_config row; a statement error surfaces here (then CommandFailed counts it)
         }
 
+        Executed(command, eventData, rows: 0);
         return result;
     }
 
     public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
     {
-        Executed(command, eventData, rows: 0);
         if (IsPrefixed(command))
         {
             await result.NextResultAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        Executed(command, eventData, rows: 0);
         return result;
     }
 
@@ -237,9 +237,10 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
-        if (eventData.ReadCount > 0)
+        // Rows are counted while the reader is still open: at DataReaderClosing, or here when it was never closed.
+        if (!eventData.DataReader.IsClosed)
         {
-            runtime.PlanOfExecuted(command.CommandText)?.Stats?.AddRows(eventData.ReadCount);
+            CountRows(command, eventData.DataReader, eventData.ReadCount);
         }
 
         runtime.Router?.Completed(command);
@@ -305,6 +306,51 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
         }
 
         PgDisciplineTelemetry.EndCommand(command, code);
+    }
+
+    public override InterceptionResult DataReaderClosing(DbCommand command, DataReaderClosingEventData eventData, InterceptionResult result)
+    {
+        CountRows(command, eventData.DataReader, eventData.ReadCount);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult> DataReaderClosingAsync(DbCommand command, DataReaderClosingEventData eventData, InterceptionResult result)
+    {
+        CountRows(command, eventData.DataReader, eventData.ReadCount);
+        return ValueTask.FromResult(result);
+    }
+
+    private void CountRows(DbCommand command, DbDataReader reader, int readCount)
+    {
+        if (readCount > 0 && runtime.Statistics is not null && runtime.PlanOfExecuted(command.CommandText)?.Stats is { } stats)
+        {
+            stats.AddRows(RowsRead(reader, readCount));
+        }
+    }
+
+    /// <summary>Rows the server returned (from each statement's completion tag, without the timeout prefix); when the
+    /// reader was not read to the end, the rows the application read.</summary>
+    private static long RowsRead(DbDataReader dataReader, int readCount)
+    {
+        long rows = 0;
+        if (dataReader is Npgsql.NpgsqlDataReader reader)
+        {
+            // NpgsqlDataReader.Statements is obsolete (the DbBatch API replaces it) but is the only public way to read the
+            // CommandComplete row count of a command-based reader; re-check when Npgsql is upgraded.
+#pragma warning disable CS0618
+            var statements = reader.Statements;
+#pragma warning restore CS0618
+            foreach (var statement in statements)
+            {
+                if (!statement.CommandText.StartsWith(TimeoutSql.Marker, StringComparison.Ordinal))
+                {
+                    rows += (long)statement.Rows;
+                }
+            }
+        }
+
+        // Not read to the end (no completion tag yet): EF Core's count of Read() calls, each of which returned a row.
+        return rows > 0 ? rows : readCount;
     }
 
     private bool IsGuardedMigration(CommandEventData eventData)

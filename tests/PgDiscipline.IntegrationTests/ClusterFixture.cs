@@ -129,6 +129,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public IReadOnlyList<int> ReplicaPorts =>
         [int.Parse(Env["PGD_REPLICA1_PORT"], System.Globalization.CultureInfo.InvariantCulture), int.Parse(Env["PGD_REPLICA2_PORT"], System.Globalization.CultureInfo.InvariantCulture)];
 
+    /// <summary>The replicas' default names in PgDiscipline (host:port), in configuration order.</summary>
+    public IReadOnlyList<string> ReplicaNames() => Replicas.Select(r => new NpgsqlConnectionStringBuilder(r) is var b ? $"{b.Host}:{b.Port}" : "").ToArray();
+
     /// <summary>Runs one statement and returns the first column of the first row.</summary>
     public static async Task<object?> ScalarAsync(string connectionString, string sql)
     {

@@ -28,7 +28,7 @@ h2{font-size:17px;margin:4px 0 10px}.cards{display:flex;flex-wrap:wrap;gap:10px}
 .card b{display:block;font-size:20px}.card span{color:#5b6475;font-size:12px}table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #eceef2;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f0f2f5;cursor:pointer;user-select:none;white-space:nowrap}
 th.sorted-asc::after{content:" \25B2"}th.sorted-desc::after{content:" \25BC"}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-code{font:12px ui-monospace,Menlo,Consolas,monospace;word-break:break-word}.fp{color:#6b3fa0}.muted{color:#6b7280}.bad{color:#b42318}.ok{color:#067647}
+code{font:12px ui-monospace,Menlo,Consolas,monospace;word-break:break-word}.fp{color:#6b3fa0;white-space:nowrap}td{overflow-wrap:anywhere}.muted{color:#6b7280}.bad{color:#b42318}.ok{color:#067647}
 svg text{font:11px system-ui,sans-serif;fill:#1d2330}
 </style></head><body>
 """);

@@ -63,7 +63,7 @@ public sealed class QueryStatistics
         return _entries.GetOrAdd(hash, _ => new FingerprintStatistics(info.Fingerprint.ToString(), info, source, Targets.Count));
     }
 
-    /// <summary>The call site named by an EF Core <c>TagWithCallSite()</c> tag (<c>file: PATH:LINE</c>), with the path
+    /// <summary>The call site named by an EF Core <c>TagWithCallSite()</c> tag (<c>File: PATH:LINE</c>), with the path
     /// relative to <see cref="StatisticsOptions.SourceRoot"/> or else to the repository holding the file (the nearest
     /// directory with <c>.git</c>); just the file name when neither is known.</summary>
     internal string? CallSiteOf(SqlCommandInfo info)
@@ -71,7 +71,7 @@ public sealed class QueryStatistics
         foreach (var tag in info.Tags)
         {
             var t = tag.Trim();
-            if (!t.StartsWith("file: ", StringComparison.Ordinal))
+            if (!t.StartsWith("file: ", StringComparison.OrdinalIgnoreCase)) // EF Core writes "File: PATH:LINE"
             {
                 continue;
             }
