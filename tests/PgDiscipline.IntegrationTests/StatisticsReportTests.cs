@@ -188,6 +188,44 @@ public sealed class StatisticsReportTests(ClusterFixture cluster) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Commands_produce_OpenTelemetry_database_spans_without_literals()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == PgDisciplineTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { lock (spans) { spans.Add(a); } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.AddReplica(cluster.Replicas[0]);
+            pg.Statistics.MaxFingerprints = 1999; // a runtime of its own
+        });
+        await RoutingExtensions.FindRuntime(ctx)!.CheckReplicasNowAsync();
+        Assert.Equal(20, (await ctx.Items.Where(x => x.Name != Email).ReadFromReplica().ToListAsync()).Count);
+        await Assert.ThrowsAnyAsync<Exception>(() => ctx.Database.ExecuteSqlRawAsync($"select 1/0 where '{Token}' <> ''"));
+
+        Activity read, failed;
+        lock (spans)
+        {
+            read = spans.Single(a => a.GetTagItem("db.operation.name") as string == "SELECT" && a.GetTagItem("db.collection.name") as string == "probe_items");
+            failed = spans.Single(a => a.GetTagItem("error.type") is not null);
+        }
+
+        Assert.Equal(ActivityKind.Client, read.Kind);
+        Assert.Equal("SELECT probe_items", read.DisplayName);
+        Assert.Equal("postgresql", read.GetTagItem("db.system.name"));
+        Assert.Equal(cluster.ReplicaNames()[0], read.GetTagItem("pgdiscipline.target"));
+        Assert.Equal(cluster.ReplicaPorts[0], read.GetTagItem("server.port"));
+        Assert.DoesNotContain(Email, (string)read.GetTagItem("db.query.text")!, StringComparison.Ordinal);
+        Assert.Equal("22012", failed.GetTagItem("db.response.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, failed.Status);
+        Assert.DoesNotContain(Token, (string)failed.GetTagItem("db.query.text")!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Report_renders_in_headless_chromium_with_its_sections_and_numbers()
     {
         var chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists);

@@ -1,0 +1,57 @@
+namespace PgDiscipline.Cli.Tests;
+
+public sealed class ReportCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("pgd-report-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task An_unrecognised_input_exits_2_naming_the_file_and_writes_nothing()
+    {
+        var bogus = Path.Combine(_dir, "bogus.json");
+        await File.WriteAllTextAsync(bogus, """{ "hello": "world" }""");
+        var (code, _, err) = await CliRunner.Run("report", bogus, "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(2, code);
+        Assert.Contains("bogus.json", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "out", "index.html")));
+
+        await File.WriteAllTextAsync(bogus, "not json at all");
+        (code, _, err) = await CliRunner.Run("report", bogus, "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("pgdiscipline report:", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sarif_1_0_and_2_1_findings_are_read_with_relative_paths_and_suppressed_ones_are_counted()
+    {
+        var root = Path.Combine(_dir, "repo");
+        var file = Path.Combine(root, "src", "Orders.cs");
+        var v1 = Path.Combine(_dir, "v1.sarif");
+        await File.WriteAllTextAsync(v1, $$"""
+            { "version": "1.0.0", "runs": [ { "tool": { "name": "Microsoft (R) Visual C# Compiler" }, "results": [
+              { "ruleId": "PGD101", "level": "warning", "message": "This query makes 4 joins (more than the 3 allowed)",
+                "locations": [ { "resultFile": { "uri": "{{new Uri(file).AbsoluteUri}}", "region": { "startLine": 12 } } } ] },
+              { "ruleId": "CS0168", "level": "warning", "message": "The variable 'secret' is declared but never used" } ] } ] }
+            """);
+        var v21 = Path.Combine(_dir, "v21.sarif");
+        await File.WriteAllTextAsync(v21, $$"""
+            { "version": "2.1.0", "runs": [ { "tool": { "driver": { "name": "csc" } }, "results": [
+              { "ruleId": "PGD304", "level": "warning", "message": { "text": "CreateIndex on existing table" },
+                "locations": [ { "physicalLocation": { "artifactLocation": { "uri": "{{new Uri(file).AbsoluteUri}}" }, "region": { "startLine": 30 } } } ] },
+              { "ruleId": "PGD103", "level": "warning", "message": { "text": "loop" }, "suppressions": [ { "kind": "inSource" } ] } ] } ] }
+            """);
+        var outDir = Path.Combine(_dir, "out");
+        var (code, stdout, err) = await CliRunner.Run("report", v1, v21, "--out", outDir, "--source-root", root);
+        Assert.True(code == 0, err);
+        Assert.Contains("2 findings", stdout, StringComparison.Ordinal);
+        var md = await File.ReadAllTextAsync(Path.Combine(outDir, "report.md"));
+        Assert.Contains("`src/Orders.cs:12` This query makes 4 joins", md, StringComparison.Ordinal);
+        Assert.Contains("`src/Orders.cs:30`", md, StringComparison.Ordinal);
+        Assert.Contains("| Analyzer findings | 1 (1 suppressed) |", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("CS0168", md, StringComparison.Ordinal);
+        var html = await File.ReadAllTextAsync(Path.Combine(outDir, "index.html"));
+        Assert.Contains("No runtime statistics given", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(root, html, StringComparison.Ordinal);
+    }
+}
