@@ -36,6 +36,7 @@ public sealed class RuleIdentifierTests
     {
         var targets = File.ReadAllText(Path.Combine(RepoRoot, "build", "PgDiscipline.Analyzers.targets"));
         var list = Regex.Match(targets, "<PgDisciplineRuleIds>([^<]*)</PgDisciplineRuleIds>").Groups[1].Value.Split(';');
-        Assert.Equal(RuleIdentifiers.All, list);
+        // PGD105 (info-level inventory) is left out: WarningsAsErrors promotes info diagnostics as well.
+        Assert.Equal(RuleIdentifiers.All.Where(id => id != RuleIdentifiers.RawSqlCallSite), list);
     }
 }
