@@ -16,11 +16,27 @@ public sealed class ChatApp(ClusterFixture cluster, IDictionary<string, string?>
 
     public static string On(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { Database = Database }.ConnectionString;
 
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static bool _fresh;
+
+    /// <summary>A fresh database once per test run, so the first app really migrates it (reads of EF Core's history
+    /// table included, which must stay on the primary).</summary>
     public static async Task EnsureDatabaseAsync(ClusterFixture cluster)
     {
-        if (await ClusterFixture.ScalarAsync(cluster.Primary, $"select count(*) from pg_database where datname = '{Database}'") is 0L)
+        await Gate.WaitAsync();
+        try
         {
-            await ClusterFixture.ScalarAsync(cluster.Primary, $"create database {Database}");
+            if (!_fresh)
+            {
+                NpgsqlConnection.ClearAllPools();
+                await ClusterFixture.ScalarAsync(cluster.Primary, $"drop database if exists {Database} with (force)");
+                await ClusterFixture.ScalarAsync(cluster.Primary, $"create database {Database}");
+                _fresh = true;
+            }
+        }
+        finally
+        {
+            Gate.Release();
         }
     }
 

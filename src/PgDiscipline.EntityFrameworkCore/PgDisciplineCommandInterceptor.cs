@@ -52,8 +52,9 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
     {
         var router = runtime.Router!;
         var options = runtime.Options;
+        // Migration commands (EF Core's history-table reads included) always run on the primary.
         if (!plan.IsReplicaSafe || command.Transaction is not null || System.Transactions.Transaction.Current is not null
-            || options.Consistency == ReadConsistency.Strong)
+            || options.Consistency == ReadConsistency.Strong || eventData.CommandSource == CommandSource.Migrations)
         {
             return null;
         }
