@@ -75,7 +75,10 @@ export PgDiscipline__DatabaseRules__ConnectionString="$(on_chat "$PGD_PRIMARY")"
 export PgDiscipline__Statistics__SnapshotPath="$DEMO/stats.json" PgDiscipline__Statistics__SourceRoot="$REPO_ROOT"
 (cd samples/ChatService && exec dotnet bin/Release/net10.0/ChatService.dll) > "$DEMO/chatservice.log" 2>&1 &
 SERVICE_PID=$!
-
+if ! "${LOAD[@]}" wait "$URL" 90; then
+  tail -30 "$DEMO/chatservice.log" >&2
+  die "ChatService is not healthy after 90 s (see $DEMO/chatservice.log)"
+fi
 migrations=$(PGPASSWORD=pgdiscipline "$PGD_PG_BIN/psql" -h 127.0.0.1 -p "$PGD_PRIMARY_PORT" -U pgdiscipline -d chat -qAtc 'select string_agg("MigrationId", '"', '"' order by 1) from "__EFMigrationsHistory"')
 echo "    ChatService at $URL; migrated under the guard: $migrations"
 
