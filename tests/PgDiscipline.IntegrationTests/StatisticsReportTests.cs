@@ -123,7 +123,8 @@ public sealed class StatisticsReportTests(ClusterFixture cluster) : IAsyncLifeti
         var s = await SeedAndReportAsync("stats");
         var root = s.Root;
         Assert.Equal("pgdiscipline.stats/v1", root.GetProperty("schema").GetString());
-        Assert.Equal(["primary", .. cluster.ReplicaNames()], root.GetProperty("targets").EnumerateArray().Select(e => e.GetString()).ToArray());
+        string[] targets = ["primary", .. cluster.ReplicaNames()];
+        Assert.Equal(targets, root.GetProperty("targets").EnumerateArray().Select(e => e.GetString()!).ToArray());
 
         var linq = Query(root, n => n.Contains("probe_items", StringComparison.Ordinal) && n.Contains("<>", StringComparison.Ordinal));
         Assert.Equal(5, linq.GetProperty("calls").GetInt64());

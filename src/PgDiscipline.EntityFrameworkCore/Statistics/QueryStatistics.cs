@@ -64,8 +64,8 @@ public sealed class QueryStatistics
     }
 
     /// <summary>The call site named by an EF Core <c>TagWithCallSite()</c> tag (<c>File: PATH:LINE</c>), with the path
-    /// relative to <see cref="StatisticsOptions.SourceRoot"/> or else to the repository holding the file (the nearest
-    /// directory with <c>.git</c>); just the file name when neither is known.</summary>
+    /// relative to <see cref="StatisticsOptions.SourceRoot"/>, to the mapped root of a deterministic build (<c>/_/</c>), or
+    /// else to the repository holding the file (the nearest directory with <c>.git</c>); just the file name when none is known.</summary>
     internal string? CallSiteOf(SqlCommandInfo info)
     {
         foreach (var tag in info.Tags)
@@ -92,6 +92,13 @@ public sealed class QueryStatistics
 
     private string Relative(string path)
     {
+        // Deterministic CI builds (ContinuousIntegrationBuild) map the source root to "/_/" (or "/_1/", …).
+        var mapped = System.Text.RegularExpressions.Regex.Match(path, @"^/_\d*/(.+)$");
+        if (mapped.Success)
+        {
+            return mapped.Groups[1].Value.Replace('\\', '/');
+        }
+
         try
         {
             var full = Path.GetFullPath(path);
