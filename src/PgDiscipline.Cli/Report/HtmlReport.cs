@@ -79,7 +79,7 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
         Card(h, "p50", ReportReader.Ms(d.OverallQuantileMs(0.50)) + " ms", "p50 latency, all commands");
         Card(h, "p99", ReportReader.Ms(d.OverallQuantileMs(0.99)) + " ms", "p99 latency, all commands");
         Card(h, "errors", d.TotalErrors.ToString(Inv), "failed commands");
-        Card(h, "replica-share", routed == 0 ? "–" : Pct(replica, routed), "of commands served by replicas");
+        Card(h, "replica-share", routed == 0 ? "–" : ReportReader.Pct(replica, routed), "of commands served by replicas");
         Card(h, "blocked", d.Blocked.ToString(Inv), "blocked by rules");
         Card(h, "rate-limited", d.RateLimited.ToString(Inv), "rate-limited by rules");
         Card(h, "analyzer-findings", d.AnalyzerFindings.Count().ToString(Inv), "analyzer findings" + (d.SuppressedFindings > 0 ? $" ({d.SuppressedFindings} suppressed not shown)" : ""));
@@ -124,7 +124,7 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
 
             h.Append("</td>");
             var routed = q.PrimaryCalls + q.ReplicaCalls;
-            h.Append("<td class=\"n\" data-v=\"").Append(routed == 0 ? "0" : (q.ReplicaCalls / (double)routed).ToString("0.####", Inv)).Append("\">").Append(routed == 0 ? "–" : Pct(q.ReplicaCalls, routed)).Append("</td>");
+            h.Append("<td class=\"n\" data-v=\"").Append(routed == 0 ? "0" : (q.ReplicaCalls / (double)routed).ToString("0.####", Inv)).Append("\">").Append(routed == 0 ? "–" : ReportReader.Pct(q.ReplicaCalls, routed)).Append("</td>");
             h.Append("<td>").Append(E(string.Join(", ", q.CallSites.OrderByDescending(p => p.Value).Take(3).Select(p => p.Key)))).Append("</td></tr>\n");
         }
 
@@ -176,13 +176,13 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
         {
             var w = totals[i].Item2 / (double)all * 700;
             h.Append(Inv, $"<rect x=\"{x:0.#}\" y=\"4\" width=\"{w:0.#}\" height=\"26\" fill=\"{colors[i % colors.Length]}\"><title>{E(totals[i].t)}: {totals[i].Item2}</title></rect>");
-            h.Append(Inv, $"<rect x=\"{i * 140}\" y=\"40\" width=\"10\" height=\"10\" fill=\"{colors[i % colors.Length]}\"/><text x=\"{i * 140 + 14}\" y=\"49\">{E(totals[i].t)} {Pct(totals[i].Item2, all)}</text>");
+            h.Append(Inv, $"<rect x=\"{i * 140}\" y=\"40\" width=\"10\" height=\"10\" fill=\"{colors[i % colors.Length]}\"/><text x=\"{i * 140 + 14}\" y=\"49\">{E(totals[i].t)} {ReportReader.Pct(totals[i].Item2, all)}</text>");
             x += w;
         }
 
         h.Append("</svg>");
         h.Append("<p>Overall: ");
-        h.Append(string.Join(" · ", totals.Select(t => $"<span data-target=\"{E(t.t)}\">{E(t.t)}: <b>{t.Item2.ToString(Inv)}</b> ({Pct(t.Item2, all)})</span>")));
+        h.Append(string.Join(" · ", totals.Select(t => $"<span data-target=\"{E(t.t)}\">{E(t.t)}: <b>{t.Item2.ToString(Inv)}</b> ({ReportReader.Pct(t.Item2, all)})</span>")));
         h.Append(Inv, $" · fallbacks to the primary: <b>{d.Fallbacks}</b></p>");
         h.Append("<table class=\"sortable\"><thead><tr><th>Fingerprint</th><th>Query (normalized)</th><th>Kind</th>");
         foreach (var t in d.Targets)
@@ -203,7 +203,7 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
             }
 
             var routed = q.PrimaryCalls + q.ReplicaCalls;
-            h.Append("<td class=\"n\" data-v=\"").Append((q.ReplicaCalls / (double)routed).ToString("0.####", Inv)).Append("\">").Append(Pct(q.ReplicaCalls, routed)).Append("</td>");
+            h.Append("<td class=\"n\" data-v=\"").Append((q.ReplicaCalls / (double)routed).ToString("0.####", Inv)).Append("\">").Append(ReportReader.Pct(q.ReplicaCalls, routed)).Append("</td>");
             Num(h, q.Fallbacks);
             h.Append("</tr>\n");
         }
@@ -362,7 +362,6 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
     private static string RuleLink(string id)
         => id.StartsWith("PGD", StringComparison.Ordinal) ? $"<a href=\"{E(RuleIdentifiers.HelpLink(id))}\">{E(id)}</a>" : E(id);
 
-    private static string Pct(long part, long whole) => whole == 0 ? "–" : (part * 100.0 / whole).ToString("0.#", Inv) + "%";
 
     private static string E(string s) => WebUtility.HtmlEncode(s);
 

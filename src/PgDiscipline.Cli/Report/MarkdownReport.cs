@@ -30,7 +30,7 @@ internal static class MarkdownReport
         m.AppendLine(Inv, $"| Total time | {ReportReader.Ms(d.TotalMs)} ms |");
         m.AppendLine(Inv, $"| p50 / p99 latency | {ReportReader.Ms(d.OverallQuantileMs(0.5))} ms / {ReportReader.Ms(d.OverallQuantileMs(0.99))} ms |");
         m.AppendLine(Inv, $"| Failed commands | {d.TotalErrors} |");
-        m.AppendLine(Inv, $"| Served by replicas | {(routed == 0 ? "–" : Pct(replica, routed))} ({string.Join(", ", d.Targets.Select(t => $"{t}: {d.RoutedTo(t)}"))}; fallbacks {d.Fallbacks}) |");
+        m.AppendLine(Inv, $"| Served by replicas | {(routed == 0 ? "–" : ReportReader.Pct(replica, routed))} ({string.Join(", ", d.Targets.Select(t => $"{t}: {d.RoutedTo(t)}"))}; fallbacks {d.Fallbacks}) |");
         m.AppendLine(Inv, $"| Blocked / rate-limited | {d.Blocked} / {d.RateLimited} |");
         m.AppendLine(Inv, $"| Analyzer findings | {d.AnalyzerFindings.Count()}{(d.SuppressedFindings > 0 ? $" ({d.SuppressedFindings} suppressed)" : "")} |");
         m.AppendLine(Inv, $"| Migration findings | {d.MigrationFindings.Count()} |");
@@ -80,7 +80,7 @@ internal static class MarkdownReport
         foreach (var q in list)
         {
             var routed = q.PrimaryCalls + q.ReplicaCalls;
-            m.AppendLine(Inv, $"| `{q.Fingerprint}` | `{Cell(Short(q.Normalized))}` | {q.Calls} | {ReportReader.Ms(q.TotalMs)} | {ReportReader.Ms(q.P50Ms)} | {ReportReader.Ms(q.P99Ms)} | {q.ErrorCount} | {(routed == 0 ? "–" : Pct(q.ReplicaCalls, routed))} |");
+            m.AppendLine(Inv, $"| `{q.Fingerprint}` | `{Cell(Short(q.Normalized))}` | {q.Calls} | {ReportReader.Ms(q.TotalMs)} | {ReportReader.Ms(q.P50Ms)} | {ReportReader.Ms(q.P99Ms)} | {q.ErrorCount} | {(routed == 0 ? "–" : ReportReader.Pct(q.ReplicaCalls, routed))} |");
         }
 
         m.AppendLine();
@@ -115,5 +115,4 @@ internal static class MarkdownReport
 
     private static string Cell(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal).Replace('\n', ' ');
 
-    private static string Pct(long part, long whole) => (part * 100.0 / whole).ToString("0.#", Inv) + "%";
 }

@@ -355,5 +355,7 @@ internal static class ReportReader
         }
     }
 
+    internal static string Pct(long part, long whole) => whole == 0 ? "–" : (part * 100.0 / whole).ToString("0.#", CultureInfo.InvariantCulture) + "%";
+
     internal static string Ms(double ms) => ms >= 100 ? ms.ToString("0", CultureInfo.InvariantCulture) : ms >= 1 ? ms.ToString("0.0", CultureInfo.InvariantCulture) : ms.ToString("0.000", CultureInfo.InvariantCulture);
 }
