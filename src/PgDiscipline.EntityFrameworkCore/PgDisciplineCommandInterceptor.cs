@@ -89,6 +89,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
                 }
                 catch (Exception ex) when (ReplicaRouter.IsConnectionLevel(ex) || ex is InvalidOperationException)
                 {
+                    ReplicaRouter.FellBack(plan, FallbackReason.SessionUnknown);
                     return null; // freshness unknown: the primary answers
                 }
             }

@@ -210,6 +210,58 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Session_reads_right_after_a_write_use_a_replica_that_has_replayed_it_without_waiting_for_a_health_check()
+    {
+        // Health checks every 10 minutes: after the two in Create, only freshness probes can tell the router that a
+        // replica has replayed a write made a moment ago.
+        await using var ctx = await Create(pg => { pg.HealthCheckInterval = TimeSpan.FromMinutes(10); pg.MaxReplicaLag = TimeSpan.FromMinutes(5); });
+        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var ports = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            var marker = await InsertAsync(ctx, "fresh");
+            Assert.Equal(1, await ctx.Items.ReadFromReplica().CountAsync(x => x.Name == marker)); // never stale
+            ports.Add(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
+        }
+
+        // Loopback replicas replay within a millisecond or two: a probe answering "behind" can happen, but rarely.
+        Assert.True(ports.Count(p => p == cluster.PrimaryPort) <= 4, "reads on the primary: " + string.Join(",", ports));
+        Assert.Equal(cluster.ReplicaPorts.Order(), ports.Where(p => p != cluster.PrimaryPort).Distinct().Order());
+
+        // One replica's replay paused: session reads after each write go to the other one (or the primary), never to it.
+        await ClusterFixture.PauseReplayAsync(cluster.Replicas[0]);
+        try
+        {
+            var after = new List<int>();
+            for (var i = 0; i < 10; i++)
+            {
+                var marker = await InsertAsync(ctx, "half");
+                Assert.Equal(1, await ctx.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+                after.Add(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
+            }
+
+            Assert.DoesNotContain(cluster.ReplicaPorts[0], after);
+            Assert.Contains(cluster.ReplicaPorts[1], after);
+
+            // Both paused: the primary answers, and the statistics say why.
+            await ClusterFixture.PauseReplayAsync(cluster.Replicas[1]);
+            var last = await InsertAsync(ctx, "both");
+            Assert.Equal(1, await ctx.Items.ReadFromReplica().CountAsync(x => x.Name == last));
+            Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
+            var reasons = await FallbackReasonsAsync(runtime);
+            Assert.True(reasons.GetValueOrDefault("behind_session") >= 2, string.Join(",", reasons));
+            Assert.False(reasons.ContainsKey("no_replica_in_rotation"), string.Join(",", reasons));
+        }
+        finally
+        {
+            foreach (var replica in cluster.Replicas)
+            {
+                await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_resume()");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Replica_killed_during_a_stream_of_reads_causes_zero_failed_reads_and_is_readmitted_after_restart()
     {
         await using var ctx = await Create();
@@ -420,6 +472,23 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Contains("primary", targets);
         Assert.Contains(targets, t => t.EndsWith(":" + cluster.ReplicaPorts[0], StringComparison.Ordinal));
         Assert.Contains(targets, t => t.EndsWith(":" + cluster.ReplicaPorts[1], StringComparison.Ordinal));
+    }
+
+    private static async Task<Dictionary<string, long>> FallbackReasonsAsync(PgDisciplineRuntime runtime)
+    {
+        using var stream = new MemoryStream();
+        await runtime.Statistics!.WriteSnapshotAsync(stream);
+        using var doc = System.Text.Json.JsonDocument.Parse(stream.ToArray());
+        var reasons = new Dictionary<string, long>();
+        foreach (var q in doc.RootElement.GetProperty("queries").EnumerateArray())
+        {
+            foreach (var r in q.GetProperty("fallbackReasons").EnumerateObject())
+            {
+                reasons[r.Name] = reasons.GetValueOrDefault(r.Name) + r.Value.GetInt64();
+            }
+        }
+
+        return reasons;
     }
 
     private static async Task<string> InsertAsync(ProbeContext ctx, string prefix)

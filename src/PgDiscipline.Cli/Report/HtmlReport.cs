@@ -183,7 +183,7 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
         h.Append("</svg>");
         h.Append("<p>Overall: ");
         h.Append(string.Join(" · ", totals.Select(t => $"<span data-target=\"{E(t.t)}\">{E(t.t)}: <b>{t.Item2.ToString(Inv)}</b> ({ReportReader.Pct(t.Item2, all)})</span>")));
-        h.Append(Inv, $" · fallbacks to the primary: <b>{d.Fallbacks}</b></p>");
+        h.Append(Inv, $" · fallbacks to the primary: <b>{d.Fallbacks}</b>{(d.Fallbacks > 0 ? $" ({E(d.FallbackReasonText)})" : "")}</p>");
         h.Append("<table class=\"sortable\"><thead><tr><th>Fingerprint</th><th>Query (normalized)</th><th>Kind</th>");
         foreach (var t in d.Targets)
         {

@@ -30,7 +30,7 @@ internal static class MarkdownReport
         m.AppendLine(Inv, $"| Total time | {ReportReader.Ms(d.TotalMs)} ms |");
         m.AppendLine(Inv, $"| p50 / p99 latency | {ReportReader.Ms(d.OverallQuantileMs(0.5))} ms / {ReportReader.Ms(d.OverallQuantileMs(0.99))} ms |");
         m.AppendLine(Inv, $"| Failed commands | {d.TotalErrors} |");
-        m.AppendLine(Inv, $"| Served by replicas | {(routed == 0 ? "–" : ReportReader.Pct(replica, routed))} ({string.Join(", ", d.Targets.Select(t => $"{t}: {d.RoutedTo(t)}"))}; fallbacks {d.Fallbacks}) |");
+        m.AppendLine(Inv, $"| Served by replicas | {(routed == 0 ? "–" : ReportReader.Pct(replica, routed))} ({string.Join(", ", d.Targets.Select(t => $"{t}: {d.RoutedTo(t)}"))}; fallbacks {d.Fallbacks}{(d.Fallbacks > 0 ? $" — {d.FallbackReasonText}" : "")}) |");
         m.AppendLine(Inv, $"| Blocked / rate-limited | {d.Blocked} / {d.RateLimited} |");
         m.AppendLine(Inv, $"| Analyzer findings | {d.AnalyzerFindings.Count()}{(d.SuppressedFindings > 0 ? $" ({d.SuppressedFindings} suppressed)" : "")} |");
         m.AppendLine(Inv, $"| Migration findings | {d.MigrationFindings.Count()} |");

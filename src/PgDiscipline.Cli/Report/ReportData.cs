@@ -20,6 +20,7 @@ internal sealed class QueryRow
     public long[] Buckets { get; set; } = [];
     public double MaxMs { get; set; }
     public Dictionary<string, long> Routing { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, long> FallbackReasons { get; } = new(StringComparer.Ordinal);
     public long Fallbacks { get; set; }
     public long Blocked { get; set; }
     public long RateLimited { get; set; }
@@ -61,6 +62,11 @@ internal sealed class ReportData
     public long Blocked => Queries.Sum(q => q.Blocked);
     public long RateLimited => Queries.Sum(q => q.RateLimited);
     public long Fallbacks => Queries.Sum(q => q.Fallbacks);
+
+    /// <summary>"behind_session: 12, no_replica_in_rotation: 3", or "" without fallbacks.</summary>
+    public string FallbackReasonText => string.Join(", ", Queries.SelectMany(q => q.FallbackReasons)
+        .GroupBy(p => p.Key, StringComparer.Ordinal).Select(g => (g.Key, Sum: g.Sum(p => p.Value))).OrderByDescending(p => p.Sum)
+        .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key}: {p.Sum}")));
 
     public long RoutedTo(string target) => Queries.Sum(q => q.Routing.TryGetValue(target, out var n) ? n : 0);
 
@@ -216,6 +222,7 @@ internal static class ReportReader
             row.RateLimited += Long(q, "rateLimited");
             AddAll(row.Errors, q, "errors");
             AddAll(row.Routing, q, "routing");
+            AddAll(row.FallbackReasons, q, "fallbackReasons");
             if (q.TryGetProperty("callSites", out var sites))
             {
                 foreach (var s in sites.EnumerateArray())

@@ -12,6 +12,8 @@ public sealed class ReplicaEndpoint : IAsyncDisposable
     private int _lagNext;
     private int _lagCount;
     private DateTimeOffset _lastSample = DateTimeOffset.MinValue;
+    private long _replayed;
+    private long _probedBehindAt;
 
     internal ReplicaEndpoint(ReplicaOptions options, int index)
     {
@@ -62,9 +64,38 @@ public sealed class ReplicaEndpoint : IAsyncDisposable
 
     internal DateTimeOffset LastEjected;
 
+    /// <summary>The highest replay position known: from the last health check, raised by freshness probes in between.</summary>
+    internal Lsn Replayed => new((ulong)Volatile.Read(ref _replayed));
+
+    /// <summary>A freshness probe saw <paramref name="position"/> (only ever raises the known position).</summary>
+    internal void SawReplay(Lsn position)
+    {
+        var seen = Volatile.Read(ref _replayed);
+        while ((ulong)seen < position.Value)
+        {
+            var was = Interlocked.CompareExchange(ref _replayed, (long)position.Value, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
+
+    /// <summary>When (Stopwatch ticks) a freshness probe last found this replica behind a session; probes pause briefly
+    /// after that so a replica whose replay is stopped does not get one probe per read.</summary>
+    internal long ProbedBehindAt
+    {
+        get => Volatile.Read(ref _probedBehindAt);
+        set => Volatile.Write(ref _probedBehindAt, value);
+    }
+
     internal void Observe(ReplicaHealth health)
     {
         _health = health;
+        // The health check is authoritative (a rebuilt replica can start over at a lower position).
+        Volatile.Write(ref _replayed, (long)health.ReplayPosition.Value);
         lock (_lag)
         {
             // At most one sample a second, the last LagHistoryLength of them (12 minutes at one check a second).

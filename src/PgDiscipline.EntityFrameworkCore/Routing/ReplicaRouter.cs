@@ -80,18 +80,17 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         return p == QueryPriority.Low && _pools.ContainsKey("low") ? "low" : ReplicaOptions.DefaultPool;
     }
 
-    /// <summary>Power of two choices, weighted, among admitted replicas of the pool that have replayed <paramref name="required"/>.</summary>
+    /// <summary>Power of two choices, weighted, among the replicas of the pool in rotation that may serve a read needing
+    /// <paramref name="required"/>: known to have replayed it, or not found behind it by a probe in the last
+    /// <see cref="ProbePause"/> (the caller probes those).</summary>
     public ReplicaEndpoint? Choose(string pool, Lsn required, ReplicaEndpoint? exclude1 = null, ReplicaEndpoint? exclude2 = null)
     {
-        if (!_pools.TryGetValue(pool, out var replicas) && !_pools.TryGetValue(ReplicaOptions.DefaultPool, out replicas))
-        {
-            replicas = _all;
-        }
-
+        var replicas = PoolMembers(pool);
+        var probeableSince = required.Value == 0 ? 0 : System.Diagnostics.Stopwatch.GetTimestamp() - ProbePauseTicks;
         var totalWeight = 0;
         foreach (var r in replicas)
         {
-            if (Eligible(r, required, exclude1, exclude2))
+            if (Eligible(r, required, probeableSince, exclude1, exclude2))
             {
                 totalWeight += r.Weight;
             }
@@ -102,20 +101,23 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             return null;
         }
 
-        var a = Pick(replicas, required, exclude1, exclude2, Random.Shared.Next(totalWeight));
-        var b = Pick(replicas, required, exclude1, exclude2, Random.Shared.Next(totalWeight));
-        return (long)b.InFlight * a.Weight < (long)a.InFlight * b.Weight ? b : a;
+        var x = Pick(replicas, required, probeableSince, exclude1, exclude2, Random.Shared.Next(totalWeight));
+        var y = Pick(replicas, required, probeableSince, exclude1, exclude2, Random.Shared.Next(totalWeight));
+        return (long)y.InFlight * x.Weight < (long)x.InFlight * y.Weight ? y : x;
     }
 
-    private static bool Eligible(ReplicaEndpoint r, Lsn required, ReplicaEndpoint? x1, ReplicaEndpoint? x2)
-        => r.Admitted && r != x1 && r != x2 && r.Health.ReplayPosition >= required;
+    private ReplicaEndpoint[] PoolMembers(string pool)
+        => _pools.TryGetValue(pool, out var replicas) || _pools.TryGetValue(ReplicaOptions.DefaultPool, out replicas) ? replicas : _all;
 
-    private static ReplicaEndpoint Pick(ReplicaEndpoint[] replicas, Lsn required, ReplicaEndpoint? x1, ReplicaEndpoint? x2, int ticket)
+    private static bool Eligible(ReplicaEndpoint r, Lsn required, long probeableSince, ReplicaEndpoint? x1, ReplicaEndpoint? x2)
+        => r.Admitted && r != x1 && r != x2 && (r.Replayed >= required || r.ProbedBehindAt <= probeableSince);
+
+    private static ReplicaEndpoint Pick(ReplicaEndpoint[] replicas, Lsn required, long probeableSince, ReplicaEndpoint? x1, ReplicaEndpoint? x2, int ticket)
     {
         ReplicaEndpoint? last = null;
         foreach (var r in replicas)
         {
-            if (!Eligible(r, required, x1, x2))
+            if (!Eligible(r, required, probeableSince, x1, x2))
             {
                 continue;
             }
@@ -137,28 +139,40 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         _retryBudget.OnRequest();
         ReplicaEndpoint? tried1 = null;
         ReplicaEndpoint? tried2 = null;
+        var failed = false;
+        var behind = false;
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var replica = Choose(pool, required, tried1, tried2);
             if (replica is null)
             {
-                PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", attempt == 0 ? "no_eligible_replica" : "replicas_failed"));
-                plan.Stats?.FellBack();
+                FellBack(plan, failed ? FallbackReason.ReplicasFailed : behind || AnyInRotation(pool) ? FallbackReason.BehindSession : FallbackReason.NoReplicaInRotation);
                 return null;
             }
 
-            if (attempt > 0 && !_retryBudget.TryRetry())
+            if (failed && !_retryBudget.TryRetry())
             {
-                PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", "retry_budget"));
-                plan.Stats?.FellBack();
+                FellBack(plan, FallbackReason.RetryBudget);
                 return null;
             }
 
+            // The session wrote after the replica's last health check: ask it how far it has replayed (one short round
+            // trip on the connection the read then uses) rather than assume it is behind.
+            var probe = replica.Replayed < required;
             replica.Enter();
             NpgsqlConnection? connection = null;
             try
             {
                 connection = sync ? replica.DataSource.OpenConnection() : await replica.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                if (probe && !await HasReplayedAsync(replica, connection, required, sync, cancellationToken).ConfigureAwait(false))
+                {
+                    replica.Leave();
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    behind = true;
+                    (tried1, tried2) = tried1 is null ? (replica, tried2) : (tried1, replica);
+                    continue;
+                }
+
                 var replicaCommand = connection.CreateCommand();
                 replicaCommand.CommandText = plan.ReplicaText;
                 replicaCommand.CommandTimeout = command.CommandTimeout;
@@ -198,14 +212,8 @@ internal sealed class ReplicaRouter : IAsyncDisposable
 
                 Monitor.MarkFailed(replica, "read failed: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name));
                 Log.ReplicaReadFailed(_runtime.Logger, replica.Name, ex.GetType().Name);
-                if (tried1 is null)
-                {
-                    tried1 = replica;
-                }
-                else
-                {
-                    tried2 = replica;
-                }
+                failed = true;
+                (tried1, tried2) = tried1 is null ? (replica, tried2) : (tried1, replica);
             }
             catch
             {
@@ -219,9 +227,54 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             }
         }
 
-        PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", "replicas_failed"));
-        plan.Stats?.FellBack();
+        FellBack(plan, failed ? FallbackReason.ReplicasFailed : FallbackReason.BehindSession);
         return null;
+    }
+
+    /// <summary>Counts a replica-bound read that runs on the primary, by reason (metric tag and statistics).</summary>
+    internal static void FellBack(CommandPlan plan, FallbackReason reason)
+    {
+        PgDisciplineTelemetry.Fallbacks.Add(1, new KeyValuePair<string, object?>("pgdiscipline.reason", reason.Name()));
+        plan.Stats?.FellBack(reason);
+    }
+
+    /// <summary>Distinct text so its cost can be counted in pg_stat_statements.</summary>
+    internal const string ProbeSql = "select pg_last_wal_replay_lsn()::text as pgdiscipline_replay_position";
+
+    /// <summary>After a probe found a replica behind, further probes of it wait this long (replay stopped or slow).</summary>
+    internal static readonly TimeSpan ProbePause = TimeSpan.FromMilliseconds(5);
+
+    private static readonly long ProbePauseTicks = (long)(ProbePause.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+
+    private static async ValueTask<bool> HasReplayedAsync(ReplicaEndpoint replica, NpgsqlConnection connection, Lsn required, bool sync, CancellationToken cancellationToken)
+    {
+        await using var probe = connection.CreateCommand();
+        probe.CommandText = ProbeSql;
+        var text = (sync ? probe.ExecuteScalar() : await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) as string;
+        if (Lsn.TryParse(text, out var replayed))
+        {
+            replica.SawReplay(replayed);
+            if (replayed >= required)
+            {
+                return true;
+            }
+        }
+
+        replica.ProbedBehindAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        return false;
+    }
+
+    private bool AnyInRotation(string pool)
+    {
+        foreach (var r in PoolMembers(pool))
+        {
+            if (r.Admitted)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The read that ran on a replica finished.</summary>

@@ -19,6 +19,7 @@ internal sealed class FingerprintStatistics
     private long _blocked;
     private long _rateLimited;
     private long _fallbacks;
+    private readonly long[] _fallbackReasons = new long[FallbackReasons.Names.Length];
 
     public FingerprintStatistics(string fingerprint, SqlCommandInfo? info, string? source, int targetCount)
     {
@@ -81,7 +82,13 @@ internal sealed class FingerprintStatistics
     /// <summary>Target 0 is the primary; 1..n are the replicas in configuration order.</summary>
     public void RoutedTo(int target) => Interlocked.Increment(ref _targets[target]);
 
-    public void FellBack() => Interlocked.Increment(ref _fallbacks);
+    public void FellBack(FallbackReason reason)
+    {
+        Interlocked.Increment(ref _fallbacks);
+        Interlocked.Increment(ref _fallbackReasons[(int)reason]);
+    }
+
+    public long FallbacksFor(FallbackReason reason) => Volatile.Read(ref _fallbackReasons[(int)reason]);
 
     public void WasBlocked() => Interlocked.Increment(ref _blocked);
 

@@ -269,6 +269,16 @@ public sealed class QueryStatistics
 
         w.WriteEndObject();
         w.WriteNumber("fallbacks", e.Fallbacks);
+        w.WriteStartObject("fallbackReasons");
+        for (var r = 0; r < FallbackReasons.Names.Length; r++)
+        {
+            if (e.FallbacksFor((FallbackReason)r) is var n and > 0)
+            {
+                w.WriteNumber(FallbackReasons.Names[r], n);
+            }
+        }
+
+        w.WriteEndObject();
         w.WriteNumber("blocked", e.Blocked);
         w.WriteNumber("rateLimited", e.RateLimited);
         w.WriteStartArray("callSites");
