@@ -38,7 +38,8 @@ public sealed class PackageTests
             var feed = Path.Combine(work, "feed");
             var version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
             var (code, output) = await Dotnet(RepoRoot, "pack", "src/PgDiscipline.Analyzers.Package/PgDiscipline.Analyzers.Package.csproj",
-                "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}");
+                "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}",
+                $"-p:NuspecOutputPath={Path.Combine(work, "nuspec")}/"); // not obj/: the install test in IntegrationTests packs this project too
             Assert.True(code == 0, output);
 
             var nupkg = Path.Combine(feed, $"PgDiscipline.Analyzers.{version}.nupkg");
