@@ -33,6 +33,10 @@ backend_hostname1 = '127.0.0.1'
 backend_port1 = $PGD_REPLICA1_PORT
 backend_weight1 = 1
 backend_flag1 = 'DISALLOW_TO_FAILOVER'
+backend_hostname2 = '127.0.0.1'
+backend_port2 = $PGD_REPLICA2_PORT
+backend_weight2 = 1
+backend_flag2 = 'DISALLOW_TO_FAILOVER'
 load_balance_mode = on
 statement_level_load_balance = on
 sr_check_period = 0
@@ -58,7 +62,7 @@ CONF
     sed -i '/^PGD_PGPOOL/d' "$ENV_FILE"
     echo "PGD_PGPOOL='Host=127.0.0.1;Port=$port;Database=pgdiscipline;Username=pgdiscipline;Password=pgdiscipline'" >> "$ENV_FILE"
     echo "PGD_PGPOOL_PORT='$port'" >> "$ENV_FILE"
-    echo "[pgpool] ready on 127.0.0.1:$port (writes -> primary :$PGD_PRIMARY_PORT, reads -> replica1 :$PGD_REPLICA1_PORT)" >&2
+    echo "[pgpool] ready on 127.0.0.1:$port (writes -> primary :$PGD_PRIMARY_PORT, reads -> replicas :$PGD_REPLICA1_PORT :$PGD_REPLICA2_PORT)" >&2
     ;;
   stop)
     if [[ -f "$DIR/pgpool.pid" ]]; then kill "$(tr -cd "0-9" < "$DIR/pgpool.pid")" 2>/dev/null || true; fi

@@ -39,6 +39,11 @@ public static class PgDisciplineExtensions
         return builder.AddInterceptors(runtime.Interceptors);
     }
 
+    /// <inheritdoc cref="UsePgDiscipline(DbContextOptionsBuilder, PgDisciplineRuntime)" />
+    public static DbContextOptionsBuilder<TContext> UsePgDiscipline<TContext>(this DbContextOptionsBuilder<TContext> builder, PgDisciplineRuntime runtime)
+        where TContext : DbContext
+        => (DbContextOptionsBuilder<TContext>)UsePgDiscipline((DbContextOptionsBuilder)builder, runtime);
+
     /// <inheritdoc cref="UsePgDiscipline(DbContextOptionsBuilder, Action{PgDisciplineOptions})" />
     public static DbContextOptionsBuilder<TContext> UsePgDiscipline<TContext>(this DbContextOptionsBuilder<TContext> builder, Action<PgDisciplineOptions> configure)
         where TContext : DbContext
@@ -56,7 +61,10 @@ public static class PgDisciplineExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        var optionsBuilder = services.AddOptions<PgDisciplineOptions>().Bind(section).ValidateOnStart();
+        // Bound through SafeBinding rather than OptionsBuilder.Bind: the binder's conversion errors quote the value, and
+        // a connection string pasted under the wrong key must not end up in a startup error or a log (found by fuzzing).
+        var optionsBuilder = services.AddOptions<PgDisciplineOptions>().Configure(o => SafeBinding.Bind(section, o)).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<PgDisciplineOptions>>(new ConfigurationChangeTokenSource<PgDisciplineOptions>(section));
         if (configure is not null)
         {
             optionsBuilder.Configure(configure);

@@ -55,6 +55,11 @@ public sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipline
             errors.Add($"{prefix}:Statistics:SnapshotInterval must be positive.");
         }
 
+        if (options.Statistics.SourceRoot is { } sourceRoot && sourceRoot.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+        {
+            errors.Add($"{prefix}:Statistics:SourceRoot is not a valid directory path.");
+        }
+
         if (options.Statistics.SnapshotPath is { } snapshotPath && (snapshotPath.Trim().Length == 0 || snapshotPath.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
         {
             errors.Add($"{prefix}:Statistics:SnapshotPath is not a valid file path.");

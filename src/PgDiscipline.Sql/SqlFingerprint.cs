@@ -203,8 +203,13 @@ internal static class SqlNormalizer
                     Append(state, Out.Comma, ",");
                     break;
                 case SqlTokenKind.Semicolon:
-                    // A trailing ';' does not change the query; separators between statements do.
-                    Append(state, Out.Semicolon, ";");
+                    // A trailing ';' does not change the query; separators between statements do. Empty statements (a
+                    // leading ';', ';;') are dropped, as SqlCommandInfo.Analyze drops them (found by fuzzing).
+                    if (state.Tokens.Count > 0 && state.Tokens[state.Tokens.Count - 1].Kind != Out.Semicolon)
+                    {
+                        Append(state, Out.Semicolon, ";");
+                    }
+
                     break;
                 case SqlTokenKind.Dot:
                     Append(state, Out.Dot, ".");

@@ -40,6 +40,33 @@ public sealed class OptionsValidationTests
         Assert.DoesNotContain(errors, e => e.Contains("s3cret", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_value_that_cannot_be_converted_fails_at_startup_naming_the_key_but_never_echoing_the_value()
+    {
+        // Found by fuzzing: the configuration binder quotes the value, and a connection string under the wrong key leaked.
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PgDiscipline:Timeouts:Lock"] = "Host=db;Password=s3cret-value",
+        }).Build();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddPgDiscipline(config.GetSection("PgDiscipline"));
+        using var provider = Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services);
+        var error = Assert.Throws<InvalidOperationException>(() => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<IOptionsMonitor<PgDisciplineOptions>>(provider).CurrentValue);
+        Assert.Contains("'PgDiscipline:Timeouts:Lock'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TimeSpan", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Source_root_with_an_invalid_path_character_is_rejected_naming_the_key()
+    {
+        var options = new PgDisciplineOptions();
+        options.Statistics.SourceRoot = "/src/app" + (char)0;
+        var error = Assert.Single(PgDisciplineOptionsValidator.Collect(options, "PgDiscipline"));
+        Assert.StartsWith("PgDiscipline:Statistics:SourceRoot", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("0123456789abcdef", true)]
     [InlineData("0123456789ABCDEF", false)]

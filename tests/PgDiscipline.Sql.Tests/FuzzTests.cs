@@ -117,3 +117,17 @@ public sealed class FuzzTests
         return new string(chars.ToArray());
     }
 }
+
+/// <summary>Regressions found by the long fuzz run (build/faults.sh → docs/reliability.md).</summary>
+public sealed class FuzzFindingTests
+{
+    [Theory]
+    [InlineData("; select 1", "select 1")]
+    [InlineData(";;select 1;", "select 1")]
+    [InlineData("select 1;; select 2", "select 1; select 2")]
+    public void Empty_statements_do_not_change_the_fingerprint_and_analyze_agrees_with_compute(string text, string equivalent)
+    {
+        Assert.Equal(SqlFingerprint.Compute(equivalent), SqlFingerprint.Compute(text));
+        Assert.Equal(SqlFingerprint.Compute(text), SqlCommandInfo.Analyze(text).Fingerprint);
+    }
+}

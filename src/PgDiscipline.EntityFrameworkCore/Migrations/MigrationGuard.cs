@@ -73,7 +73,7 @@ internal static class MigrationGuard
             {
                 Log.MigrationLockRetry(runtime.Logger, attempt, options.MaxAttempts, backoff);
                 await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-                backoff += backoff;
+                backoff = MigrationGuardOptions.NextBackoff(backoff);
             }
         }
     }
@@ -102,7 +102,7 @@ public static class MigrationExtensions
             catch (Exception ex) when (IsLockTimeout(ex) && attempt < options.MaxAttempts)
             {
                 await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-                backoff += backoff;
+                backoff = MigrationGuardOptions.NextBackoff(backoff);
             }
         }
     }

@@ -19,6 +19,11 @@ public sealed class MigrationGuardOptions
     /// gave up on the lock timeout. Default 4.</summary>
     public int MaxAttempts { get; set; } = 4;
 
-    /// <summary>First backoff after a lock timeout; doubles each attempt. Default 500 ms.</summary>
+    /// <summary>First backoff after a lock timeout; doubles each attempt, up to <see cref="MaxRetryBackoff"/>. Default 500 ms.</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest wait between two attempts (30 s): many attempts must not mean hours of waiting.</summary>
+    public static readonly TimeSpan MaxRetryBackoff = TimeSpan.FromSeconds(30);
+
+    internal static TimeSpan NextBackoff(TimeSpan backoff) => backoff >= MaxRetryBackoff / 2 ? MaxRetryBackoff : backoff + backoff;
 }

@@ -1,0 +1,340 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
+
+namespace PgDiscipline.Workload;
+
+/// <summary>Fault scenarios under a steady read/write load through PgDiscipline: the fault at <see cref="FaultAt"/>,
+/// the repair at <see cref="RepairAt"/>, the load running for <see cref="Length"/>.</summary>
+internal static class Faults
+{
+    public static readonly TimeSpan FaultAt = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan RepairAt = TimeSpan.FromSeconds(9);
+    public static readonly TimeSpan Length = TimeSpan.FromSeconds(16);
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private sealed record Scenario(string Name, string What, Func<Context, Task> Fault, Func<Context, Task>? Repair, bool HandRolled = false, bool ViaPgBouncer = false, string Expect = "");
+
+    private sealed class Context(Cluster cluster, PgDisciplineRuntime? runtime, string cli)
+    {
+        public Cluster Cluster { get; } = cluster;
+
+        public PgDisciplineRuntime? Runtime { get; } = runtime;
+
+        public string Cli { get; } = cli;
+
+        public List<string> Notes { get; } = [];
+
+        public Task? Background { get; set; }
+
+        public List<NpgsqlConnection> Held { get; } = [];
+    }
+
+    public static async Task<int> RunAsync(Cluster cluster, int workers, string cli, string output, string? only)
+    {
+        await Workload.CreateSchemaAsync(cluster.Primary);
+        await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
+        var scenarios = new List<Scenario>
+        {
+            new("replica killed and restarted", "`pg_ctl stop -m immediate` on replica1, started again 6 s later",
+                c => c.Cluster.StopAsync("replica1"), c => c.Cluster.StartAsync("replica1"), Expect: "0 failed: reads retried on replica2, then the primary"),
+            new("primary killed and restarted", "`pg_ctl stop -m immediate` on the primary, started again 6 s later",
+                c => c.Cluster.StopAsync("primary"), c => c.Cluster.StartAsync("primary"), Expect: "writes fail while it is down; reads keep working on the replicas"),
+            new("WAL replay paused, then resumed", "`pg_wal_replay_pause()` on both replicas, resumed 6 s later",
+                PauseBoth, ResumeBoth, Expect: "0 failed, 0 stale: session reads go to the primary until replay resumes"),
+            new("WAL replay paused — hand-rolled replica DbContext, for contrast", "the same pause; reads through a second plain DbContext on replica1",
+                PauseBoth, ResumeBoth, HandRolled: true, Expect: "stale reads: the client does not see its own writes"),
+            new("PgBouncer restarted", "the app's primary connection goes through PgBouncer (Pooler = PgBouncerTransaction); PgBouncer SIGKILLed, started 6 s later",
+                c => c.Cluster.KillPgBouncerAsync(), c => c.Cluster.StartPgBouncerAsync(), ViaPgBouncer: true, Expect: "writes fail while it is down; reads keep working on the replicas"),
+            new("connection storm", "250 extra clients open unpooled connections to the primary (max_connections = 100) and hold them for 6 s",
+                Storm, ReleaseHeld, Expect: "the app keeps its pooled connections; the storm is refused"),
+            new("lock held during a migration (PgDiscipline migration guard)", "a long transaction holds ACCESS SHARE on the table; an EF Core migration adds a column with MigrateWithRetryAsync (lock_timeout 300 ms, retried); the transaction ends 6 s later",
+                c => MigrateUnderLock(c, guarded: true), ReleaseHeldAndWait, Expect: "the migration waits its turn in ≤ 300 ms slices; the load barely notices"),
+            new("lock held during a migration (plain ALTER TABLE, no lock_timeout), for contrast", "the same lock; `ALTER TABLE … ADD COLUMN` without lock_timeout",
+                c => MigrateUnderLock(c, guarded: false), ReleaseHeldAndWait, Expect: "every write queues behind the waiting ALTER until the lock is released"),
+            new("rule blocks the hottest query", "`pgdiscipline rules block <hottest fingerprint>` from the CLI in another process; unblocked 6 s later",
+                Block, Unblock, Expect: "that query is refused within milliseconds (QueryBlockedException), everything else keeps working"),
+        };
+
+        var md = new StringBuilder();
+        md.AppendLine(Inv, $"Machine: {Environment.ProcessorCount} vCPU, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. Date: {DateTime.UtcNow:yyyy-MM-dd}.");
+        md.AppendLine(Inv, $"Each scenario: {workers} clients for {Length.TotalSeconds:0} s (55% point reads, 40% lists, 5% updates; Session consistency; one DbContext per request, the session token carried from request to request), fault at {FaultAt.TotalSeconds:0} s, repair at {RepairAt.TotalSeconds:0} s. Timeouts: statement 2 s, lock 1 s.");
+        md.AppendLine();
+        md.AppendLine("| Scenario | attempted | succeeded | failed (by error) | stale reads | writes lost / acknowledged | failures seen | recovered after repair | replicas back in rotation |");
+        md.AppendLine("|---|---:|---:|---|---:|---:|---|---|---|");
+        var details = new StringBuilder();
+        var violations = 0;
+        foreach (var s in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
+        {
+            await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+            await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
+            NpgsqlConnection.ClearAllPools();
+            Console.Error.WriteLine($"[faults] {s.Name}");
+            var (row, detail, bad) = await RunScenarioAsync(cluster, s, workers, cli);
+            md.AppendLine(row);
+            details.AppendLine(detail);
+            violations += bad;
+        }
+
+        md.AppendLine();
+        md.Append(details);
+        await File.WriteAllTextAsync(output, md.ToString());
+        Console.WriteLine(md.ToString());
+        if (violations > 0)
+        {
+            Console.Error.WriteLine($"[faults] {violations} PgDiscipline scenario(s) had stale reads or lost writes");
+        }
+
+        return violations == 0 ? 0 : 1;
+    }
+
+    private static async Task<(string Row, string Detail, int Violations)> RunScenarioAsync(Cluster cluster, Scenario s, int workers, string cli)
+    {
+        var options = new PgDisciplineOptions
+        {
+            Consistency = ReadConsistency.Session,
+            MaxReplicaLag = TimeSpan.FromSeconds(1),
+            HealthCheckInterval = TimeSpan.FromMilliseconds(250),
+            Pooler = s.ViaPgBouncer ? PoolerMode.PgBouncerTransaction : PoolerMode.Direct,
+        };
+        options.Timeouts.Statement = TimeSpan.FromSeconds(2);
+        options.Timeouts.Lock = TimeSpan.FromSeconds(1);
+        options.DatabaseRules.ConnectionString = cluster.Primary;
+        options.DatabaseRules.PollInterval = TimeSpan.FromSeconds(1);
+        options.Migrations.LockTimeout = TimeSpan.FromMilliseconds(300);
+        options.Migrations.MaxAttempts = 40;
+        options.Migrations.RetryBackoff = TimeSpan.FromMilliseconds(100);
+        options.Replicas.Add(new ReplicaOptions { ConnectionString = cluster.Replicas[0], Name = "replica1" });
+        options.Replicas.Add(new ReplicaOptions { ConnectionString = cluster.Replicas[1], Name = "replica2" });
+        await using var runtime = PgDisciplineRuntime.Create(options);
+        var primary = s.ViaPgBouncer ? cluster.PgBouncer : cluster.Primary;
+        var routed = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(primary).UsePgDiscipline(runtime).Options;
+        var variant = s.HandRolled
+            ? new Variant("hand-rolled", new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Replicas[0]).Options, new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).Options)
+            : new Variant("PgDiscipline", routed, routed, runtime);
+        await runtime.CheckReplicasNowAsync();
+        await Workload.RunAsync(variant, workers, TimeSpan.FromSeconds(1), cluster.Primary); // warm-up (pools, statistics)
+
+        var ctx = new Context(cluster, runtime, cli);
+        var clock = Stopwatch.StartNew();
+        var load = Workload.RunAsync(variant, workers, Length, cluster.Primary);
+        await Task.Delay(FaultAt);
+        var faultAt = clock.Elapsed;
+        await s.Fault(ctx);
+        await Task.Delay(RepairAt - clock.Elapsed);
+        var repairAt = clock.Elapsed;
+        TimeSpan? backInRotation = null;
+        Task? rotationWatch = null;
+        if (s.Repair is { } repair)
+        {
+            await repair(ctx);
+            rotationWatch = Task.Run(async () =>
+            {
+                var sw = Stopwatch.StartNew();
+                while (sw.Elapsed < TimeSpan.FromSeconds(30))
+                {
+                    if (runtime.Replicas.All(r => r.IsInRotation))
+                    {
+                        backInRotation = clock.Elapsed - repairAt;
+                        return;
+                    }
+
+                    await Task.Delay(20);
+                }
+            });
+        }
+
+        var result = await load;
+        if (rotationWatch is not null)
+        {
+            await rotationWatch;
+        }
+
+        var fallbacks = await FallbackReasonsAsync(runtime);
+        var recovered = result.LastFailureAt is { } last
+            ? last <= repairAt ? "before the repair" : $"{(last - repairAt).TotalSeconds:0.0} s"
+            : "no failures";
+        var window = result.FirstFailureAt is { } first && result.LastFailureAt is { } l2
+            ? $"{(first - faultAt).TotalSeconds:+0.0;-0.0;0.0} s … {(l2 - faultAt).TotalSeconds:+0.0;-0.0;0.0} s after the fault"
+            : "—";
+        var rotation = s.HandRolled ? "—" : backInRotation is { } b ? $"{Math.Max(0, b.TotalSeconds):0.0} s" : "not within 30 s";
+        var row = $"| {s.Name} | {result.Attempted} | {result.Succeeded} | {result.FailureText} | {result.Stale} | {result.LostWrites} / {result.AcknowledgedWrites} | {window} | {recovered} | {rotation} |";
+        var detail = new StringBuilder();
+        detail.AppendLine(Inv, $"**{s.Name}.** {s.What}. Expected: {s.Expect}.");
+        var observed = string.Create(Inv, $"Observed: p50 {Workload.Ms(result.Percentile(0.5))} ms, p99 {Workload.Ms(result.Percentile(0.99))} ms, {result.Throughput:0} req/s");
+        if (!s.HandRolled)
+        {
+            observed += "; replica reads that ran on the primary: " + (fallbacks.Count == 0 ? "none" : string.Join(", ", fallbacks.Select(p => string.Create(Inv, $"{p.Key} {p.Value}"))));
+        }
+
+        detail.AppendLine(observed + (ctx.Notes.Count > 0 ? "; " + string.Join("; ", ctx.Notes) : "") + ".");
+        Console.Error.WriteLine("[faults]   " + row);
+        Console.Error.WriteLine("[faults]   " + detail.ToString().Replace("\n", "\n[faults]   ", StringComparison.Ordinal));
+        var violations = !s.HandRolled && (result.Stale > 0 || result.LostWrites > 0) ? 1 : 0;
+        return (row, detail.ToString(), violations);
+    }
+
+    private static async Task PauseBoth(Context c)
+    {
+        foreach (var r in c.Cluster.Replicas)
+        {
+            await Cluster.PauseReplayAsync(r);
+        }
+    }
+
+    private static async Task ResumeBoth(Context c)
+    {
+        foreach (var r in c.Cluster.Replicas)
+        {
+            await Cluster.ResumeReplayAsync(r);
+        }
+    }
+
+    private static async Task Storm(Context c)
+    {
+        var cs = new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false, Timeout = 5 }.ConnectionString;
+        var refused = 0;
+        var opened = await Task.WhenAll(Enumerable.Range(0, 250).Select(async _ =>
+        {
+            var conn = new NpgsqlConnection(cs);
+            try
+            {
+                await conn.OpenAsync();
+                return conn;
+            }
+            catch (NpgsqlException)
+            {
+                Interlocked.Increment(ref refused);
+                await conn.DisposeAsync();
+                return null;
+            }
+        }));
+        c.Held.AddRange(opened.OfType<NpgsqlConnection>());
+        c.Notes.Add($"storm: {c.Held.Count} connections opened, {refused} refused (53300 too many clients)");
+    }
+
+    private static async Task ReleaseHeld(Context c)
+    {
+        foreach (var conn in c.Held)
+        {
+            await conn.DisposeAsync();
+        }
+
+        c.Held.Clear();
+    }
+
+    private static async Task ReleaseHeldAndWait(Context c)
+    {
+        await ReleaseHeld(c);
+        if (c.Background is { } migration)
+        {
+            await migration;
+        }
+    }
+
+    private static async Task MigrateUnderLock(Context c, bool guarded)
+    {
+        // Start from a table without the column.
+        await Cluster.ScalarAsync(c.Cluster.Primary, "alter table wl_items drop column if exists note; drop table if exists wl_migrations_history");
+        var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false }.ConnectionString);
+        await holder.OpenAsync();
+        await using (var begin = new NpgsqlCommand("begin; select count(*) from wl_items where id < 10", holder))
+        {
+            await begin.ExecuteNonQueryAsync(); // ACCESS SHARE on wl_items until the transaction ends (a long report)
+        }
+
+        c.Held.Add(holder);
+        var started = Stopwatch.StartNew();
+        c.Background = Task.Run(async () =>
+        {
+            if (guarded)
+            {
+                var options = new DbContextOptionsBuilder<MigrationsDb>()
+                    .UseNpgsql(c.Cluster.Primary, o => o.MigrationsHistoryTable("wl_migrations_history"))
+                    .UsePgDiscipline(c.Runtime!).Options;
+                await using var db = new MigrationsDb(options);
+                await db.MigrateWithRetryAsync();
+            }
+            else
+            {
+                await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false }.ConnectionString);
+                await conn.OpenAsync();
+                await using var alter = new NpgsqlCommand("alter table wl_items add column note text", conn) { CommandTimeout = 60 };
+                await alter.ExecuteNonQueryAsync();
+            }
+
+            c.Notes.Add($"migration applied {started.Elapsed.TotalSeconds:0.0} s after it started (the lock was held for {(RepairAt - FaultAt).TotalSeconds:0} s)");
+        });
+        await Task.Delay(200); // the migration is now waiting for its lock
+    }
+
+    private static async Task Block(Context c)
+    {
+        var hottest = await HottestSelectAsync(c.Runtime!);
+        var sw = Stopwatch.StartNew();
+        await RunCliAsync(c.Cli, "rules", "block", hottest, "--reason", "faults: shed the hottest read", "--id", "faults-block", "--connection", c.Cluster.Primary);
+        c.Notes.Add($"blocked {hottest} (the hottest SELECT); the CLI took {sw.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    private static Task Unblock(Context c) => RunCliAsync(c.Cli, "rules", "unblock", "faults-block", "--connection", c.Cluster.Primary);
+
+    private static async Task RunCliAsync(string cli, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet", [cli, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pgdiscipline {args[0]} {args[1]} exited with {process.ExitCode}: {await stderr}");
+        }
+    }
+
+    private static async Task<string> HottestSelectAsync(PgDisciplineRuntime runtime)
+    {
+        using var doc = await SnapshotAsync(runtime);
+        return doc.RootElement.GetProperty("queries").EnumerateArray()
+            .Where(q => q.GetProperty("kind").GetString() == "select" && q.GetProperty("fingerprint").GetString() != "overflow")
+            .OrderByDescending(q => q.GetProperty("calls").GetInt64()).First().GetProperty("fingerprint").GetString()!;
+    }
+
+    private static async Task<Dictionary<string, long>> FallbackReasonsAsync(PgDisciplineRuntime runtime)
+    {
+        using var doc = await SnapshotAsync(runtime);
+        var reasons = new Dictionary<string, long>();
+        foreach (var q in doc.RootElement.GetProperty("queries").EnumerateArray())
+        {
+            foreach (var r in q.GetProperty("fallbackReasons").EnumerateObject())
+            {
+                reasons[r.Name] = reasons.GetValueOrDefault(r.Name) + r.Value.GetInt64();
+            }
+        }
+
+        return reasons;
+    }
+
+    private static async Task<JsonDocument> SnapshotAsync(PgDisciplineRuntime runtime)
+    {
+        using var stream = new MemoryStream();
+        await runtime.Statistics!.WriteSnapshotAsync(stream);
+        return JsonDocument.Parse(stream.ToArray());
+    }
+}
+
+/// <summary>The migration of the lock scenario: a nullable column without default (a safe, metadata-only change that still
+/// needs a brief ACCESS EXCLUSIVE lock).</summary>
+public sealed class MigrationsDb(DbContextOptions<MigrationsDb> options) : DbContext(options);
+
+[DbContext(typeof(MigrationsDb))]
+[Migration("20261123000001_AddNote")]
+public sealed class AddNote : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder)
+        => migrationBuilder.AddColumn<string>(name: "note", table: "wl_items", nullable: true);
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace PgDiscipline.Workload;
+
+/// <summary>The same read-heavy mix through each way of reaching the cluster, interleaved in rounds, reported as ratios
+/// against plain EF Core on the primary measured in the same run.</summary>
+internal static class Mix
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static async Task<int> RunAsync(Cluster cluster, int workers, TimeSpan duration, int rounds, string output)
+    {
+        await Workload.CreateSchemaAsync(cluster.Primary);
+        await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
+
+        static DbContextOptions<WorkloadDb> Plain(string cs) => new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cs).Options;
+        await using var runtime = PgDisciplineRuntime.Create(new PgDisciplineOptions
+        {
+            Consistency = ReadConsistency.Session,
+            MaxReplicaLag = TimeSpan.FromSeconds(1),
+            HealthCheckInterval = TimeSpan.FromMilliseconds(500),
+            Replicas = { new ReplicaOptions { ConnectionString = cluster.Replicas[0], Name = "replica1" }, new ReplicaOptions { ConnectionString = cluster.Replicas[1], Name = "replica2" } },
+        });
+        var routed = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).UsePgDiscipline(runtime).Options;
+        var variants = new List<Variant>
+        {
+            new("plain EF Core → primary (baseline)", Plain(cluster.Primary), Plain(cluster.Primary)),
+            new("plain EF Core, second DbContext → replica1 for reads (hand-rolled)", Plain(cluster.Replicas[0]), Plain(cluster.Primary)),
+            new("PgDiscipline (Session consistency, 2 replicas)", routed, routed, runtime),
+            new("plain EF Core → PgBouncer (transaction pooling) → primary", Plain(cluster.PgBouncer), Plain(cluster.PgBouncer)),
+        };
+        if (cluster.PgPool is { } pgpool)
+        {
+            variants.Add(new("plain EF Core → pgpool-II (load balancing, 2 replicas)", Plain(pgpool), Plain(pgpool)));
+        }
+
+        // Warm every path (JIT, pools, the runtime's first health check) before measuring.
+        await runtime.CheckReplicasNowAsync();
+        foreach (var v in variants)
+        {
+            await Workload.RunAsync(v, workers, TimeSpan.FromSeconds(1), cluster.Primary);
+        }
+
+        var results = variants.ToDictionary(v => v.Name, _ => new List<RunResult>());
+        for (var round = 0; round < rounds; round++)
+        {
+            // Rotate the order so no variant always runs first (or right after the noisiest one).
+            for (var i = 0; i < variants.Count; i++)
+            {
+                var v = variants[(i + round) % variants.Count];
+                NpgsqlConnection.ClearAllPools();
+                var r = await Workload.RunAsync(v, workers, duration, cluster.Primary);
+                results[v.Name].Add(r);
+                Console.Error.WriteLine($"[mix] round {round + 1}/{rounds} {v.Name}: {r.Throughput:0} req/s, p50 {Workload.Ms(r.Percentile(0.5))} ms, p99 {Workload.Ms(r.Percentile(0.99))} ms, failed {r.Failed}, stale {r.Stale}, lost {r.LostWrites}");
+            }
+        }
+
+        var md = new StringBuilder();
+        md.AppendLine(Inv, $"Machine: {Environment.ProcessorCount} vCPU, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. Date: {DateTime.UtcNow:yyyy-MM-dd}.");
+        md.AppendLine(Inv, $"Workload: {workers} clients, {rounds} rounds × {duration.TotalSeconds:0} s per variant, interleaved; 55% point reads, 40% 20-row lists, 5% updates returning the new version; one DbContext per request.");
+        md.AppendLine();
+        md.AppendLine("| Path | req/s (median of rounds) | ratio | p50 ms | ratio | p99 ms | ratio | failed | stale reads | lost writes |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var baseline = Summary(results[variants[0].Name]);
+        foreach (var v in variants)
+        {
+            var s = Summary(results[v.Name]);
+            md.AppendLine(Inv, $"| {v.Name} | {s.Rps:0} | {s.Rps / baseline.Rps:0.00} | {Workload.Ms(s.P50)} | {s.P50 / baseline.P50:0.00} | {Workload.Ms(s.P99)} | {s.P99 / baseline.P99:0.00} | {s.Failed} | {s.Stale} | {s.Lost} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Per round (req/s): " + string.Join("; ", variants.Select(v => $"{v.Name.Split(' ')[0]}{(v.Name.Contains("hand", StringComparison.Ordinal) ? " hand-rolled" : v.Name.Contains("PgBouncer", StringComparison.Ordinal) ? " → PgBouncer" : v.Name.Contains("pgpool", StringComparison.Ordinal) ? " → pgpool-II" : "")}: {string.Join(" / ", results[v.Name].Select(r => r.Throughput.ToString("0", Inv)))}")) + ".");
+        await File.WriteAllTextAsync(output, md.ToString());
+        Console.WriteLine(md.ToString());
+        return 0;
+    }
+
+    private static (double Rps, double P50, double P99, long Failed, long Stale, long Lost) Summary(List<RunResult> runs)
+    {
+        var rps = runs.Select(r => r.Throughput).Order().ToList();
+        var all = new RunResult();
+        foreach (var r in runs)
+        {
+            all.LatenciesMs.AddRange(r.LatenciesMs);
+        }
+
+        return (rps[rps.Count / 2], all.Percentile(0.5), all.Percentile(0.99), runs.Sum(r => r.Failed), runs.Sum(r => r.Stale), runs.Sum(r => r.LostWrites));
+    }
+}

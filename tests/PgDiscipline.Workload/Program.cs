@@ -1,0 +1,24 @@
+// Load, fault and fuzz runs against the local cluster (not unit tests; not part of build/test.sh's test run).
+//   mix    --env FILE [--workers 8] [--seconds 10] [--rounds 3] --out FILE.md    side-by-side end-to-end comparison
+//   faults --env FILE --cli PGDISCIPLINE.DLL [--workers 8] [--only TEXT] --out FILE.md
+//   fuzz   [--seconds 60] [--seed N] --out FILE.md                              lexer/fingerprint/lint and configuration
+using System.Globalization;
+using PgDiscipline.Workload;
+
+var command = args.FirstOrDefault();
+string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+int Int(string name, int fallback) => Arg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+var output = Arg("--out") ?? throw new ArgumentException("--out FILE is required");
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+switch (command)
+{
+    case "mix":
+        return await Mix.RunAsync(Cluster.Load(Arg("--env")!), Int("--workers", 8), TimeSpan.FromSeconds(Int("--seconds", 10)), Int("--rounds", 3), output);
+    case "faults":
+        return await Faults.RunAsync(Cluster.Load(Arg("--env")!), Int("--workers", 8), Arg("--cli") ?? throw new ArgumentException("--cli PATH is required"), output, Arg("--only"));
+    case "fuzz":
+        return await Fuzz.RunAsync(TimeSpan.FromSeconds(Int("--seconds", 60)), Int("--seed", 20261123), output);
+    default:
+        Console.Error.WriteLine("usage: PgDiscipline.Workload mix|faults|fuzz … --out FILE.md");
+        return 2;
+}
