@@ -32,6 +32,10 @@ internal static class Faults
 
         public Task? Background { get; set; }
 
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+        public TimeSpan? CliExitedAt { get; set; }
+
         public List<NpgsqlConnection> Held { get; } = [];
     }
 
@@ -65,7 +69,7 @@ internal static class Faults
         md.AppendLine(Inv, $"Machine: {Environment.ProcessorCount} vCPU, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. Date: {DateTime.UtcNow:yyyy-MM-dd}.");
         md.AppendLine(Inv, $"Each scenario: {workers} clients for {Length.TotalSeconds:0} s (55% point reads, 40% lists, 5% updates; Session consistency; one DbContext per request, the session token carried from request to request), fault at {FaultAt.TotalSeconds:0} s, repair at {RepairAt.TotalSeconds:0} s. Timeouts: statement 2 s, lock 1 s.");
         md.AppendLine();
-        md.AppendLine("| Scenario | attempted | succeeded | failed (by error) | stale reads | writes lost / acknowledged | failures seen | recovered after repair | replicas back in rotation |");
+        md.AppendLine("| Scenario | attempted | succeeded | failed (by error) | stale reads | lost writes / acknowledged | failures seen | last failure after repair | all replicas in rotation after repair |");
         md.AppendLine("|---|---:|---:|---|---:|---:|---|---|---|");
         var details = new StringBuilder();
         var violations = 0;
@@ -120,8 +124,20 @@ internal static class Faults
         await runtime.CheckReplicasNowAsync();
         await Workload.RunAsync(variant, workers, TimeSpan.FromSeconds(1), cluster.Primary); // warm-up (pools, statistics)
 
+        var ejections = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "PgDiscipline" && instrument.Name == "pgdiscipline.replicas.ejections")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref ejections, value));
+        listener.Start();
         var ctx = new Context(cluster, runtime, cli);
-        var clock = Stopwatch.StartNew();
+        var clock = ctx.Clock;
+        clock.Restart();
         var load = Workload.RunAsync(variant, workers, Length, cluster.Primary);
         await Task.Delay(FaultAt);
         var faultAt = clock.Elapsed;
@@ -162,7 +178,11 @@ internal static class Faults
         var window = result.FirstFailureAt is { } first && result.LastFailureAt is { } l2
             ? $"{(first - faultAt).TotalSeconds:+0.0;-0.0;0.0} s … {(l2 - faultAt).TotalSeconds:+0.0;-0.0;0.0} s after the fault"
             : "—";
-        var rotation = s.HandRolled ? "—" : backInRotation is { } b ? $"{Math.Max(0, b.TotalSeconds):0.0} s" : "not within 30 s";
+        var rotation = s.HandRolled ? "—" : (backInRotation is { } b ? $"{Math.Max(0, b.TotalSeconds):0.0} s" : "not within 30 s") + $" ({Interlocked.Read(ref ejections)} ejections)";
+        if (ctx.CliExitedAt is { } exited && result.FirstFailureAt is { } firstRefusal)
+        {
+            ctx.Notes.Add($"first refusal {(firstRefusal - exited).TotalMilliseconds:0} ms after the CLI exited");
+        }
         var row = $"| {s.Name} | {result.Attempted} | {result.Succeeded} | {result.FailureText} | {result.Stale} | {result.LostWrites} / {result.AcknowledgedWrites} | {window} | {recovered} | {rotation} |";
         var detail = new StringBuilder();
         detail.AppendLine(Inv, $"**{s.Name}.** {s.What}. Expected: {s.Expect}.");
@@ -278,6 +298,7 @@ internal static class Faults
         var hottest = await HottestSelectAsync(c.Runtime!);
         var sw = Stopwatch.StartNew();
         await RunCliAsync(c.Cli, "rules", "block", hottest, "--reason", "faults: shed the hottest read", "--id", "faults-block", "--connection", c.Cluster.Primary);
+        c.CliExitedAt = c.Clock.Elapsed;
         c.Notes.Add($"blocked {hottest} (the hottest SELECT); the CLI took {sw.Elapsed.TotalMilliseconds:0} ms");
     }
 

@@ -59,6 +59,7 @@ internal sealed class RunResult
     private long _stale;
     private long _reads;
     private long _writes;
+    private long _acknowledged;
 
     public long Attempted => Interlocked.Read(ref _attempted);
 
@@ -74,7 +75,11 @@ internal sealed class RunResult
 
     public long LostWrites { get; set; }
 
-    public long AcknowledgedWrites { get; set; }
+    /// <summary>Writes whose new version came back to the client.</summary>
+    public long AcknowledgedWrites => Interlocked.Read(ref _acknowledged);
+
+    /// <summary>Rows those writes touched (the lost-write check compares each row's last acknowledged version).</summary>
+    public long AcknowledgedRows { get; set; }
 
     public TimeSpan Duration { get; set; }
 
@@ -103,6 +108,8 @@ internal sealed class RunResult
     public void Ok(TimeSpan at) { Interlocked.Increment(ref _succeeded); _okPerSecond.AddOrUpdate((long)at.TotalSeconds, 1, (_, n) => n + 1); }
 
     public void StaleRead() => Interlocked.Increment(ref _stale);
+
+    public void Acknowledged() => Interlocked.Increment(ref _acknowledged);
 
     public void Fail(string error, TimeSpan at)
     {
@@ -229,6 +236,7 @@ internal static class Workload
                         var version = (await db.Database.SqlQuery<long>($"update wl_items set version = version + 1 where id = {id} returning version as \"Value\"").ToListAsync(cancellationToken)).Single();
                         known[id] = version;
                         acked[id] = version;
+                        result.Acknowledged();
                         if (variant.Runtime is not null)
                         {
                             token = await db.GetPgDisciplineSession().GetTokenAsync(cancellationToken);
@@ -283,7 +291,7 @@ internal static class Workload
             result.LatenciesMs.AddRange(l ?? []);
         }
 
-        (result.AcknowledgedWrites, result.LostWrites) = await CountLostWritesAsync(primary, acked);
+        (result.AcknowledgedRows, result.LostWrites) = await CountLostWritesAsync(primary, acked);
         return result;
     }
 
