@@ -3,6 +3,9 @@
 #   build/bench.sh micro        fingerprint, cache, rules, routing decision, interceptor hot path (no database)
 #   build/bench.sh e2e          end-to-end EF Core reads on the local cluster: plain replica / PgDiscipline / pgpool-II /
 #                               primary / PgBouncer (starts the cluster and pgpool-II, stops them at exit)
+#   build/bench.sh mix          the chat-like read-heavy mix with 8 clients through plain EF Core (primary), a hand-rolled
+#                               replica DbContext, PgDiscipline, PgBouncer and pgpool-II, interleaved rounds, ratios
+#                               against plain EF Core -> artifacts/bench/mix.md (tests/PgDiscipline.Workload)
 #   build/bench.sh analyzers    analyzer cost on a generated 300-file project (build/bench-analyzers.sh)
 # Extra arguments go to BenchmarkDotNet (default: --job medium). Results: BenchmarkDotNet.Artifacts/ under artifacts/bench.
 set -euo pipefail
@@ -23,7 +26,17 @@ case "$what" in
     build/cluster.sh start
     build/pgpool.sh start
     PGD_ENV_FILE="$REPO_ROOT/artifacts/cluster/cluster.env" run --filter '*EndToEndBenchmarks*' "${args[@]}" ;;
+  mix)
+    build/install-deps.sh
+    dotnet build tests/PgDiscipline.Workload -c Release -nologo -v:q -clp:ErrorsOnly
+    trap 'build/pgpool.sh stop >/dev/null 2>&1 || true; build/cluster.sh stop >/dev/null 2>&1 || true' EXIT
+    build/cluster.sh stop >/dev/null 2>&1 || true
+    build/cluster.sh start
+    build/pgpool.sh start
+    mix_args=("$@"); [[ ${#mix_args[@]} -eq 0 ]] && mix_args=(--workers 8 --seconds 10 --rounds 3)
+    dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll mix --env "$REPO_ROOT/artifacts/cluster/cluster.env" \
+      --out "$REPO_ROOT/artifacts/bench/mix.md" "${mix_args[@]}" ;;
   analyzers)
     build/bench-analyzers.sh 300 5 ;;
-  *) echo "usage: $0 micro|e2e|analyzers [BenchmarkDotNet args]" >&2; exit 64 ;;
+  *) echo "usage: $0 micro|e2e|mix|analyzers [args]" >&2; exit 64 ;;
 esac

@@ -14,6 +14,7 @@ public class InterceptorHotPathBenchmarks
     private IDbCommandInterceptor _interceptor = null!;
     private NpgsqlCommand _command = null!;
     private string _text = null!;
+    private CommandEventData _eventData = null!;
 
     [Params(0, 1000)]
     public int Rules { get; set; }
@@ -32,7 +33,10 @@ public class InterceptorHotPathBenchmarks
         _interceptor = (IDbCommandInterceptor)_runtime.Interceptors[0];
         _text = FingerprintBenchmarks.EfCommandText(1024);
         _command = new NpgsqlCommand(_text);
-        _interceptor.ReaderExecuting(_command, null!, default);
+        // What EF Core passes for a LINQ query (statistics read CommandSource; no DbContext, no connection needed here).
+        _eventData = new CommandEventData(null!, null!, null!, _command, _text, null, DbCommandMethod.ExecuteReader, Guid.NewGuid(), Guid.NewGuid(),
+            false, false, DateTimeOffset.UtcNow, CommandSource.LinqQuery);
+        _interceptor.ReaderExecuting(_command, _eventData, default);
     }
 
     /// <summary>Cache lookup + plan lookup + rule match (none).</summary>
@@ -43,11 +47,12 @@ public class InterceptorHotPathBenchmarks
         return _runtime.GetPlan(info, _text).Rules.Length;
     }
 
-    /// <summary>The whole ReaderExecuting interceptor call (Direct mode: timeouts are startup options, nothing to add).</summary>
+    /// <summary>The whole ReaderExecuting interceptor call (Direct mode: timeouts are startup options, nothing to add;
+    /// statistics on, as by default: call-site counter and plan lookup included).</summary>
     [Benchmark]
     public InterceptionResult<System.Data.Common.DbDataReader> ReaderExecuting()
     {
         _command.CommandText = _text;
-        return _interceptor.ReaderExecuting(_command, null!, default);
+        return _interceptor.ReaderExecuting(_command, _eventData, default);
     }
 }
