@@ -57,7 +57,7 @@ internal static class Fuzz
         md.AppendLine("| Target | inputs tried | crashes | hangs (> 2 s) | property violations | properties checked |");
         md.AppendLine("|---|---:|---:|---:|---:|---|");
         md.AppendLine(Inv, $"| SQL lexer + `SqlFingerprint.Compute` + `SqlCommandInfo.Analyze` + `MigrationLint.Lint` | {sql.Tried} | {sql.Crashes} | {sql.Hangs} | {sql.Violations} | no exception; same fingerprint twice; a marked string/dollar literal never appears in the normalized text (well-formed inputs, {sql.LiteralChecks} checked) |");
-        md.AppendLine(Inv, $"| configuration binding + validation (`AddPgDiscipline`) | {config.Tried} | {config.Crashes} | 0 | {config.Violations} | starts, or fails with OptionsValidationException/InvalidOperationException naming a `PgDiscipline:` key ({config.Rejected} rejected); no password in any message or log line |");
+        md.AppendLine(Inv, $"| configuration binding + validation (`AddPgDiscipline`) | {config.Tried} | {config.Crashes} | 0 | {config.Violations} | starts, or fails with OptionsValidationException/InvalidOperationException naming a `PgDiscipline:` key ({config.Rejected} rejected); no password in any message or log line (passwords are put in every value that is not a name: rule ids, names, tags and reasons are echoed on purpose) |");
         md.AppendLine();
         foreach (var f in sql.Findings.Concat(config.Findings).Take(20))
         {
@@ -263,7 +263,14 @@ internal static class Fuzz
             var values = new Dictionary<string, string?>();
             for (var n = rng.Next(1, 8); n > 0; n--)
             {
-                values["PgDiscipline:" + ConfigKeys[rng.Next(ConfigKeys.Length)]] = ConfigValues[rng.Next(ConfigValues.Length)];
+                var key = ConfigKeys[rng.Next(ConfigKeys.Length)];
+                var value = ConfigValues[rng.Next(ConfigValues.Length)];
+                if (IsIdentifier(key) && value.Contains("FUZZSECRET", StringComparison.Ordinal))
+                {
+                    value = "not-a-secret"; // names (rule id, replica name, tag, reason…) are echoed on purpose, so no password there
+                }
+
+                values["PgDiscipline:" + key] = value;
             }
 
             outcome.Tried++;
@@ -310,6 +317,11 @@ internal static class Fuzz
 
         return outcome;
     }
+
+    private static bool IsIdentifier(string key)
+        => key.EndsWith(":Id", StringComparison.Ordinal) || key.EndsWith(":Name", StringComparison.Ordinal) || key.EndsWith(":Tag", StringComparison.Ordinal)
+            || key.EndsWith(":Reason", StringComparison.Ordinal) || key.EndsWith(":Table", StringComparison.Ordinal) || key.EndsWith(":RouteTo", StringComparison.Ordinal)
+            || key.EndsWith(":Pool", StringComparison.Ordinal) || key.EndsWith(":Fingerprint", StringComparison.Ordinal) || key.EndsWith("SourceRoot", StringComparison.Ordinal);
 
     private static string Redact(string message) => message.Replace("FUZZSECRET", "<password>", StringComparison.Ordinal);
 
