@@ -5,7 +5,7 @@ namespace PgDiscipline;
 
 /// <summary>
 /// Checks every replica each <c>HealthCheckInterval</c>: reachable, <c>pg_is_in_recovery()</c>, replay position, lag in
-/// bytes (against the primary's <c>pg_current_wal_lsn()</c>) and in time. A replica that fails or lags more than
+/// bytes (against the primary's <c>pg_current_wal_lsn()</c>) and in time (see <see cref="LagOf"/>). A replica that fails or lags more than
 /// <c>MaxReplicaLag</c> is taken out at once; it is put back after consecutive healthy checks, more of them the more
 /// often it was taken out recently (1, 2, 4, capped at 8 extra), so a flapping replica does not oscillate.
 /// </summary>
@@ -14,9 +14,14 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     private const string ReplicaQuery = """
         select pg_is_in_recovery(),
                coalesce(pg_last_wal_replay_lsn()::text, ''),
-               case when pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
-                    else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0) end::float8
+               extract(epoch from now() - pg_last_xact_replay_timestamp())::float8,
+               pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
         """;
+
+    /// <summary>Recent (time, position) readings of the primary, oldest first, for <see cref="LagOf"/>.</summary>
+    private readonly PrimarySample[] _primarySamples = new PrimarySample[PrimarySampleCount];
+    private const int PrimarySampleCount = 64;
+    private int _primarySampleNext;
 
     private readonly PgDisciplineRuntime _runtime;
     private readonly IReadOnlyList<ReplicaEndpoint> _replicas;
@@ -71,8 +76,58 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     /// <summary>One round of checks (also called by tests and after a connection failure).</summary>
     public async Task CheckAllAsync(CancellationToken cancellationToken)
     {
+        var readAt = DateTimeOffset.UtcNow;
         var primaryLsn = await ReadPrimaryLsnAsync(cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(_replicas.Select(r => CheckAsync(r, primaryLsn, cancellationToken))).ConfigureAwait(false);
+        PrimarySample[] samples;
+        lock (_primarySamples)
+        {
+            if (primaryLsn is { } p)
+            {
+                _primarySamples[_primarySampleNext] = new PrimarySample(readAt, p);
+                _primarySampleNext = (_primarySampleNext + 1) % PrimarySampleCount;
+            }
+
+            samples = (PrimarySample[])_primarySamples.Clone();
+        }
+
+        await Task.WhenAll(_replicas.Select(r => CheckAsync(r, primaryLsn, samples, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Replay lag in time, as an upper bound that does not invent lag on a quiet primary. Two bounds, the smaller wins:
+    /// <list type="bullet">
+    /// <item>now minus the commit time of the last replayed transaction: everything not yet replayed was written after it.
+    /// Alone, this is the classic false alarm: after a quiet minute the first new WAL record makes the replica look a
+    /// minute behind until it is replayed a millisecond later.</item>
+    /// <item>now minus the latest moment the primary was read at a position the replica has replayed: everything the
+    /// primary had written by then is replayed.</item>
+    /// </list>
+    /// Replayed all the primary had when this check began: zero. Primary unknown: the first bound, and only while replay
+    /// is behind what was received. Null when neither bound is known (no transaction replayed since the replica started,
+    /// and no reading of the primary it has reached): the caller treats that as not yet healthy.
+    /// </summary>
+    internal static TimeSpan? LagOf(DateTimeOffset now, Lsn replay, TimeSpan? sinceLastReplayedCommit, bool replayedAllReceived, Lsn? primaryLsn, ReadOnlySpan<PrimarySample> samples)
+    {
+        if (primaryLsn is not { } primary)
+        {
+            return replayedAllReceived ? TimeSpan.Zero : sinceLastReplayedCommit;
+        }
+
+        if (replay >= primary)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var lag = sinceLastReplayedCommit;
+        foreach (var sample in samples)
+        {
+            if (sample.At != default && sample.Position <= replay && (lag is null || now - sample.At < lag))
+            {
+                lag = now - sample.At;
+            }
+        }
+
+        return lag < TimeSpan.Zero ? TimeSpan.Zero : lag;
     }
 
     /// <summary>Takes a replica out at once (a read on it just failed at connection level).</summary>
@@ -104,7 +159,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         }
     }
 
-    private async Task CheckAsync(ReplicaEndpoint replica, Lsn? primaryLsn, CancellationToken cancellationToken)
+    private async Task CheckAsync(ReplicaEndpoint replica, Lsn? primaryLsn, PrimarySample[] samples, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         ReplicaHealth health;
@@ -117,14 +172,17 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
             var inRecovery = reader.GetBoolean(0);
             Lsn.TryParse(reader.GetString(1), out var replay);
-            var lag = TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
+            TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
+            var lag = LagOf(DateTimeOffset.UtcNow, replay, sinceCommit, reader.GetBoolean(3), primaryLsn, samples);
             long? lagBytes = primaryLsn is { } p ? (long)(p.Value > replay.Value ? p.Value - replay.Value : 0) : null;
             var maxLag = _runtime.Options.MaxReplicaLag;
             health = !inRecovery
                 ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
-                : lag > maxLag
-                    ? new ReplicaHealth(false, $"replay lag {lag.TotalMilliseconds:0} ms exceeds {maxLag.TotalMilliseconds:0} ms", replay, lagBytes, lag, now)
-                    : new ReplicaHealth(true, "streaming", replay, lagBytes, lag, now);
+                : lag is not { } known
+                    ? new ReplicaHealth(false, "replay behind the primary, lag not known yet", replay, lagBytes, null, now)
+                    : known > maxLag
+                        ? new ReplicaHealth(false, $"replay lag {known.TotalMilliseconds:0} ms exceeds {maxLag.TotalMilliseconds:0} ms", replay, lagBytes, known, now)
+                        : new ReplicaHealth(true, "streaming", replay, lagBytes, known, now);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
@@ -191,3 +249,6 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>The primary's WAL position when a health check began.</summary>
+internal readonly record struct PrimarySample(DateTimeOffset At, Lsn Position);
