@@ -1,3 +1,4 @@
+using PgDiscipline.Testing;
 using System.Text.RegularExpressions;
 
 namespace PgDiscipline.Analyzers.Tests;
@@ -5,7 +6,7 @@ namespace PgDiscipline.Analyzers.Tests;
 /// <summary>Every descriptor has a help link, a doc page, and a release entry (Meziantou-style guard).</summary>
 public sealed class DescriptorTests
 {
-    private static string RepoRoot => TestPaths.RepoRoot;
+    private static string RepoRoot => RepoPaths.RepoRoot;
 
     private static readonly Microsoft.CodeAnalysis.DiagnosticDescriptor[] AllDescriptors = [.. DiagnosticDescriptors.All, .. MigrationDescriptors.All];
 

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using PgDiscipline.Testing;
 using System.IO.Compression;
 
 namespace PgDiscipline.Analyzers.Tests;
@@ -7,31 +7,14 @@ namespace PgDiscipline.Analyzers.Tests;
 /// PGD101 in `dotnet build`, and fails the build with PgDisciplineTreatWarningsAsErrors.</summary>
 public sealed class PackageTests
 {
-    private static string RepoRoot => TestPaths.RepoRoot;
+    private static string RepoRoot => RepoPaths.RepoRoot;
 
-    private static async Task<(int Code, string Output)> Dotnet(string workingDirectory, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> Dotnet(string workingDirectory, params string[] args) => ProcessRunner.DotnetAsync(workingDirectory, args);
 
     [Fact]
     public async Task Packed_analyzers_fire_in_a_fresh_project_and_can_fail_the_build()
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var configuration = RepoPaths.Configuration;
         var work = Directory.CreateTempSubdirectory("pgd-package-").FullName;
         try
         {

@@ -1,10 +1,11 @@
+using PgDiscipline.Testing;
 using System.Text.RegularExpressions;
 
 namespace PgDiscipline.Analyzers.Tests;
 
 public sealed class RuleIdentifierTests
 {
-    private static string RepoRoot => TestPaths.RepoRoot;
+    private static string RepoRoot => RepoPaths.RepoRoot;
 
     [Fact]
     public void Ids_are_unique_and_well_formed()

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using PgDiscipline.Testing;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 
@@ -18,36 +18,15 @@ public sealed partial class PackageInstallTests(ClusterFixture cluster)
         "src/PgDiscipline.Cli/PgDiscipline.Cli.csproj",
     ];
 
-    private static async Task<(int Code, string Output)> Run(string workingDirectory, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
-    {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+    private static Task<(int Code, string Output)> Run(string workingDirectory, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null)
+        => ProcessRunner.RunAsync(file, args, workingDirectory, env);
 
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        foreach (var (key, value) in env ?? new Dictionary<string, string>())
-        {
-            psi.Environment[key] = value;
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static Task<(int Code, string Output)> Dotnet(string workingDirectory, params string[] args) => Run(workingDirectory, "dotnet", args);
+    private static Task<(int Code, string Output)> Dotnet(string workingDirectory, params string[] args) => ProcessRunner.DotnetAsync(workingDirectory, args);
 
     [Fact]
     public async Task Packages_install_from_a_folder_feed_into_a_new_app_that_builds_with_diagnostics_routes_reads_and_runs_the_tool()
     {
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var configuration = RepoPaths.Configuration;
         var work = Directory.CreateTempSubdirectory("pgd-install-").FullName;
         try
         {

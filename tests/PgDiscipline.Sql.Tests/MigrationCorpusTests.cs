@@ -1,3 +1,4 @@
+using PgDiscipline.Testing;
 using PgDiscipline.Sql;
 
 namespace PgDiscipline.Sql.Tests;
@@ -5,19 +6,7 @@ namespace PgDiscipline.Sql.Tests;
 /// <summary>The corpus shared with build/compare-squawk.sh: each file's first line says which PGD findings it must produce.</summary>
 public sealed class MigrationCorpusTests
 {
-    private static string CorpusDir
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PgDiscipline.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return Path.Combine(dir!.FullName, "tests", "migration-corpus");
-        }
-    }
+    private static string CorpusDir => Path.Combine(RepoPaths.RepoRoot, "tests", "migration-corpus");
 
     public static TheoryData<string> Files => new(Directory.GetFiles(CorpusDir, "*.sql").Select(Path.GetFileName).Order()!);
 

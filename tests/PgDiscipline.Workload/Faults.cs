@@ -1,3 +1,4 @@
+using PgDiscipline.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -20,9 +21,9 @@ internal static class Faults
 
     private sealed record Scenario(string Name, string What, Func<Context, Task> Fault, Func<Context, Task>? Repair, bool HandRolled = false, bool ViaPgBouncer = false, string Expect = "");
 
-    private sealed class Context(Cluster cluster, PgDisciplineRuntime? runtime, string cli)
+    private sealed class Context(LocalCluster cluster, PgDisciplineRuntime? runtime, string cli)
     {
-        public Cluster Cluster { get; } = cluster;
+        public LocalCluster Cluster { get; } = cluster;
 
         public PgDisciplineRuntime? Runtime { get; } = runtime;
 
@@ -39,16 +40,16 @@ internal static class Faults
         public List<NpgsqlConnection> Held { get; } = [];
     }
 
-    public static async Task<int> RunAsync(Cluster cluster, int workers, string cli, string output, string? only)
+    public static async Task<int> RunAsync(LocalCluster cluster, int workers, string cli, string output, string? only)
     {
         await Workload.CreateSchemaAsync(cluster.Primary);
         await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
         var scenarios = new List<Scenario>
         {
             new("replica killed and restarted", "`pg_ctl stop -m immediate` on replica1, started again 6 s later",
-                c => c.Cluster.StopAsync("replica1"), c => c.Cluster.StartAsync("replica1"), Expect: "0 failed: reads retried on replica2, then the primary"),
+                c => c.Cluster.StopServerAsync("replica1"), c => c.Cluster.StartServerAsync("replica1"), Expect: "0 failed: reads retried on replica2, then the primary"),
             new("primary killed and restarted", "`pg_ctl stop -m immediate` on the primary, started again 6 s later",
-                c => c.Cluster.StopAsync("primary"), c => c.Cluster.StartAsync("primary"), Expect: "writes fail while it is down; reads keep working on the replicas"),
+                c => c.Cluster.StopServerAsync("primary"), c => c.Cluster.StartServerAsync("primary"), Expect: "writes fail while it is down; reads keep working on the replicas"),
             new("WAL replay paused, then resumed", "`pg_wal_replay_pause()` on both replicas, resumed 6 s later",
                 PauseBoth, ResumeBoth, Expect: "0 failed, 0 stale: session reads go to the primary until replay resumes"),
             new("WAL replay paused — hand-rolled replica DbContext, for contrast", "the same pause; reads through a second plain DbContext on replica1",
@@ -75,7 +76,7 @@ internal static class Faults
         var violations = 0;
         foreach (var s in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
-            await cluster.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+            await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(60));
             await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
             NpgsqlConnection.ClearAllPools();
             Console.Error.WriteLine($"[faults] {s.Name}");
@@ -97,7 +98,7 @@ internal static class Faults
         return violations == 0 ? 0 : 1;
     }
 
-    private static async Task<(string Row, string Detail, int Violations)> RunScenarioAsync(Cluster cluster, Scenario s, int workers, string cli)
+    private static async Task<(string Row, string Detail, int Violations)> RunScenarioAsync(LocalCluster cluster, Scenario s, int workers, string cli)
     {
         var options = new PgDisciplineOptions
         {
@@ -203,7 +204,7 @@ internal static class Faults
     {
         foreach (var r in c.Cluster.Replicas)
         {
-            await Cluster.PauseReplayAsync(r);
+            await LocalCluster.PauseReplayAsync(r);
         }
     }
 
@@ -211,7 +212,7 @@ internal static class Faults
     {
         foreach (var r in c.Cluster.Replicas)
         {
-            await Cluster.ResumeReplayAsync(r);
+            await LocalCluster.ResumeReplayAsync(r);
         }
     }
 
@@ -260,7 +261,7 @@ internal static class Faults
     private static async Task MigrateUnderLock(Context c, bool guarded)
     {
         // Start from a table without the column.
-        await Cluster.ScalarAsync(c.Cluster.Primary, "alter table wl_items drop column if exists note; drop table if exists wl_migrations_history");
+        await LocalCluster.ScalarAsync(c.Cluster.Primary, "alter table wl_items drop column if exists note; drop table if exists wl_migrations_history");
         var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false }.ConnectionString);
         await holder.OpenAsync();
         await using (var begin = new NpgsqlCommand("begin; select count(*) from wl_items where id < 10", holder))
@@ -304,18 +305,7 @@ internal static class Faults
 
     private static Task Unblock(Context c) => RunCliAsync(c.Cli, "rules", "unblock", "faults-block", "--connection", c.Cluster.Primary);
 
-    private static async Task RunCliAsync(string cli, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet", [cli, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"pgdiscipline {args[0]} {args[1]} exited with {process.ExitCode}: {await stderr}");
-        }
-    }
+    private static Task RunCliAsync(string cli, params string[] args) => ProcessRunner.RunCheckedAsync("dotnet", [cli, .. args]);
 
     private static async Task<string> HottestSelectAsync(PgDisciplineRuntime runtime)
     {

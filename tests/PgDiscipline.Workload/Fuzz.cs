@@ -1,3 +1,4 @@
+using PgDiscipline.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -43,7 +44,7 @@ internal static class Fuzz
     public static async Task<int> RunAsync(TimeSpan duration, int seed, string output)
     {
         var corpus = Seeds.ToList();
-        var corpusDir = Path.Combine(RepoRoot(), "tests", "migration-corpus");
+        var corpusDir = Path.Combine(RepoPaths.RepoRoot, "tests", "migration-corpus");
         if (Directory.Exists(corpusDir))
         {
             corpus.AddRange(Directory.GetFiles(corpusDir, "*.sql").Order(StringComparer.Ordinal).Select(File.ReadAllText));
@@ -324,17 +325,6 @@ internal static class Fuzz
             || key.EndsWith(":Pool", StringComparison.Ordinal) || key.EndsWith(":Fingerprint", StringComparison.Ordinal) || key.EndsWith("SourceRoot", StringComparison.Ordinal);
 
     private static string Redact(string message) => message.Replace("FUZZSECRET", "<password>", StringComparison.Ordinal);
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PgDiscipline.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? Directory.GetCurrentDirectory();
-    }
 
     private sealed class CapturingLoggerProvider : ILoggerProvider
     {

@@ -1,3 +1,4 @@
+using PgDiscipline.Testing;
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -11,7 +12,7 @@ internal static class Mix
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static async Task<int> RunAsync(Cluster cluster, int workers, TimeSpan duration, int rounds, string output)
+    public static async Task<int> RunAsync(LocalCluster cluster, int workers, TimeSpan duration, int rounds, string output)
     {
         await Workload.CreateSchemaAsync(cluster.Primary);
         await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));

@@ -1,3 +1,4 @@
+using PgDiscipline.Testing;
 // Load, fault and fuzz runs against the local cluster (not unit tests; not part of build/test.sh's test run).
 //   mix    --env FILE [--workers 8] [--seconds 10] [--rounds 3] --out FILE.md    side-by-side end-to-end comparison
 //   faults --env FILE --cli PGDISCIPLINE.DLL [--workers 8] [--only TEXT] --out FILE.md
@@ -13,9 +14,9 @@ Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 switch (command)
 {
     case "mix":
-        return await Mix.RunAsync(Cluster.Load(Arg("--env")!), Int("--workers", 8), TimeSpan.FromSeconds(Int("--seconds", 10)), Int("--rounds", 3), output);
+        return await Mix.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 8), TimeSpan.FromSeconds(Int("--seconds", 10)), Int("--rounds", 3), output);
     case "faults":
-        return await Faults.RunAsync(Cluster.Load(Arg("--env")!), Int("--workers", 8), Arg("--cli") ?? throw new ArgumentException("--cli PATH is required"), output, Arg("--only"));
+        return await Faults.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 8), Arg("--cli") ?? throw new ArgumentException("--cli PATH is required"), output, Arg("--only"));
     case "fuzz":
         return await Fuzz.RunAsync(TimeSpan.FromSeconds(Int("--seconds", 60)), Int("--seed", 20261123), output);
     default:

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace PgDiscipline.Testing;
+
+/// <summary>
+/// The local cluster that <c>build/cluster.sh start</c> runs — a primary, two streaming replicas and PgBouncer in
+/// transaction mode — read from its env file, and the faults tests and the fault suite do to it (stop a server like a
+/// crash, pause replay, kill PgBouncer). No test framework here: the integration tests' <c>ClusterFixture</c>, the
+/// sample's tests and the Workload runner (build/faults.sh, build/bench.sh mix) all use it, linked as source.
+/// </summary>
+public class LocalCluster
+{
+    private IReadOnlyDictionary<string, string> _env = new Dictionary<string, string>();
+
+    /// <summary>The env file <c>build/cluster.sh start</c> writes: <c>PGD_ENV_FILE</c>, else
+    /// <c>artifacts/cluster/cluster.env</c> under the repository root.</summary>
+    public static string DefaultEnvFile =>
+        Environment.GetEnvironmentVariable("PGD_ENV_FILE") is { Length: > 0 } f ? f : Path.Combine(RepoPaths.RepoRoot, "artifacts", "cluster", "cluster.env");
+
+    /// <summary>All values of the env file.</summary>
+    public IReadOnlyDictionary<string, string> Env => _env;
+
+    /// <summary>Connection string of the primary.</summary>
+    public string Primary => Required("PGD_PRIMARY");
+
+    /// <summary>Connection strings of the replicas (replica1, replica2).</summary>
+    public IReadOnlyList<string> Replicas => [Required("PGD_REPLICA1"), Required("PGD_REPLICA2")];
+
+    /// <summary>PgBouncer (pool_mode=transaction) in front of the primary.</summary>
+    public string PgBouncer => Required("PGD_PGBOUNCER");
+
+    /// <summary>PgBouncer database alias whose pool has exactly one server connection.</summary>
+    public string PgBouncerSingle => Required("PGD_PGBOUNCER_SINGLE");
+
+    /// <summary>pgpool-II in front of the cluster, when <c>build/pgpool.sh</c> started it.</summary>
+    public string? PgPool => _env.GetValueOrDefault("PGD_PGPOOL");
+
+    /// <summary>Port of the primary.</summary>
+    public int PrimaryPort => Port("PGD_PRIMARY_PORT");
+
+    /// <summary>Ports of replica1, replica2.</summary>
+    public IReadOnlyList<int> ReplicaPorts => [Port("PGD_REPLICA1_PORT"), Port("PGD_REPLICA2_PORT")];
+
+    /// <summary>The replicas' default names in PgDiscipline (host:port), in configuration order.</summary>
+    public IReadOnlyList<string> ReplicaNames() => Replicas.Select(r => new NpgsqlConnectionStringBuilder(r) is var b ? $"{b.Host}:{b.Port}" : "").ToArray();
+
+    /// <summary>Reads an env file written by <c>build/cluster.sh start</c>.</summary>
+    public static LocalCluster Load(string envFile)
+    {
+        var cluster = new LocalCluster();
+        cluster.Use(ParseEnvFile(File.ReadAllText(envFile)));
+        return cluster;
+    }
+
+    /// <summary>Takes the values of an env file (for subclasses that find the file themselves).</summary>
+    protected void Use(IReadOnlyDictionary<string, string> env) => _env = env;
+
+    /// <summary>Parses the KEY='value' lines that build/cluster.sh writes.</summary>
+    public static Dictionary<string, string> ParseEnvFile(string text)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                continue;
+            }
+
+            var value = line[(eq + 1)..];
+            if (value.Length >= 2 && value[0] == '\'' && value[^1] == '\'')
+            {
+                value = value[1..^1];
+            }
+
+            values[line[..eq]] = value;
+        }
+
+        return values;
+    }
+
+    /// <summary>Runs one statement on its own unpooled connection and returns the first column of the first row.</summary>
+    public static async Task<object?> ScalarAsync(string connectionString, string sql)
+    {
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await conn.OpenAsync().ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return await cmd.ExecuteScalarAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Pauses WAL replay on a replica and waits until it has really paused (pg_wal_replay_pause only requests it).</summary>
+    public static async Task PauseReplayAsync(string replica)
+    {
+        await ScalarAsync(replica, "select pg_wal_replay_pause()").ConfigureAwait(false);
+        for (var i = 0; i < 100; i++)
+        {
+            if ((string?)await ScalarAsync(replica, "select pg_get_wal_replay_pause_state()").ConfigureAwait(false) == "paused")
+            {
+                return;
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException("WAL replay did not pause within 5 s");
+    }
+
+    /// <summary>Resumes WAL replay on a replica.</summary>
+    public static Task ResumeReplayAsync(string replica) => ScalarAsync(replica, "select pg_wal_replay_resume()");
+
+    /// <summary>Waits until a replica has replayed <paramref name="position"/> (an LSN in text form).</summary>
+    public static async Task WaitReplayedAsync(string replica, string position, TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!(bool)(await ScalarAsync(replica, $"select pg_last_wal_replay_lsn() >= '{position}'::pg_lsn").ConfigureAwait(false))!)
+        {
+            if (sw.Elapsed > timeout)
+            {
+                throw new TimeoutException($"replica did not replay {position} within {timeout.TotalSeconds:0.#} s");
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops a server immediately (like a crash): <c>primary</c>, <c>replica1</c> or <c>replica2</c>.</summary>
+    public Task StopServerAsync(string name) =>
+        RunPgBinaryAsync("pg_ctl", "-D", Env[$"PGD_{name.ToUpperInvariant()}_DATA"], "stop", "-m", "immediate", "-w", "-t", "30");
+
+    /// <summary>Starts a server stopped by <see cref="StopServerAsync"/> and waits until it accepts connections. Idle pooled
+    /// connections to it are dead, and Npgsql only finds out on first use: the pools are cleared.</summary>
+    public async Task StartServerAsync(string name)
+    {
+        var key = name.ToUpperInvariant();
+        await RunPgBinaryAsync("pg_ctl", "-D", Env[$"PGD_{key}_DATA"], "-l", Path.Combine(Env["PGD_CLUSTER_DIR"], name + ".log"),
+            "-o", "-p " + Env[$"PGD_{key}_PORT"], "-w", "-t", "60", "start").ConfigureAwait(false);
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    /// <summary>Kills PgBouncer (SIGKILL, like a crash).</summary>
+    public async Task KillPgBouncerAsync()
+    {
+        var pidFile = Path.Combine(Env["PGD_CLUSTER_DIR"], "pgbouncer", "pgbouncer.pid");
+        var pid = int.Parse((await File.ReadAllTextAsync(pidFile).ConfigureAwait(false)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        using var process = Process.GetProcessById(pid);
+        process.Kill();
+        await process.WaitForExitAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts PgBouncer again with the cluster's configuration.</summary>
+    public Task StartPgBouncerAsync()
+        => RunAsClusterUserAsync(File.Exists("/usr/sbin/pgbouncer") ? "/usr/sbin/pgbouncer" : "pgbouncer", "-d", "-q", Env["PGD_PGBOUNCER_INI"]);
+
+    /// <summary>Waits until the primary sees both replicas streaming (after a fault).</summary>
+    public async Task WaitForStreamingAsync(TimeSpan timeout)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if ((long)(await ScalarAsync(Primary, "select count(*) from pg_stat_replication where state = 'streaming'").ConfigureAwait(false))! == 2)
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException) when (sw.Elapsed < timeout)
+            {
+            }
+
+            if (sw.Elapsed > timeout)
+            {
+                throw new TimeoutException("the replicas did not resume streaming");
+            }
+
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs a PostgreSQL server binary (pg_ctl, …) as the cluster's OS user.</summary>
+    public Task<string> RunPgBinaryAsync(string binary, params string[] args) => RunAsClusterUserAsync(Path.Combine(Env["PGD_PG_BIN"], binary), args);
+
+    private Task<string> RunAsClusterUserAsync(string file, params string[] args)
+    {
+        var runAs = Env.GetValueOrDefault("PGD_RUN_AS", "");
+        return runAs.Length > 0 ? ProcessRunner.RunCheckedAsync("runuser", ["-u", runAs, "--", file, .. args]) : ProcessRunner.RunCheckedAsync(file, args);
+    }
+
+    private int Port(string key) => int.Parse(Required(key), System.Globalization.CultureInfo.InvariantCulture);
+
+    private string Required(string key) =>
+        _env.TryGetValue(key, out var v) && v.Length > 0 ? v : throw new InvalidOperationException($"cluster env file lacks {key}");
+}
