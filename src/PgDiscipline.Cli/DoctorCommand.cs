@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -99,8 +100,16 @@ internal static class DoctorCommand
             return checks;
         }
 
+        string? primaryPosition;
+        long positionReadAt;
         await using (primary)
         {
+            positionReadAt = Stopwatch.GetTimestamp();
+            await using (var position = new NpgsqlCommand("select case when pg_is_in_recovery() then null else pg_current_wal_flush_lsn()::text end", primary))
+            {
+                primaryPosition = await position.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+            }
+
             checks.Add(await PrimaryAsync(primary, ct).ConfigureAwait(false));
             checks.Add(await TimeoutsAsync(primary, ct).ConfigureAwait(false));
             checks.Add(await StatementsAsync(primary, settings, ct).ConfigureAwait(false));
@@ -111,7 +120,7 @@ internal static class DoctorCommand
 
         for (var i = 0; i < replicaConnectionStrings.Count; i++)
         {
-            checks.Add(await ReplicaAsync(i, replicaConnectionStrings[i], settings, ct).ConfigureAwait(false));
+            checks.Add(await ReplicaAsync(i, replicaConnectionStrings[i], settings, primaryPosition, positionReadAt, ct).ConfigureAwait(false));
         }
 
         return checks;
@@ -257,7 +266,11 @@ internal static class DoctorCommand
             : new Check("replication", Status.Ok, string.Join("; ", parts), rows);
     }
 
-    private static async Task<Check> ReplicaAsync(int index, string connectionString, Settings settings, CancellationToken ct)
+    /// <summary>One replica. Replay lag: 0 when it has replayed what the primary had flushed when the doctor started
+    /// (<paramref name="primaryPosition"/>); else now minus its last replayed commit — but if it reaches that position
+    /// within 100 ms, the time since the position was read. The commit-time formula alone calls a replica of a quiet
+    /// primary as far behind as the primary was quiet while it replays the next record (see docs/configuration.md).</summary>
+    private static async Task<Check> ReplicaAsync(int index, string connectionString, Settings settings, string? primaryPosition, long positionReadAt, CancellationToken ct)
     {
         var name = $"replica {index + 1}";
         try
@@ -265,22 +278,41 @@ internal static class DoctorCommand
             await using var c = new NpgsqlConnection(connectionString);
             await c.OpenAsync(ct).ConfigureAwait(false);
             name = $"replica {c.Host}:{c.Port}";
-            await using var cmd = new NpgsqlCommand("""
+            const string Reached = "coalesce(pg_last_wal_replay_lsn() >= @position::pg_lsn, false)";
+            await using var cmd = new NpgsqlCommand($"""
                 select pg_is_in_recovery(),
-                       case when pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+                       case when {Reached} then 0
+                            when @position is null and (pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()) then 0
                             else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0) end::float8,
                        pg_is_wal_replay_paused()
                 """, c);
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await r.ReadAsync(ct).ConfigureAwait(false);
-            var data = new JsonObject { ["in_recovery"] = r.GetBoolean(0), ["lag_s"] = Math.Round(r.GetDouble(1), 3), ["replay_paused"] = r.GetBoolean(2) };
-            if (!r.GetBoolean(0))
+            cmd.Parameters.AddWithValue("position", NpgsqlTypes.NpgsqlDbType.Text, (object?)primaryPosition ?? DBNull.Value);
+            bool inRecovery, paused;
+            TimeSpan lag;
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                await r.ReadAsync(ct).ConfigureAwait(false);
+                (inRecovery, lag, paused) = (r.GetBoolean(0), TimeSpan.FromSeconds(r.GetDouble(1)), r.GetBoolean(2));
+            }
+
+            if (inRecovery && lag > settings.MaxLag && primaryPosition is not null)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+                await using var again = new NpgsqlCommand($"select {Reached}", c);
+                again.Parameters.AddWithValue("position", NpgsqlTypes.NpgsqlDbType.Text, primaryPosition);
+                if ((bool)(await again.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                {
+                    lag = Stopwatch.GetElapsedTime(positionReadAt);
+                }
+            }
+
+            var data = new JsonObject { ["in_recovery"] = inRecovery, ["lag_s"] = Math.Round(lag.TotalSeconds, 3), ["replay_paused"] = paused };
+            if (!inRecovery)
             {
                 return new Check(name, Status.Fail, "not in recovery: this is not a replica (promoted?)", data);
             }
 
-            var lag = TimeSpan.FromSeconds(r.GetDouble(1));
-            var detail = string.Create(CultureInfo.InvariantCulture, $"in recovery, replay lag {lag.TotalSeconds:0.###} s{(r.GetBoolean(2) ? ", WAL replay PAUSED" : "")}");
+            var detail = string.Create(CultureInfo.InvariantCulture, $"in recovery, replay lag {lag.TotalSeconds:0.###} s{(paused ? ", WAL replay PAUSED" : "")}");
             return lag > settings.MaxLag
                 ? new Check(name, Status.Fail, detail + string.Create(CultureInfo.InvariantCulture, $" — over --max-lag {settings.MaxLag.TotalSeconds:0.###} s"), data)
                 : new Check(name, Status.Ok, detail, data);

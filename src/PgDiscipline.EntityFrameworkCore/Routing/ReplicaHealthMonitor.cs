@@ -5,7 +5,7 @@ namespace PgDiscipline;
 
 /// <summary>
 /// Checks every replica each <c>HealthCheckInterval</c>: reachable, <c>pg_is_in_recovery()</c>, replay position, lag in
-/// bytes (against the primary's <c>pg_current_wal_lsn()</c>) and in time (see <see cref="LagOf"/>). A replica that fails or lags more than
+/// bytes (against the primary's <c>pg_current_wal_flush_lsn()</c>) and in time (see <see cref="LagOf"/>). A replica that fails or lags more than
 /// <c>MaxReplicaLag</c> is taken out at once; it is put back after consecutive healthy checks, more of them the more
 /// often it was taken out recently (1, 2, 4, capped at 8 extra), so a flapping replica does not oscillate.
 /// </summary>
@@ -77,43 +77,45 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     public async Task CheckAllAsync(CancellationToken cancellationToken)
     {
         var readAt = DateTimeOffset.UtcNow;
-        var primaryLsn = await ReadPrimaryLsnAsync(cancellationToken).ConfigureAwait(false);
+        var current = await ReadPrimaryAsync(cancellationToken).ConfigureAwait(false) is { } read ? read with { At = readAt } : (PrimarySample?)null;
         PrimarySample[] samples;
         lock (_primarySamples)
         {
-            if (primaryLsn is { } p)
+            if (current is { } c)
             {
-                _primarySamples[_primarySampleNext] = new PrimarySample(readAt, p);
+                _primarySamples[_primarySampleNext] = c;
                 _primarySampleNext = (_primarySampleNext + 1) % PrimarySampleCount;
             }
 
             samples = (PrimarySample[])_primarySamples.Clone();
         }
 
-        await Task.WhenAll(_replicas.Select(r => CheckAsync(r, primaryLsn, samples, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(_replicas.Select(r => CheckAsync(r, current, samples, cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Replay lag in time, as an upper bound that does not invent lag on a quiet primary. Two bounds, the smaller wins:
-    /// <list type="bullet">
-    /// <item>now minus the commit time of the last replayed transaction: everything not yet replayed was written after it.
-    /// Alone, this is the classic false alarm: after a quiet minute the first new WAL record makes the replica look a
-    /// minute behind until it is replayed a millisecond later.</item>
-    /// <item>now minus the latest moment the primary was read at a position the replica has replayed: everything the
-    /// primary had written by then is replayed.</item>
+    /// Replay lag in time: how old the newest data the replica does not show yet may be — an upper bound that does not
+    /// invent lag from WAL that changes no visible data. In order:
+    /// <list type="number">
+    /// <item>Replayed all the primary had flushed when this check began: zero.</item>
+    /// <item>Replayed the position of an earlier reading whose snapshot (<c>pg_current_snapshot()</c>) is the same as the
+    /// primary's now: no transaction has completed on the primary since, so the replica shows what the primary shows
+    /// (a checkpoint on a quiet primary, a bulk load or a vacuum that has not committed yet): zero.</item>
+    /// <item>Otherwise the smaller of now minus the commit time of the last replayed transaction (everything not yet
+    /// replayed was written after it; alone, the classic false alarm after a quiet spell) and now minus the latest
+    /// reading whose position the replica has replayed (everything written before it is there).</item>
     /// </list>
-    /// Replayed all the primary had when this check began: zero. Primary unknown: the first bound, and only while replay
-    /// is behind what was received. Null when neither bound is known (no transaction replayed since the replica started,
-    /// and no reading of the primary it has reached): the caller treats that as not yet healthy.
+    /// Primary unknown: the commit-time bound, only while replay is behind what was received. Null when nothing bounds it
+    /// (no transaction replayed since the replica started, no reading reached): the caller treats that as not healthy.
     /// </summary>
-    internal static TimeSpan? LagOf(DateTimeOffset now, Lsn replay, TimeSpan? sinceLastReplayedCommit, bool replayedAllReceived, Lsn? primaryLsn, ReadOnlySpan<PrimarySample> samples)
+    internal static TimeSpan? LagOf(DateTimeOffset now, Lsn replay, TimeSpan? sinceLastReplayedCommit, bool replayedAllReceived, PrimarySample? current, ReadOnlySpan<PrimarySample> samples)
     {
-        if (primaryLsn is not { } primary)
+        if (current is not { } primary)
         {
             return replayedAllReceived ? TimeSpan.Zero : sinceLastReplayedCommit;
         }
 
-        if (replay >= primary)
+        if (replay >= primary.Position)
         {
             return TimeSpan.Zero;
         }
@@ -121,7 +123,17 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         var lag = sinceLastReplayedCommit;
         foreach (var sample in samples)
         {
-            if (sample.At != default && sample.Position <= replay && (lag is null || now - sample.At < lag))
+            if (sample.At == default || sample.Position > replay)
+            {
+                continue;
+            }
+
+            if (sample.Snapshot is not null && string.Equals(sample.Snapshot, primary.Snapshot, StringComparison.Ordinal))
+            {
+                return TimeSpan.Zero;
+            }
+
+            if (lag is null || now - sample.At < lag)
             {
                 lag = now - sample.At;
             }
@@ -137,7 +149,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         Eject(replica, reason);
     }
 
-    private async Task<Lsn?> ReadPrimaryLsnAsync(CancellationToken cancellationToken)
+    private async Task<PrimarySample?> ReadPrimaryAsync(CancellationToken cancellationToken)
     {
         if (Primary is not { } primary)
         {
@@ -148,10 +160,16 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_runtime.Options.HealthCheckInterval + TimeSpan.FromSeconds(1));
-            // Shaped differently from the session capture query so pg_stat_statements counts them apart.
-            await using var cmd = primary.CreateCommand("select pg_current_wal_lsn()::text, pg_postmaster_start_time()");
-            var text = (string?)await cmd.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
-            return Lsn.TryParse(text, out var lsn) ? lsn : null;
+            // The flushed position: what a replica can have received. Unflushed WAL (a long transaction between
+            // walwriter rounds) would make a replica that keeps up look behind. Shaped differently from the session
+            // capture query so pg_stat_statements counts them apart.
+            // The snapshot is taken before the position is read: every transaction it shows completed has its commit
+            // record at or below that position.
+            await using var cmd = primary.CreateCommand("select pg_current_wal_flush_lsn()::text, pg_current_snapshot()::text");
+            await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
+            return await reader.ReadAsync(timeout.Token).ConfigureAwait(false) && Lsn.TryParse(reader.GetString(0), out var lsn)
+                ? new PrimarySample(default, lsn, reader.GetString(1))
+                : null;
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
         {
@@ -159,7 +177,14 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         }
     }
 
-    private async Task CheckAsync(ReplicaEndpoint replica, Lsn? primaryLsn, PrimarySample[] samples, CancellationToken cancellationToken)
+    /// <summary>Before a replica is called too far behind, it gets this long to reach the position the primary had when
+    /// the check began: a replica that keeps up with a primary writing WAL without commits (a bulk load, a long
+    /// transaction, a vacuum) otherwise depends on the previous check's reading, one <c>HealthCheckInterval</c> old.</summary>
+    internal static TimeSpan ConfirmDelay(TimeSpan maxLag) => TimeSpan.FromMilliseconds(Math.Clamp(maxLag.TotalMilliseconds / 4, 0, 100));
+
+    private const string ReplayPositionQuery = "select coalesce(pg_last_wal_replay_lsn()::text, '')";
+
+    private async Task CheckAsync(ReplicaEndpoint replica, PrimarySample? current, PrimarySample[] samples, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         ReplicaHealth health;
@@ -167,15 +192,33 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_runtime.Options.HealthCheckInterval + TimeSpan.FromSeconds(1));
-            await using var cmd = replica.DataSource.CreateCommand(ReplicaQuery);
-            await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
-            await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
-            var inRecovery = reader.GetBoolean(0);
-            Lsn.TryParse(reader.GetString(1), out var replay);
-            TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
-            var lag = LagOf(DateTimeOffset.UtcNow, replay, sinceCommit, reader.GetBoolean(3), primaryLsn, samples);
-            long? lagBytes = primaryLsn is { } p ? (long)(p.Value > replay.Value ? p.Value - replay.Value : 0) : null;
+            bool inRecovery;
+            Lsn replay;
+            TimeSpan? lag;
             var maxLag = _runtime.Options.MaxReplicaLag;
+            await using (var cmd = replica.DataSource.CreateCommand(ReplicaQuery))
+            await using (var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                inRecovery = reader.GetBoolean(0);
+                Lsn.TryParse(reader.GetString(1), out replay);
+                TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
+                lag = LagOf(DateTimeOffset.UtcNow, replay, sinceCommit, reader.GetBoolean(3), current, samples);
+            }
+
+            if (inRecovery && (lag is null || lag > maxLag) && current is { Position: var target, At: var readAt })
+            {
+                // Too far behind, or not known: one more look, shortly, at whether it reaches this check's reading.
+                await Task.Delay(ConfirmDelay(maxLag), timeout.Token).ConfigureAwait(false);
+                await using var again = replica.DataSource.CreateCommand(ReplayPositionQuery);
+                if (Lsn.TryParse((string?)await again.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false), out var later) && later >= target)
+                {
+                    replay = later;
+                    lag = DateTimeOffset.UtcNow - readAt;
+                }
+            }
+
+            long? lagBytes = current is { Position: var p } ? (long)(p.Value > replay.Value ? p.Value - replay.Value : 0) : null;
             health = !inRecovery
                 ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
                 : lag is not { } known
@@ -250,5 +293,6 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     }
 }
 
-/// <summary>The primary's WAL position when a health check began.</summary>
-internal readonly record struct PrimarySample(DateTimeOffset At, Lsn Position);
+/// <summary>The primary when a health check began: its flushed WAL position and its snapshot
+/// (<c>xmin:xmax:xip</c>, which changes whenever a transaction completes).</summary>
+internal readonly record struct PrimarySample(DateTimeOffset At, Lsn Position, string? Snapshot = null);
