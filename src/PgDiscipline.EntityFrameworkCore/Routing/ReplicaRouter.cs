@@ -82,55 +82,51 @@ internal sealed class ReplicaRouter : IAsyncDisposable
 
     /// <summary>Power of two choices, weighted, among the replicas of the pool in rotation that may serve a read needing
     /// <paramref name="required"/>: known to have replayed it, or not found behind it by a probe in the last
-    /// <see cref="ProbePause"/> (the caller probes those).</summary>
+    /// <see cref="ProbePause"/> (the caller probes those). Eligibility is read once: the monitor and other reads change
+    /// it concurrently (a fault run once caught a replica ejected between two passes).</summary>
     public ReplicaEndpoint? Choose(string pool, Lsn required, ReplicaEndpoint? exclude1 = null, ReplicaEndpoint? exclude2 = null)
     {
         var replicas = PoolMembers(pool);
         var probeableSince = required.Value == 0 ? 0 : System.Diagnostics.Stopwatch.GetTimestamp() - ProbePauseTicks;
+        Span<int> eligible = replicas.Length <= 64 ? stackalloc int[replicas.Length] : new int[replicas.Length];
+        var count = 0;
         var totalWeight = 0;
-        foreach (var r in replicas)
+        for (var i = 0; i < replicas.Length; i++)
         {
-            if (Eligible(r, required, probeableSince, exclude1, exclude2))
+            var r = replicas[i];
+            if (r.Admitted && r != exclude1 && r != exclude2 && (r.Replayed >= required || r.ProbedBehindAt <= probeableSince))
             {
+                eligible[count++] = i;
                 totalWeight += r.Weight;
             }
         }
 
-        if (totalWeight == 0)
+        if (count == 0)
         {
             return null;
         }
 
-        var x = Pick(replicas, required, probeableSince, exclude1, exclude2, Random.Shared.Next(totalWeight));
-        var y = Pick(replicas, required, probeableSince, exclude1, exclude2, Random.Shared.Next(totalWeight));
+        eligible = eligible[..count];
+        var x = Pick(replicas, eligible, Random.Shared.Next(totalWeight));
+        var y = Pick(replicas, eligible, Random.Shared.Next(totalWeight));
         return (long)y.InFlight * x.Weight < (long)x.InFlight * y.Weight ? y : x;
     }
 
     private ReplicaEndpoint[] PoolMembers(string pool)
         => _pools.TryGetValue(pool, out var replicas) || _pools.TryGetValue(ReplicaOptions.DefaultPool, out replicas) ? replicas : _all;
 
-    private static bool Eligible(ReplicaEndpoint r, Lsn required, long probeableSince, ReplicaEndpoint? x1, ReplicaEndpoint? x2)
-        => r.Admitted && r != x1 && r != x2 && (r.Replayed >= required || r.ProbedBehindAt <= probeableSince);
-
-    private static ReplicaEndpoint Pick(ReplicaEndpoint[] replicas, Lsn required, long probeableSince, ReplicaEndpoint? x1, ReplicaEndpoint? x2, int ticket)
+    private static ReplicaEndpoint Pick(ReplicaEndpoint[] replicas, ReadOnlySpan<int> eligible, int ticket)
     {
-        ReplicaEndpoint? last = null;
-        foreach (var r in replicas)
+        foreach (var i in eligible)
         {
-            if (!Eligible(r, required, probeableSince, x1, x2))
-            {
-                continue;
-            }
-
-            last = r;
-            ticket -= r.Weight;
+            ticket -= replicas[i].Weight;
             if (ticket < 0)
             {
-                return r;
+                return replicas[i];
             }
         }
 
-        return last!;
+        return replicas[eligible[^1]];
     }
 
     /// <summary>Runs the read on a replica. Returns null when it must run on the primary instead.</summary>
