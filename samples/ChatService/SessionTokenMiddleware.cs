@@ -18,7 +18,7 @@ public sealed class SessionTokenMiddleware(RequestDelegate next)
 
         http.Response.OnStarting(async () =>
         {
-            // One pg_current_wal_lsn() only when this request wrote something.
+            // One position capture on the primary, only when this request wrote something.
             if (await session.GetTokenAsync(http.RequestAborted) is { } t)
             {
                 http.Response.Headers[Header] = t;

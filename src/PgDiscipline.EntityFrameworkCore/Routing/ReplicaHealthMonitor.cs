@@ -196,14 +196,24 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             Lsn replay;
             TimeSpan? lag;
             var maxLag = _runtime.Options.MaxReplicaLag;
-            await using (var cmd = replica.DataSource.CreateCommand(ReplicaQuery))
-            await using (var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false))
+            for (var attempt = 1; ; attempt++)
             {
-                await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
-                inRecovery = reader.GetBoolean(0);
-                Lsn.TryParse(reader.GetString(1), out replay);
-                TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
-                lag = LagOf(DateTimeOffset.UtcNow, replay, sinceCommit, reader.GetBoolean(3), current, samples);
+                try
+                {
+                    await using var cmd = replica.DataSource.CreateCommand(ReplicaQuery);
+                    await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
+                    await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                    inRecovery = reader.GetBoolean(0);
+                    Lsn.TryParse(reader.GetString(1), out replay);
+                    TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
+                    lag = LagOf(DateTimeOffset.UtcNow, replay, sinceCommit, reader.GetBoolean(3), current, samples);
+                    break;
+                }
+                catch (NpgsqlException ex) when (attempt == 1 && ex is not PostgresException && !timeout.IsCancellationRequested)
+                {
+                    // A pooled connection that died while idle (the replica or a proxy restarted since the last check):
+                    // Npgsql drops it, and a fresh connection decides. Otherwise one dead socket ejects a live replica.
+                }
             }
 
             if (inRecovery && (lag is null || lag > maxLag) && current is { Position: var target, At: var readAt })

@@ -57,8 +57,11 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         return session;
     });
 
-    /// <summary>Distinct text so its cost can be counted in pg_stat_statements.</summary>
-    internal const string CaptureSql = "select pg_current_wal_lsn()::text as pgdiscipline_session_position";
+    /// <summary>Distinct text so its cost can be counted in pg_stat_statements. The insert position, not the write
+    /// position (<c>pg_current_wal_lsn()</c>): with <c>synchronous_commit = off</c> (often set per transaction) a commit
+    /// returns before its record is written, and a position below the commit record would let a replica that lacks the
+    /// write serve the session's next read.</summary>
+    internal const string CaptureSql = "select pg_current_wal_insert_lsn()::text as pgdiscipline_session_position";
 
     private async ValueTask<Lsn> CapturePrimaryPositionAsync(bool sync, CancellationToken cancellationToken)
     {
