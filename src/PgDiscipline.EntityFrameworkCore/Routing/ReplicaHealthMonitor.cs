@@ -18,7 +18,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
         """;
 
-    /// <summary>Recent (time, position) readings of the primary, oldest first, for <see cref="LagOf"/>.</summary>
+    /// <summary>The last 64 readings of the primary (a ring; order does not matter), for <see cref="LagOf"/>.</summary>
     private readonly PrimarySample[] _primarySamples = new PrimarySample[PrimarySampleCount];
     private const int PrimarySampleCount = 64;
     private int _primarySampleNext;
