@@ -7,22 +7,17 @@ namespace PgDiscipline.Analyzers.Tests;
 /// PGD101 in `dotnet build`, and fails the build with PgDisciplineTreatWarningsAsErrors.</summary>
 public sealed class PackageTests
 {
-    private static string RepoRoot => RepoPaths.RepoRoot;
-
     private static Task<(int Code, string Output)> Dotnet(string workingDirectory, params string[] args) => ProcessRunner.DotnetAsync(workingDirectory, args);
 
     [Fact]
     public async Task Packed_analyzers_fire_in_a_fresh_project_and_can_fail_the_build()
     {
-        var configuration = RepoPaths.Configuration;
         var work = Directory.CreateTempSubdirectory("pgd-package-").FullName;
         try
         {
             var feed = Path.Combine(work, "feed");
             var version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-            var (code, output) = await Dotnet(RepoRoot, "pack", "src/PgDiscipline.Analyzers.Package/PgDiscipline.Analyzers.Package.csproj",
-                "-c", configuration, "--no-build", "-o", feed, $"-p:PackageVersion={version}",
-                $"-p:NuspecOutputPath={Path.Combine(work, "nuspec")}/"); // not obj/: the install test in IntegrationTests packs this project too
+            var (code, output) = await LocalFeed.PackAsync("src/PgDiscipline.Analyzers.Package/PgDiscipline.Analyzers.Package.csproj", feed, version, Path.Combine(work, "nuspec"));
             Assert.True(code == 0, output);
 
             var nupkg = Path.Combine(feed, $"PgDiscipline.Analyzers.{version}.nupkg");

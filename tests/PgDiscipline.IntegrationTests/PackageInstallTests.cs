@@ -26,18 +26,15 @@ public sealed partial class PackageInstallTests(ClusterFixture cluster)
     [Fact]
     public async Task Packages_install_from_a_folder_feed_into_a_new_app_that_builds_with_diagnostics_routes_reads_and_runs_the_tool()
     {
-        var configuration = RepoPaths.Configuration;
         var work = Directory.CreateTempSubdirectory("pgd-install-").FullName;
         try
         {
-            // 1. Pack (from the solution's build output) into a folder feed. Each pack writes its .nuspec into this test's
-            //    own directory so a concurrent pack of the same project (the analyzer package test) cannot collide.
+            // 1. Pack (from the solution's build output) into a folder feed.
             var feed = Path.Combine(work, "feed");
             var version = $"0.1.0-install.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
             foreach (var project in Packed)
             {
-                var (packCode, packOutput) = await Dotnet(ClusterFixture.RepoRoot, "pack", project, "-c", configuration, "--no-build", "-o", feed,
-                    $"-p:PackageVersion={version}", $"-p:NuspecOutputPath={Path.Combine(work, "nuspec", Path.GetFileNameWithoutExtension(project))}/");
+                var (packCode, packOutput) = await LocalFeed.PackAsync(project, feed, version, Path.Combine(work, "nuspec", Path.GetFileNameWithoutExtension(project)));
                 Assert.True(packCode == 0, packOutput);
             }
 

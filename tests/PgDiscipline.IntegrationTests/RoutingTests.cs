@@ -142,7 +142,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
             {
                 var port = await Port(monitored.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica());
                 Assert.True(port == cluster.ReplicaPorts[1],
-                    $"read {i} ran on :{port}; replica 2: {runtime.Replicas[1].Health.Status}, lag {runtime.Replicas[1].Health.Lag}; fallbacks: {string.Join(", ", await FallbackReasonsAsync(runtime))}");
+                    $"read {i} ran on :{port}; replica 2: {runtime.Replicas[1].Health.Status}, lag {runtime.Replicas[1].Health.Lag}; fallbacks: {string.Join(", ", await RuntimeSnapshots.FallbackReasonsAsync(runtime))}");
             }
 
             await ClusterFixture.ScalarAsync(cluster.Replicas[0], "select pg_wal_replay_resume()");
@@ -421,7 +421,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
             var last = await InsertAsync(ctx, "both");
             Assert.Equal(1, await ctx.Items.ReadFromReplica().CountAsync(x => x.Name == last));
             Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()));
-            var reasons = await FallbackReasonsAsync(runtime);
+            var reasons = await RuntimeSnapshots.FallbackReasonsAsync(runtime);
             Assert.True(reasons.GetValueOrDefault("behind_session") >= 2, string.Join(",", reasons));
             Assert.False(reasons.ContainsKey("no_replica_in_rotation"), string.Join(",", reasons));
         }
@@ -645,23 +645,6 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Contains("primary", targets);
         Assert.Contains(targets, t => t.EndsWith(":" + cluster.ReplicaPorts[0], StringComparison.Ordinal));
         Assert.Contains(targets, t => t.EndsWith(":" + cluster.ReplicaPorts[1], StringComparison.Ordinal));
-    }
-
-    private static async Task<Dictionary<string, long>> FallbackReasonsAsync(PgDisciplineRuntime runtime)
-    {
-        using var stream = new MemoryStream();
-        await runtime.Statistics!.WriteSnapshotAsync(stream);
-        using var doc = System.Text.Json.JsonDocument.Parse(stream.ToArray());
-        var reasons = new Dictionary<string, long>();
-        foreach (var q in doc.RootElement.GetProperty("queries").EnumerateArray())
-        {
-            foreach (var r in q.GetProperty("fallbackReasons").EnumerateObject())
-            {
-                reasons[r.Name] = reasons.GetValueOrDefault(r.Name) + r.Value.GetInt64();
-            }
-        }
-
-        return reasons;
     }
 
     private static async Task<string> InsertAsync(ProbeContext ctx, string prefix)

@@ -172,7 +172,7 @@ internal static class Faults
             await rotationWatch;
         }
 
-        var fallbacks = await FallbackReasonsAsync(runtime);
+        var fallbacks = await RuntimeSnapshots.FallbackReasonsAsync(runtime);
         var recovered = result.LastFailureAt is { } last
             ? last <= repairAt ? "before the repair" : $"{(last - repairAt).TotalSeconds:0.0} s"
             : "no failures";
@@ -309,32 +309,10 @@ internal static class Faults
 
     private static async Task<string> HottestSelectAsync(PgDisciplineRuntime runtime)
     {
-        using var doc = await SnapshotAsync(runtime);
+        using var doc = await RuntimeSnapshots.SnapshotAsync(runtime);
         return doc.RootElement.GetProperty("queries").EnumerateArray()
             .Where(q => q.GetProperty("kind").GetString() == "select" && q.GetProperty("fingerprint").GetString() != "overflow")
             .OrderByDescending(q => q.GetProperty("calls").GetInt64()).First().GetProperty("fingerprint").GetString()!;
-    }
-
-    private static async Task<Dictionary<string, long>> FallbackReasonsAsync(PgDisciplineRuntime runtime)
-    {
-        using var doc = await SnapshotAsync(runtime);
-        var reasons = new Dictionary<string, long>();
-        foreach (var q in doc.RootElement.GetProperty("queries").EnumerateArray())
-        {
-            foreach (var r in q.GetProperty("fallbackReasons").EnumerateObject())
-            {
-                reasons[r.Name] = reasons.GetValueOrDefault(r.Name) + r.Value.GetInt64();
-            }
-        }
-
-        return reasons;
-    }
-
-    private static async Task<JsonDocument> SnapshotAsync(PgDisciplineRuntime runtime)
-    {
-        using var stream = new MemoryStream();
-        await runtime.Statistics!.WriteSnapshotAsync(stream);
-        return JsonDocument.Parse(stream.ToArray());
     }
 }
 
