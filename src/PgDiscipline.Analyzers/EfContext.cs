@@ -145,6 +145,14 @@ internal sealed class EfContext
     public bool IsIn(IMethodSymbol method, INamedTypeSymbol? type)
         => type is not null && Eq.Equals(method.ContainingType, type);
 
+    /// <summary>EF Core relational is referenced (the raw SQL APIs exist).</summary>
+    public bool HasRelational => RelationalQueryableExtensions is not null || RelationalDatabaseFacadeExtensions is not null;
+
+    /// <summary>A method of <c>RelationalQueryableExtensions</c> or <c>RelationalDatabaseFacadeExtensions</c> (raw SQL,
+    /// ExecuteUpdate/Delete, migrations on Database).</summary>
+    public bool IsRelationalExtension(IMethodSymbol method)
+        => IsIn(method, RelationalQueryableExtensions) || IsIn(method, RelationalDatabaseFacadeExtensions);
+
     /// <summary>A method that composes or executes a query: an extension whose <c>this</c> parameter is a queryable.</summary>
     public bool IsQueryOperator(IMethodSymbol method)
     {

@@ -17,7 +17,7 @@ public sealed class RawSqlCallSiteAnalyzer : EfCoreAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.RawSqlCallSite);
 
     /// <inheritdoc />
-    internal override bool IsApplicable(EfContext ef) => ef.RelationalQueryableExtensions is not null || ef.RelationalDatabaseFacadeExtensions is not null;
+    internal override bool IsApplicable(EfContext ef) => ef.HasRelational;
 
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
@@ -31,7 +31,7 @@ public sealed class RawSqlCallSiteAnalyzer : EfCoreAnalyzer
         var method = invocation.TargetMethod;
         var raw = RawSqlInjectionAnalyzer.Replacements.ContainsKey(method.Name);
         if ((!raw && !Parameterized.Contains(method.Name))
-            || !(ef.IsIn(method, ef.RelationalQueryableExtensions) || ef.IsIn(method, ef.RelationalDatabaseFacadeExtensions)))
+            || !ef.IsRelationalExtension(method))
         {
             return;
         }

@@ -24,7 +24,7 @@ public sealed class RawSqlInjectionAnalyzer : EfCoreAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.RawSqlInjection);
 
     /// <inheritdoc />
-    internal override bool IsApplicable(EfContext ef) => ef.RelationalQueryableExtensions is not null || ef.RelationalDatabaseFacadeExtensions is not null;
+    internal override bool IsApplicable(EfContext ef) => ef.HasRelational;
 
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
@@ -37,7 +37,7 @@ public sealed class RawSqlInjectionAnalyzer : EfCoreAnalyzer
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
         if (!Replacements.TryGetValue(method.Name, out var replacement)
-            || !(ef.IsIn(method, ef.RelationalQueryableExtensions) || ef.IsIn(method, ef.RelationalDatabaseFacadeExtensions)))
+            || !ef.IsRelationalExtension(method))
         {
             return;
         }

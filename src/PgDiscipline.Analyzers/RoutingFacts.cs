@@ -32,8 +32,7 @@ internal static class RoutingFacts
         }
 
         return ef.IsDbContext(method.ContainingType) || ef.IsDbSet(method.ContainingType)
-            || ef.IsIn(method, ef.RelationalDatabaseFacadeExtensions) || ef.IsIn(method, ef.EfQueryableExtensions)
-            || method.ContainingType.Name == "RelationalQueryableExtensions";
+            || ef.IsRelationalExtension(method) || ef.IsIn(method, ef.EfQueryableExtensions);
     }
 
     public static bool IsRoutingCall(IInvocationOperation invocation, EfContext ef, string name)
