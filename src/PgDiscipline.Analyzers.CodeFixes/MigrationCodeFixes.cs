@@ -48,9 +48,9 @@ public sealed class MigrationCodeFixes : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             var call = SyntaxHelpers.InvocationAt(root, diagnostic.Location.SourceSpan);
-            if (call?.Expression is not MemberAccessExpressionSyntax access)
+            if (call?.Expression is not MemberAccessExpressionSyntax access || access.Name.Identifier.ValueText == "Sql")
             {
-                continue;
+                continue; // raw Sql(…) findings carry the same ids; the fixes rewrite the typed operations only
             }
 
             if (diagnostic.Id == RuleIdentifiers.CreateIndexNotConcurrently)

@@ -10,7 +10,7 @@ public abstract class EfCoreAnalyzer : DiagnosticAnalyzer
     public sealed override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCode);
         context.RegisterCompilationStartAction(start =>
         {
             if (EfContext.TryCreate(start.Compilation) is { } ef && IsApplicable(ef))
@@ -19,6 +19,9 @@ public abstract class EfCoreAnalyzer : DiagnosticAnalyzer
             }
         });
     }
+
+    /// <summary>Generated code is skipped, except by rules whose subject may be generated (EF Core migrations).</summary>
+    internal virtual GeneratedCodeAnalysisFlags GeneratedCode => GeneratedCodeAnalysisFlags.None;
 
     /// <summary>Whether this compilation references what the rule needs (default: EF Core, already checked).</summary>
     internal virtual bool IsApplicable(EfContext ef) => true;

@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Linq;
-using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -13,17 +11,19 @@ namespace PgDiscipline.Analyzers;
 /// <summary>
 /// PGD301–PGD315 on EF Core migrations: one pass over the <c>Up</c> method of each class deriving from
 /// <c>Migration</c>, in statement order, so "existing table" means "not created earlier in this Up". Raw
-/// <c>Sql(...)</c> goes through PgDiscipline.Sql's migration lint (PGD312/PGD314). <c>[AllowUnsafeMigration("PGDnnn",
-/// Reason = "…")]</c> on the class allows a rule; an empty reason does not.
+/// <c>Sql(...)</c> goes through PgDiscipline.Sql's migration lint, and each finding carries its own rule id (a raw
+/// <c>CREATE INDEX</c> is PGD304 like <c>CreateIndex</c>). <c>[AllowUnsafeMigration("PGDnnn", Reason = "…")]</c> on the class
+/// allows a rule; an empty reason does not. The same rules, severities and exemptions apply in the lint and the guard.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
 {
-    private static readonly Regex VolatileCall = new(@"\b(clock_timestamp|random|gen_random_uuid|uuid_generate_v[14]\w*|timeofday|nextval|statement_timestamp|uuidv[47])\s*\(", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex SizedType = new(@"^\s*(character varying|varchar|numeric|decimal|timestamp with time zone|timestamp without time zone|timestamp|timestamptz|time|interval|bit varying|varbit)\s*(\((\d+)(\s*,\s*(\d+))?\))?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => MigrationDescriptors.All;
+
+    /// <summary>Migrations are analysed even when their file says <c>// &lt;auto-generated /&gt;</c>: some apps' scaffolded
+    /// migrations carry that header, and they are exactly what this rule is about.</summary>
+    internal override GeneratedCodeAnalysisFlags GeneratedCode => GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics;
 
     /// <inheritdoc />
     internal override bool IsApplicable(EfContext ef) => ef.Migration is not null && ef.MigrationBuilder is not null;
@@ -68,74 +68,90 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
                 }
             }
 
-            var table = Key(Str(call, "schema"), Str(call, call.TargetMethod.Name is "CreateTable" or "DropTable" or "RenameTable" ? "name" : "table"));
-            var existing = table is not null && !created.Contains(table);
+            var schema = Str(call, "schema");
+            var tableName = Str(call, call.TargetMethod.Name is "CreateTable" or "DropTable" or "RenameTable" ? "name" : "table");
+            var key = tableName is null ? null : (schema ?? string.Empty) + "." + tableName;
+            var table = tableName is null ? "?" : schema is null ? tableName : schema + "." + tableName;
+            var existing = key is not null && !created.Contains(key);
+            var column = Str(call, "name") ?? "?";
             switch (call.TargetMethod.Name)
             {
                 case "CreateTable":
-                    if (table is not null)
+                    if (key is not null)
                     {
-                        created.Add(table);
-                        lintState.MarkCreated(Str(call, "name")!);
+                        created.Add(key);
+                        lintState.MarkCreated(tableName!);
                     }
 
                     if (closed)
                     {
-                        Report(MigrationDescriptors.CreateTableClosed, table ?? "?");
+                        Report(MigrationDescriptors.CreateTableClosed, table);
                     }
 
                     break;
                 case "AlterColumn" when existing:
-                    var type = Str(call, "type");
-                    var oldType = Str(call, "oldType");
-                    if (type is not null && oldType is not null && !string.Equals(Norm(type), Norm(oldType), StringComparison.Ordinal) && !BinaryCoercible(oldType, type))
+                    if (TypeChange(call) is ({ } oldType, { } newType)
+                        && !string.Equals(PostgresFacts.NormalizeType(oldType), PostgresFacts.NormalizeType(newType), StringComparison.Ordinal)
+                        && !PostgresFacts.IsBinaryCoercible(oldType, newType))
                     {
-                        Report(MigrationDescriptors.AlterColumnTypeRewrite, Str(call, "name") ?? "?", table!, oldType, type);
+                        var note = PostgresFacts.TypeChangeNote(oldType, newType);
+                        Report(MigrationDescriptors.AlterColumnTypeRewrite, column, table, oldType, newType, note is null ? string.Empty : " (" + note + ")");
                     }
 
                     if (Bool(call, "nullable") == false && Bool(call, "oldNullable") == true)
                     {
-                        Report(MigrationDescriptors.SetNotNull, Str(call, "name") ?? "?", table!);
+                        Report(MigrationDescriptors.SetNotNull, column, table);
+                    }
+
+                    if (HasAnnotation(call, "Annotation", IdentityStrategy, IsIdentityOrSerial) && !HasAnnotation(call, "OldAnnotation", IdentityStrategy, IsIdentityOrSerial))
+                    {
+                        Report(MigrationDescriptors.AlterColumnToIdentity, column, table);
                     }
 
                     break;
                 case "AddColumn" when existing:
                     var defaultSql = Str(call, "defaultValueSql");
-                    if (defaultSql is not null && VolatileCall.IsMatch(defaultSql))
+                    var identity = HasAnnotation(call, "Annotation", IdentityStrategy, IsIdentityOrSerial);
+                    var computed = Str(call, "computedColumnSql") is not null;
+                    if (PostgresFacts.FindVolatileCall(defaultSql) is not null)
                     {
-                        Report(MigrationDescriptors.AddColumnVolatileDefault, Str(call, "name") ?? "?", table!, "default " + defaultSql);
+                        Report(MigrationDescriptors.AddColumnVolatileDefault, column, table, "default " + defaultSql);
                     }
-                    else if (Str(call, "computedColumnSql") is not null && Bool(call, "stored") == true)
+                    else if (computed && Bool(call, "stored") == true)
                     {
-                        Report(MigrationDescriptors.AddColumnVolatileDefault, Str(call, "name") ?? "?", table!, "a stored generated column");
+                        Report(MigrationDescriptors.AddColumnVolatileDefault, column, table, "a stored generated column");
                     }
 
-                    if (HasAnnotation(call, "Npgsql:ValueGenerationStrategy", v => v.Contains("Identity") || v.Contains("Serial")))
+                    if (identity)
                     {
-                        Report(MigrationDescriptors.AddIdentityColumn, Str(call, "name") ?? "?", table!);
+                        Report(MigrationDescriptors.AddIdentityColumn, column, table);
+                    }
+                    else if (Bool(call, "nullable") == false && defaultSql is null && !computed && !HasValue(call, "defaultValue"))
+                    {
+                        Report(MigrationDescriptors.AddNotNullColumnWithoutDefault, column, table);
                     }
 
                     break;
-                case "CreateIndex" when existing && !HasAnnotation(call, "Npgsql:CreatedConcurrently", v => v == "true"):
-                    Report(MigrationDescriptors.CreateIndexNotConcurrently, Str(call, "name") ?? "?", table!);
+                case "CreateIndex" when existing && !HasAnnotation(call, "Annotation", "Npgsql:CreatedConcurrently", v => v == "true"):
+                    Report(MigrationDescriptors.CreateIndexNotConcurrently, column, table);
                     break;
                 case "DropIndex" when existing:
-                    Report(MigrationDescriptors.DropIndexNotConcurrently, Str(call, "name") ?? "?", table!);
+                    Report(MigrationDescriptors.DropIndexNotConcurrently, column, table);
                     break;
                 case "AddForeignKey" when existing:
-                    Report(MigrationDescriptors.AddForeignKeyValidated, Str(call, "name") ?? "?", table!);
+                    Report(MigrationDescriptors.AddForeignKeyValidated, column, table);
                     break;
                 case "AddUniqueConstraint" or "AddPrimaryKey" when existing:
-                    Report(MigrationDescriptors.AddUniqueConstraint, Str(call, "name") ?? "?", table!);
+                    Report(MigrationDescriptors.AddUniqueConstraint, column, table);
                     break;
                 case "AddCheckConstraint" when existing:
-                    Report(MigrationDescriptors.AddCheckConstraintValidated, Str(call, "name") ?? "?", table!);
+                    Report(MigrationDescriptors.AddCheckConstraintValidated, column, table);
                     break;
-                case "RenameColumn" or "RenameTable" or "RenameIndex" when call.TargetMethod.Name != "RenameIndex":
-                    Report(MigrationDescriptors.Rename, table ?? "?");
+                case "RenameColumn" or "RenameTable":
+                    Report(MigrationDescriptors.Rename, table);
                     break;
                 case "DropColumn" or "DropTable" when existing:
-                    Report(MigrationDescriptors.Drop, call.TargetMethod.Name == "DropTable" ? "table " + table : "column " + Str(call, "name") + " of " + table);
+                    Report(MigrationDescriptors.Drop, call.TargetMethod.Name == "DropTable" ? "table " + table : "column " + column + " of " + table);
                     break;
                 case "Sql":
                     var sql = Str(call, "sql");
@@ -147,24 +163,52 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
                     lintState.InTransaction = Bool(call, "suppressTransaction") != true;
                     foreach (var finding in MigrationLint.Lint(sql, new MigrationLintOptions { RequireLockTimeout = false }, lintState))
                     {
-                        if (finding.Severity != LintSeverity.Error)
+                        if (MigrationDescriptors.RawSql.TryGetValue(finding.RuleId, out var descriptor))
                         {
-                            continue;
-                        }
-
-                        if (finding.RuleId == RuleIdentifiers.ConcurrentlyInTransaction)
-                        {
-                            Report(MigrationDescriptors.ConcurrentlyInTransaction);
-                        }
-                        else if (!allowed.Contains(finding.RuleId))
-                        {
-                            Report(MigrationDescriptors.UnsafeRawMigrationSql, finding.RuleId, finding.Message);
+                            Report(descriptor, finding.Message);
                         }
                     }
 
                     break;
             }
         }
+    }
+
+    private const string IdentityStrategy = "Npgsql:ValueGenerationStrategy";
+
+    private static bool IsIdentityOrSerial(string value) => value.IndexOf("Identity", StringComparison.Ordinal) >= 0 || value.IndexOf("Serial", StringComparison.Ordinal) >= 0;
+
+    /// <summary>The old and new store types of an AlterColumn: the <c>oldType</c>/<c>type</c> strings when given, otherwise
+    /// what Npgsql emits for the CLR type and facets (<c>AlterColumn&lt;string&gt;(maxLength: 50, oldMaxLength: 500)</c> is a
+    /// <c>character varying(500)</c> → <c>character varying(50)</c> change).</summary>
+    private static (string? Old, string? New) TypeChange(IInvocationOperation call)
+    {
+        var type = Str(call, "type");
+        var oldType = Str(call, "oldType");
+        if (type is not null || oldType is not null)
+        {
+            return (oldType, type);
+        }
+
+        var clr = call.TargetMethod.TypeArguments.Length == 1 ? FullName(call.TargetMethod.TypeArguments[0]) : null;
+        var oldClr = Arg(call, "oldClrType") is { } a && EfContext.Unwrap(a.Value) is ITypeOfOperation typeOf ? FullName(typeOf.TypeOperand) : clr;
+        return (PostgresFacts.ImpliedColumnType(oldClr, Int(call, "oldMaxLength"), Int(call, "oldPrecision"), Int(call, "oldScale")),
+            PostgresFacts.ImpliedColumnType(clr, Int(call, "maxLength"), Int(call, "precision"), Int(call, "scale")));
+    }
+
+    private static string? FullName(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        return type.SpecialType switch
+        {
+            SpecialType.System_String => "System.String",
+            SpecialType.System_Decimal => "System.Decimal",
+            _ => null,
+        };
     }
 
     private static bool Derives(INamedTypeSymbol? type, INamedTypeSymbol baseType)
@@ -180,24 +224,30 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
         return false;
     }
 
-    private static string? Key(string? schema, string? table) => table is null ? null : (schema ?? "") + "." + table;
-
     private static IArgumentOperation? Arg(IInvocationOperation call, string name)
-        => call.Arguments.FirstOrDefault(a => a.Parameter?.Name == name && a.ArgumentKind != ArgumentKind.DefaultValue);
+        => call.Arguments.FirstOrDefault(a => a.Parameter?.Name == name);
 
     private static string? Str(IInvocationOperation call, string name)
         => Arg(call, name) is { } a && EfContext.Unwrap(a.Value).ConstantValue is { HasValue: true, Value: string s } ? s : null;
 
+    /// <summary>A bool argument, or the parameter's default when it was left out (<c>nullable</c> defaults to false).</summary>
     private static bool? Bool(IInvocationOperation call, string name)
         => Arg(call, name) is { } a && EfContext.Unwrap(a.Value).ConstantValue is { HasValue: true, Value: bool b } ? b : null;
 
-    /// <summary>A chained <c>.Annotation("name", value)</c> on the operation builder the call returns.</summary>
-    private static bool HasAnnotation(IInvocationOperation call, string name, Func<string, bool> value)
+    private static int? Int(IInvocationOperation call, string name)
+        => Arg(call, name) is { } a && EfContext.Unwrap(a.Value).ConstantValue is { HasValue: true, Value: int i } ? i : null;
+
+    /// <summary>Whether the argument was written and is not the constant null.</summary>
+    private static bool HasValue(IInvocationOperation call, string name)
+        => Arg(call, name) is { ArgumentKind: not ArgumentKind.DefaultValue } a && !(EfContext.Unwrap(a.Value).ConstantValue is { HasValue: true, Value: null });
+
+    /// <summary>A chained <c>.Annotation("name", value)</c> (or <c>.OldAnnotation</c>) on the operation builder the call returns.</summary>
+    private static bool HasAnnotation(IInvocationOperation call, string method, string name, Func<string, bool> value)
     {
         IOperation current = call;
-        while (current.Parent is IInvocationOperation { TargetMethod.Name: "Annotation" } annotation && ReferenceEquals(annotation.Instance is null ? null : EfContext.Unwrap(annotation.Instance), current))
+        while (current.Parent is IInvocationOperation { TargetMethod.Name: "Annotation" or "OldAnnotation" } annotation && ReferenceEquals(annotation.Instance is null ? null : EfContext.Unwrap(annotation.Instance), current))
         {
-            if (annotation.Arguments.Length == 2 && EfContext.Unwrap(annotation.Arguments[0].Value).ConstantValue.Value is string n && n == name)
+            if (annotation.TargetMethod.Name == method && annotation.Arguments.Length == 2 && EfContext.Unwrap(annotation.Arguments[0].Value).ConstantValue.Value is string n && n == name)
             {
                 var v = annotation.Arguments[1].Value;
                 var text = EfContext.Unwrap(v).ConstantValue.Value is bool b ? (b ? "true" : "false") : v.Syntax.ToString();
@@ -211,60 +261,5 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
         }
 
         return false;
-    }
-
-    /// <summary>Lower-cased, single-spaced, and <c>timestamp(3) with time zone</c> written as <c>timestamp with time zone(3)</c>.</summary>
-    private static string Norm(string type)
-    {
-        var t = Regex.Replace(type.Trim().ToLowerInvariant(), @"\s+", " ");
-        return Regex.Replace(t, @"^(timestamp|time)\s*\((\d+)\)\s*(with(?:out)? time zone)$", "$1 $3($2)");
-    }
-
-    /// <summary>PostgreSQL changes that need no table rewrite: varchar widening or removal, varchar→text, numeric
-    /// precision increase at the same scale, timestamp/time/interval precision increase, cidr→inet.</summary>
-    internal static bool BinaryCoercible(string oldType, string newType)
-    {
-        var o = Norm(oldType);
-        var n = Norm(newType);
-        if ((o == "cidr" && n == "inet") || ((o.StartsWith("character varying", StringComparison.Ordinal) || o.StartsWith("varchar", StringComparison.Ordinal)) && n == "text"))
-        {
-            return true;
-        }
-
-        var om = SizedType.Match(o);
-        var nm = SizedType.Match(n);
-        if (!om.Success || !nm.Success || !SameFamily(om.Groups[1].Value, nm.Groups[1].Value))
-        {
-            return false;
-        }
-
-        if (!nm.Groups[3].Success)
-        {
-            return om.Groups[1].Value.Contains("var") || om.Groups[1].Value.StartsWith("bit", StringComparison.Ordinal); // varchar(n) -> varchar
-        }
-
-        if (!om.Groups[3].Success)
-        {
-            return false;
-        }
-
-        var oldSize = int.Parse(om.Groups[3].Value, CultureInfo.InvariantCulture);
-        var newSize = int.Parse(nm.Groups[3].Value, CultureInfo.InvariantCulture);
-        var sameScale = om.Groups[5].Value == nm.Groups[5].Value;
-        return newSize >= oldSize && sameScale;
-    }
-
-    private static bool SameFamily(string a, string b)
-    {
-        static string F(string t) => t switch
-        {
-            "varchar" => "character varying",
-            "decimal" => "numeric",
-            "timestamptz" => "timestamp with time zone",
-            "timestamp" => "timestamp without time zone",
-            "varbit" => "bit varying",
-            _ => t,
-        };
-        return F(a) == F(b);
     }
 }

@@ -57,6 +57,21 @@ public sealed class MigrationLintState
 
     internal HashSet<string> Validated { get; } = new(StringComparer.Ordinal);
 
+    internal Dictionary<string, string> ColumnTypes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Records that <paramref name="column"/> of <paramref name="table"/> has <paramref name="type"/> before the
+    /// statements that follow, so a later <c>ALTER COLUMN … TYPE</c> can be judged (the migration guard learns this from
+    /// EF Core's AlterColumn operations). <paramref name="table"/> may be schema-qualified; the last part is used.</summary>
+    public void SetColumnType(string table, string column, string type) => ColumnTypes[ColumnKey(table, column)] = type;
+
+    internal string? ColumnType(string table, string column) => ColumnTypes.TryGetValue(ColumnKey(table, column), out var t) ? t : null;
+
+    private static string ColumnKey(string table, string column)
+    {
+        var dot = table.LastIndexOf('.');
+        return (dot >= 0 ? table.Substring(dot + 1) : table) + "\u0001" + column;
+    }
+
     /// <summary>Whether the statements that follow run inside a transaction block.</summary>
     public bool InTransaction { get; set; }
 
@@ -96,11 +111,8 @@ public sealed class MigrationLintOptions
 /// </summary>
 public static class MigrationLint
 {
-    private static readonly HashSet<string> VolatileDefaults = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "clock_timestamp", "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
-        "timeofday", "nextval", "txid_current", "statement_timestamp", "uuidv7", "uuidv4",
-    };
+    /// <summary>The comment that allows rules for the next statement: <c>-- pgdiscipline-ignore PGD304, PGD315: reason</c>.</summary>
+    public const string IgnoreDirective = "pgdiscipline-ignore";
 
     private static readonly HashSet<string> SerialTypes = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -125,19 +137,28 @@ public static class MigrationLint
         var lockTimeoutReported = state.LockTimeoutReported;
         var lineStarts = LineStarts(script);
         var info = SqlCommandInfo.Analyze(script);
+        var previousEnd = 0;
 
         for (var index = 0; index < info.Statements.Count; index++)
         {
             var statement = info.Statements[index];
+            var ignored = IgnoredRules(script, previousEnd, statement.Start);
+            previousEnd = statement.Start + statement.Length;
             var words = Words(script, statement);
             if (words.Count == 0)
             {
                 continue;
             }
 
-            void Report(string id, LintSeverity severity, string message)
+            void Report(string id, string message)
             {
+                if (ignored is not null && ignored.Contains(id))
+                {
+                    return;
+                }
+
                 var (line, column) = Position(lineStarts, statement.Start);
+                var severity = RuleCatalog.SeverityOf(id) == RuleSeverity.Error ? LintSeverity.Error : LintSeverity.Warning;
                 findings.Add(new LintFinding(id, severity, message, index, statement.Start, line, column));
             }
 
@@ -167,15 +188,14 @@ public static class MigrationLint
 
             if (concurrently && inTransaction)
             {
-                Report(RuleIdentifiers.ConcurrentlyInTransaction, LintSeverity.Error,
-                    $"CONCURRENTLY cannot run inside a transaction block: run this statement outside BEGIN/COMMIT (EF Core: suppressTransaction: true).");
+                Report(RuleIdentifiers.ConcurrentlyInTransaction, $"CONCURRENTLY cannot run inside a transaction block: run this statement outside BEGIN/COMMIT (EF Core: suppressTransaction: true).");
             }
 
             if (first == "create" && Has(words, "table") && !Has(words, "index"))
             {
                 if (options.ClosedToNewTables)
                 {
-                    Report(RuleIdentifiers.CreateTableClosed, LintSeverity.Error, $"CREATE TABLE {target}: this database is closed to new tables.");
+                    Report(RuleIdentifiers.CreateTableClosed, $"CREATE TABLE {target}: this database is closed to new tables.");
                 }
 
                 created.Add(target);
@@ -187,8 +207,7 @@ public static class MigrationLint
                 var indexTable = tables.Count > 0 ? tables[tables.Count - 1] : "?";
                 if (!concurrently && !created.Contains(indexTable))
                 {
-                    Report(RuleIdentifiers.CreateIndexNotConcurrently, LintSeverity.Error,
-                        $"CREATE INDEX on existing table {indexTable} without CONCURRENTLY blocks writes for the whole build: use CREATE INDEX CONCURRENTLY (outside a transaction).");
+                    Report(RuleIdentifiers.CreateIndexNotConcurrently, $"CREATE INDEX on existing table {indexTable} without CONCURRENTLY blocks writes for the whole build: use CREATE INDEX CONCURRENTLY (outside a transaction).");
                 }
 
                 continue;
@@ -198,8 +217,7 @@ public static class MigrationLint
             {
                 if (!concurrently)
                 {
-                    Report(RuleIdentifiers.DropIndexNotConcurrently, LintSeverity.Error,
-                        "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table: use DROP INDEX CONCURRENTLY (outside a transaction).");
+                    Report(RuleIdentifiers.DropIndexNotConcurrently, "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table: use DROP INDEX CONCURRENTLY (outside a transaction).");
                 }
 
                 continue;
@@ -209,8 +227,7 @@ public static class MigrationLint
             {
                 foreach (var t in tables.Where(t => !created.Contains(t)))
                 {
-                    Report(RuleIdentifiers.Drop, LintSeverity.Warning,
-                        $"DROP TABLE {t} loses data and breaks the running version of the app: stop using it in one release, drop it in a later one.");
+                    Report(RuleIdentifiers.Drop, $"DROP TABLE {t} loses data and breaks the running version of the app: stop using it in one release, drop it in a later one.");
                 }
 
                 continue;
@@ -219,46 +236,45 @@ public static class MigrationLint
             if (first == "alter" && Is(words, 1, "table"))
             {
                 needsLockTimeout = existing;
-                foreach (var action in Actions(words))
+                var statementText = script.Substring(statement.Start, statement.Length);
+                foreach (var (action, end) in Actions(words, statement.Length))
                 {
-                    LintAlterAction(action, target, existing, validated, Report);
+                    LintAlterAction(action, end, statementText, target, existing, validated, state, Report);
                 }
             }
             else if (first is "vacuum" && Has(words, "full"))
             {
-                Report(RuleIdentifiers.UnsafeRawMigrationSql, LintSeverity.Error, "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE: use pg_repack or plain VACUUM.");
+                Report(RuleIdentifiers.UnsafeRawMigrationSql, "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE: use pg_repack or plain VACUUM.");
             }
             else if (first == "cluster")
             {
-                Report(RuleIdentifiers.UnsafeRawMigrationSql, LintSeverity.Error, "CLUSTER rewrites the table under ACCESS EXCLUSIVE: use pg_repack.");
+                Report(RuleIdentifiers.UnsafeRawMigrationSql, "CLUSTER rewrites the table under ACCESS EXCLUSIVE: use pg_repack.");
             }
             else if (first == "lock")
             {
-                Report(RuleIdentifiers.UnsafeRawMigrationSql, LintSeverity.Error, $"LOCK TABLE {target} in a migration queues every query behind it: remove it.");
+                Report(RuleIdentifiers.UnsafeRawMigrationSql, $"LOCK TABLE {target} in a migration queues every query behind it: remove it.");
             }
             else if (first == "truncate")
             {
-                Report(RuleIdentifiers.UnsafeRawMigrationSql, LintSeverity.Error, $"TRUNCATE {target} takes ACCESS EXCLUSIVE and deletes every row.");
+                Report(RuleIdentifiers.UnsafeRawMigrationSql, $"TRUNCATE {target} takes ACCESS EXCLUSIVE and deletes every row.");
             }
             else if (first is "update" or "delete" && statement.Kind is SqlStatementKind.Update or SqlStatementKind.Delete && !Has(words, "where") && existing)
             {
-                Report(RuleIdentifiers.UnsafeRawMigrationSql, LintSeverity.Error,
-                    $"{first.ToUpperInvariant()} without WHERE on {target} touches every row in one transaction: backfill in batches outside the migration.");
+                Report(RuleIdentifiers.UnsafeRawMigrationSql, $"{first.ToUpperInvariant()} without WHERE on {target} touches every row in one transaction: backfill in batches outside the migration.");
             }
             else if (first == "reindex" && !concurrently)
             {
-                Report(RuleIdentifiers.UnsafeRawMigrationSql, LintSeverity.Error, "REINDEX without CONCURRENTLY blocks writes: use REINDEX CONCURRENTLY.");
+                Report(RuleIdentifiers.UnsafeRawMigrationSql, "REINDEX without CONCURRENTLY blocks writes: use REINDEX CONCURRENTLY.");
             }
             else if (first == "refresh" && !concurrently)
             {
-                Report(RuleIdentifiers.UnsafeRawMigrationSql, LintSeverity.Warning, "REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of the view.");
+                Report(RuleIdentifiers.UnsafeRawMigrationSql, "REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of the view.");
             }
 
             if (needsLockTimeout && options.RequireLockTimeout && !lockTimeoutSet && !lockTimeoutReported)
             {
                 lockTimeoutReported = true; // once per transaction block (or script)
-                Report(RuleIdentifiers.DdlWithoutLockTimeout, LintSeverity.Warning,
-                    $"ALTER TABLE {target} without a lock_timeout: if it waits for a lock, every query on {target} queues behind it. Put SET lock_timeout = '5s' before it (and retry on timeout).");
+                Report(RuleIdentifiers.DdlWithoutLockTimeout, $"ALTER TABLE {target} without a lock_timeout: if it waits for a lock, every query on {target} queues behind it. Put SET lock_timeout = '5s' before it (and retry on timeout).");
             }
         }
 
@@ -268,7 +284,7 @@ public static class MigrationLint
         return findings;
     }
 
-    private static void LintAlterAction(List<Word> action, string table, bool existing, HashSet<string> validated, Action<string, LintSeverity, string> report)
+    private static void LintAlterAction(List<Word> action, int actionEnd, string statementText, string table, bool existing, HashSet<string> validated, MigrationLintState state, Action<string, string> report)
     {
         if (action.Count == 0)
         {
@@ -284,15 +300,13 @@ public static class MigrationLint
 
         if (verb == "rename")
         {
-            report(RuleIdentifiers.Rename, LintSeverity.Warning,
-                $"Renaming in {table} breaks the running version of the app: add the new name, copy, switch the code, then drop the old one.");
+            report(RuleIdentifiers.Rename, $"Renaming in {table} breaks the running version of the app: add the new name, copy, switch the code, then drop the old one.");
             return;
         }
 
         if (verb == "drop" && (Is(action, 1, "column") || (action.Count > 1 && action[1].Text != "constraint" && action[1].Text != "default" && action[1].Text != "not")))
         {
-            report(RuleIdentifiers.Drop, LintSeverity.Warning,
-                $"DROP COLUMN on {table} breaks the running version of the app (and loses data): stop using the column first, drop it in a later release.");
+            report(RuleIdentifiers.Drop, $"DROP COLUMN on {table} breaks the running version of the app (and loses data): stop using the column first, drop it in a later release.");
             return;
         }
 
@@ -305,23 +319,20 @@ public static class MigrationLint
         {
             if (action.Any(w => SerialTypes.Contains(w.Text)) || (Has(action, "generated") && Has(action, "identity")))
             {
-                report(RuleIdentifiers.AddIdentityColumn, LintSeverity.Error,
-                    $"Adding an identity/serial column to {table} rewrites the table under ACCESS EXCLUSIVE: add a nullable column, backfill in batches, then add the default.");
+                report(RuleIdentifiers.AddIdentityColumn, $"Adding an identity/serial column to {table} rewrites the table under ACCESS EXCLUSIVE: add a nullable column, backfill in batches, then add the default.");
             }
             else if (Has(action, "generated") && Has(action, "stored"))
             {
-                report(RuleIdentifiers.AddColumnVolatileDefault, LintSeverity.Error,
-                    $"Adding a stored generated column to {table} rewrites the table: compute it in the app or add it nullable and backfill.");
+                report(RuleIdentifiers.AddColumnVolatileDefault, $"Adding a stored generated column to {table} rewrites the table: compute it in the app or add it nullable and backfill.");
             }
-            else if (DefaultFunction(action) is { } fn && VolatileDefaults.Contains(fn))
+            else if (VolatileDefault(action) is { } fn)
             {
-                report(RuleIdentifiers.AddColumnVolatileDefault, LintSeverity.Error,
-                    $"Adding a column with the volatile default {fn}() to {table} rewrites the table: add it without default, set the default, backfill in batches.");
+                report(RuleIdentifiers.AddColumnVolatileDefault, $"Adding a column with the volatile default {fn}() to {table} rewrites the table: add it without default, set the default, backfill in batches.");
             }
 
             if (Has(action, "not") && Has(action, "null") && !Has(action, "default"))
             {
-                report(RuleIdentifiers.SetNotNull, LintSeverity.Error, $"Adding a NOT NULL column without a default to existing table {table} fails if it has rows.");
+                report(RuleIdentifiers.SetNotNull, $"Adding a NOT NULL column without a default to existing table {table} fails if it has rows.");
             }
 
             return;
@@ -329,8 +340,33 @@ public static class MigrationLint
 
         if (verb == "alter" && Has(action, "type"))
         {
-            report(RuleIdentifiers.AlterColumnTypeRewrite, LintSeverity.Warning,
-                $"Changing a column type in {table} rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible (varchar length increase or removal, varchar -> text, numeric precision increase at the same scale, timestamp/time/interval precision increase, cidr -> inet).");
+            var column = ColumnName(action);
+            var typeAt = action.FindIndex(w => w.Text == "type" && w.Depth == 0);
+            var typeEnd = action.FindIndex(typeAt + 1, w => w.Depth == 0 && w.Text is "using" or "collate");
+            var newType = typeAt + 1 < action.Count
+                ? statementText.Substring(action[typeAt + 1].Start, (typeEnd >= 0 ? action[typeEnd].Start : actionEnd) - action[typeAt + 1].Start).Trim()
+                : null;
+            var oldType = column is null ? null : state.ColumnType(table, column);
+            if (column is not null && newType is not null)
+            {
+                state.SetColumnType(table, column, newType);
+            }
+
+            if (oldType is not null && newType is not null && typeEnd < 0 && PostgresFacts.IsBinaryCoercible(oldType, newType))
+            {
+                return; // no rewrite, no index rebuild
+            }
+
+            var note = oldType is not null && newType is not null ? PostgresFacts.TypeChangeNote(oldType, newType) : null;
+            report(RuleIdentifiers.AlterColumnTypeRewrite, oldType is not null && newType is not null
+                ? $"Changing column {column} of {table} from {oldType} to {newType} rewrites the table and its indexes under ACCESS EXCLUSIVE{(note is null ? "" : " (" + note + ")")}: add a new column, backfill in batches, switch, drop the old one."
+                : $"Changing a column type in {table} rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible (varchar length increase or removal, varchar -> text, numeric precision increase at the same scale, timestamp/time/interval precision increase, cidr -> inet; timestamp -> timestamptz only with TimeZone UTC).");
+            return;
+        }
+
+        if (verb == "alter" && Has(action, "add") && Has(action, "generated") && Has(action, "identity"))
+        {
+            report(RuleIdentifiers.AddIdentityColumn, $"Turning column {ColumnName(action)} of {table} into an identity starts its sequence at 1 below the existing values (duplicate keys on the next inserts) and locks the table: add the identity with START WITH above max(id), or keep the existing default.");
             return;
         }
 
@@ -338,8 +374,7 @@ public static class MigrationLint
         {
             if (!validated.Contains(table))
             {
-                report(RuleIdentifiers.SetNotNull, LintSeverity.Error,
-                    $"SET NOT NULL on {table} scans the whole table under ACCESS EXCLUSIVE: add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, then SET NOT NULL.");
+                report(RuleIdentifiers.SetNotNull, $"SET NOT NULL on {table} scans the whole table under ACCESS EXCLUSIVE: add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, then SET NOT NULL.");
             }
 
             return;
@@ -350,46 +385,46 @@ public static class MigrationLint
             var notValid = Has(action, "not") && Has(action, "valid");
             if (Has(action, "foreign") && !notValid)
             {
-                report(RuleIdentifiers.AddForeignKeyValidated, LintSeverity.Error,
-                    $"Adding a foreign key to {table} validates every row while blocking writes on both tables: add it NOT VALID, then VALIDATE CONSTRAINT in a separate step.");
+                report(RuleIdentifiers.AddForeignKeyValidated, $"Adding a foreign key to {table} validates every row while blocking writes on both tables: add it NOT VALID, then VALIDATE CONSTRAINT in a separate step.");
             }
             else if (Has(action, "check") && !notValid)
             {
-                report(RuleIdentifiers.AddCheckConstraintValidated, LintSeverity.Error,
-                    $"Adding a CHECK constraint to {table} scans the table under ACCESS EXCLUSIVE: add it NOT VALID, then VALIDATE CONSTRAINT.");
+                report(RuleIdentifiers.AddCheckConstraintValidated, $"Adding a CHECK constraint to {table} scans the table under ACCESS EXCLUSIVE: add it NOT VALID, then VALIDATE CONSTRAINT.");
             }
             else if ((Has(action, "unique") || Has(action, "primary")) && !Has(action, "using"))
             {
-                report(RuleIdentifiers.AddUniqueConstraint, LintSeverity.Error,
-                    $"Adding a UNIQUE/PRIMARY KEY constraint to {table} builds its index under ACCESS EXCLUSIVE: CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX.");
+                report(RuleIdentifiers.AddUniqueConstraint, $"Adding a UNIQUE/PRIMARY KEY constraint to {table} builds its index under ACCESS EXCLUSIVE: CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … USING INDEX.");
             }
         }
     }
 
-    private static string? DefaultFunction(List<Word> action)
+    /// <summary>The first built-in VOLATILE function called anywhere after DEFAULT (<c>DEFAULT now() - random() * …</c>).</summary>
+    private static string? VolatileDefault(List<Word> action)
     {
-        for (var i = 0; i < action.Count - 1; i++)
+        var i = action.FindIndex(w => w.Text == "default");
+        for (var j = i < 0 ? action.Count : i + 1; j < action.Count; j++)
         {
-            if (action[i].Text == "default")
+            if (action[j].IsCall && PostgresFacts.IsVolatileFunction(action[j].Text))
             {
-                // default [schema.]fn(
-                for (var j = i + 1; j < action.Count && j <= i + 4; j++)
-                {
-                    if (action[j].IsCall)
-                    {
-                        return action[j].Text;
-                    }
-                }
+                return action[j].Text;
             }
         }
 
         return null;
     }
 
+    /// <summary>The column an <c>ALTER [COLUMN] name …</c> action names.</summary>
+    private static string? ColumnName(List<Word> action)
+    {
+        var i = Is(action, 1, "column") ? 2 : 1;
+        return i < action.Count ? action[i].Text : null;
+    }
+
     private readonly struct Word
     {
-        public Word(string text, int depth, bool isCall, bool isComma)
+        public Word(string text, int depth, bool isCall, bool isComma, int start)
         {
+            Start = start;
             Text = text;
             Depth = depth;
             IsCall = isCall;
@@ -397,6 +432,9 @@ public static class MigrationLint
         }
 
         public string Text { get; }
+
+        /// <summary>Offset in the statement's text.</summary>
+        public int Start { get; }
 
         public int Depth { get; }
 
@@ -421,7 +459,7 @@ public static class MigrationLint
                     if (previous is { Kind: SqlTokenKind.Word } p && words.Count > 0)
                     {
                         var last = words[words.Count - 1];
-                        words[words.Count - 1] = new Word(last.Text, last.Depth, isCall: true, isComma: false);
+                        words[words.Count - 1] = new Word(last.Text, last.Depth, isCall: true, isComma: false, last.Start);
                     }
 
                     depth++;
@@ -430,7 +468,7 @@ public static class MigrationLint
                     depth = Math.Max(0, depth - 1);
                     break;
                 case SqlTokenKind.Comma when depth == 0:
-                    words.Add(new Word(",", depth, false, true));
+                    words.Add(new Word(",", depth, false, true, token.Start));
                     break;
                 case SqlTokenKind.Word or SqlTokenKind.QuotedIdentifier:
                     var value = token.Kind == SqlTokenKind.Word
@@ -439,11 +477,11 @@ public static class MigrationLint
                     if (previous is { Kind: SqlTokenKind.Dot } && words.Count > 0 && !words[words.Count - 1].IsComma)
                     {
                         var qualifier = words[words.Count - 1];
-                        words[words.Count - 1] = new Word(qualifier.Text + "." + value, qualifier.Depth, false, false);
+                        words[words.Count - 1] = new Word(qualifier.Text + "." + value, qualifier.Depth, false, false, qualifier.Start);
                     }
                     else
                     {
-                        words.Add(new Word(value, depth, false, false));
+                        words.Add(new Word(value, depth, false, false, token.Start));
                     }
 
                     break;
@@ -455,8 +493,9 @@ public static class MigrationLint
         return words;
     }
 
-    /// <summary>ALTER TABLE actions: the words after the table name, split on top-level commas.</summary>
-    private static IEnumerable<List<Word>> Actions(List<Word> words)
+    /// <summary>ALTER TABLE actions: the words after the table name, split on top-level commas, each with the offset where
+    /// it ends (its comma, or the end of the statement).</summary>
+    private static IEnumerable<(List<Word> Words, int End)> Actions(List<Word> words, int statementLength)
     {
         // alter table [if exists] [only] name action [, action]
         var i = 2;
@@ -471,7 +510,7 @@ public static class MigrationLint
         {
             if (words[i].IsComma)
             {
-                yield return current;
+                yield return (current, words[i].Start);
                 current = new List<Word>();
             }
             else
@@ -480,7 +519,7 @@ public static class MigrationLint
             }
         }
 
-        yield return current;
+        yield return (current, statementLength);
     }
 
     private static bool Is(List<Word> words, int index, string text) => index < words.Count && words[index].Text == text;
@@ -498,6 +537,51 @@ public static class MigrationLint
         }
 
         return tail is "0" or "0ms" or "0s" or "default";
+    }
+
+    /// <summary>
+    /// Rules allowed for the statement that starts at <paramref name="statementStart"/> by comments between the previous
+    /// statement and it: <c>-- pgdiscipline-ignore PGDnnn[, PGDmmm]: reason</c> (or the same in a block comment). Like
+    /// <c>[AllowUnsafeMigration(id, Reason = …)]</c>, a directive without a reason allows nothing.
+    /// </summary>
+    private static HashSet<string>? IgnoredRules(string script, int from, int statementStart)
+    {
+        if (statementStart <= from || script.IndexOf(IgnoreDirective, from, statementStart - from, StringComparison.OrdinalIgnoreCase) < 0)
+        {
+            return null;
+        }
+
+        HashSet<string>? ignored = null;
+        var lexer = new SqlLexer(script.Substring(from, statementStart - from));
+        while (lexer.Next(out var token))
+        {
+            if (token.Kind is not (SqlTokenKind.LineComment or SqlTokenKind.BlockComment))
+            {
+                continue;
+            }
+
+            var body = lexer.Text.Substring(token.Start, token.Length).TrimStart('-', '/', '*', ' ', '\t').TrimEnd('*', '/', ' ', '\t', '\r', '\n');
+            if (!body.StartsWith(IgnoreDirective, StringComparison.OrdinalIgnoreCase) || body.Length == IgnoreDirective.Length || !char.IsWhiteSpace(body[IgnoreDirective.Length]))
+            {
+                continue;
+            }
+
+            var colon = body.IndexOf(':');
+            if (colon < 0 || string.IsNullOrWhiteSpace(body.Substring(colon + 1)))
+            {
+                continue; // no reason, no exemption
+            }
+
+            foreach (var id in body.Substring(IgnoreDirective.Length, colon - IgnoreDirective.Length).Split(new[] { ',', ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (RuleCatalog.Find(id.ToUpperInvariant()) is { } rule)
+                {
+                    (ignored ??= new HashSet<string>(StringComparer.Ordinal)).Add(rule.Id);
+                }
+            }
+        }
+
+        return ignored;
     }
 
     private static List<int> LineStarts(string text)

@@ -10,15 +10,26 @@ public sealed class DescriptorTests
 
     private static readonly Microsoft.CodeAnalysis.DiagnosticDescriptor[] AllDescriptors = [.. DiagnosticDescriptors.All, .. MigrationDescriptors.All];
 
-    public static TheoryData<string> Ids => new(AllDescriptors.Select(d => d.Id));
+    public static TheoryData<string> Ids => new(AllDescriptors.Select(d => d.Id).Distinct());
 
     [Theory]
     [MemberData(nameof(Ids))]
     public void Descriptor_has_a_doc_page_a_matching_help_link_and_a_release_entry(string id)
     {
-        var descriptor = AllDescriptors.Single(d => d.Id == id);
+        var descriptors = AllDescriptors.Where(d => d.Id == id).ToList();
+        var descriptor = descriptors[0];
         Assert.Contains(id, RuleIdentifiers.All);
-        Assert.EndsWith($"/docs/rules/{id}.md", descriptor.HelpLinkUri, StringComparison.Ordinal);
+        var rule = RuleCatalog.Get(id);
+        Assert.All(descriptors, d =>
+        {
+            // One catalog: every descriptor of a rule (typed operation or raw Sql(…)) has the catalog's title, category,
+            // severity and help link.
+            Assert.EndsWith($"/docs/rules/{id}.md", d.HelpLinkUri, StringComparison.Ordinal);
+            Assert.Equal(rule.HelpLink, d.HelpLinkUri);
+            Assert.Equal(rule.Title, d.Title.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(rule.Category, d.Category);
+            Assert.Equal(rule.DefaultSeverity.ToString(), d.DefaultSeverity.ToString());
+        });
 
         var page = Path.Combine(RepoRoot, "docs", "rules", id + ".md");
         Assert.True(File.Exists(page), $"{page} is missing");
@@ -39,5 +50,27 @@ public sealed class DescriptorTests
         Assert.All(analyzers, t => Assert.True(t.IsSealed, t.Name));
         var reported = analyzers.SelectMany(t => ((Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics).Select(d => d.Id).Order();
         Assert.Equal(AllDescriptors.Select(d => d.Id).Order(), reported);
+    }
+
+    [Fact]
+    public void Every_catalog_rule_has_a_doc_page_and_every_id_is_in_the_catalog()
+    {
+        Assert.Equal(RuleIdentifiers.All.Order(), RuleCatalog.All.Select(r => r.Id).Order());
+        Assert.All(RuleCatalog.All, r => Assert.True(File.Exists(Path.Combine(RepoRoot, "docs", "rules", r.Id + ".md")), r.Id));
+    }
+
+    [Fact]
+    public void A_table_rewrite_or_a_long_lock_on_an_existing_table_is_an_error()
+    {
+        string[] rewritesOrLongLocks =
+        [
+            RuleIdentifiers.AlterColumnTypeRewrite, RuleIdentifiers.AddColumnVolatileDefault, RuleIdentifiers.SetNotNull,
+            RuleIdentifiers.CreateIndexNotConcurrently, RuleIdentifiers.DropIndexNotConcurrently, RuleIdentifiers.AddForeignKeyValidated,
+            RuleIdentifiers.AddUniqueConstraint, RuleIdentifiers.AddCheckConstraintValidated, RuleIdentifiers.UnsafeRawMigrationSql,
+            RuleIdentifiers.AddIdentityColumn,
+        ];
+        Assert.All(rewritesOrLongLocks, id => Assert.Equal(RuleSeverity.Error, RuleCatalog.SeverityOf(id)));
+        Assert.All(MigrationDescriptors.All.Where(d => rewritesOrLongLocks.Contains(d.Id)),
+            d => Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, d.DefaultSeverity));
     }
 }

@@ -14,6 +14,12 @@ public sealed class MigrationSafetyTests
 
     private static DiagnosticResult D(string id, int location, params object[] args) => V.Diagnostic(id).WithLocation(location).WithArguments(args);
 
+    private static DiagnosticResult D(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, int location, params object[] args)
+        => new DiagnosticResult(descriptor).WithLocation(location).WithArguments(args);
+
+    private static DiagnosticResult Raw(string id, int location, string message)
+        => new DiagnosticResult(MigrationDescriptors.RawSql[id]).WithLocation(location).WithArguments(message);
+
     [Fact]
     public Task Index_rules_respect_concurrency_and_tables_created_in_the_same_migration() => V.AnalyzerAsync(Usings + """
         public class M : Migration
@@ -29,7 +35,7 @@ public sealed class MigrationSafetyTests
 
             protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropIndex(name: "ix_messages_author", table: "messages");
         }
-        """, D("PGD304", 0, "ix_messages_author", ".messages"), D("PGD305", 1, "ix_old", ".messages"));
+        """, D("PGD304", 0, "ix_messages_author", "messages"), D("PGD305", 1, "ix_old", "messages"));
 
     [Fact]
     public Task Column_changes_use_old_and_new_types_and_nullability() => V.AnalyzerAsync(Usings + """
@@ -49,10 +55,10 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        D("PGD301", 0, "id", ".messages", "integer", "bigint"),
-        D("PGD303", 1, "author_id", ".messages"),
-        D("PGD302", 2, "token", ".messages", "default gen_random_uuid()"),
-        D("PGD313", 3, "seq", ".messages"));
+        D("PGD301", 0, "id", "messages", "integer", "bigint", ""),
+        D("PGD303", 1, "author_id", "messages"),
+        D("PGD302", 2, "token", "messages", "default gen_random_uuid()"),
+        D("PGD313", 3, "seq", "messages"));
 
     [Fact]
     public Task Constraints_renames_and_drops() => V.AnalyzerAsync(Usings + """
@@ -68,11 +74,11 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        D("PGD306", 0, "fk_messages_users", ".messages"),
-        D("PGD307", 1, "uq_users_email", ".users"),
-        D("PGD308", 2, "ck_len", ".messages"),
-        D("PGD309", 3, ".users"),
-        D("PGD310", 4, "column legacy of .users"));
+        D("PGD306", 0, "fk_messages_users", "messages"),
+        D("PGD307", 1, "uq_users_email", "users"),
+        D("PGD308", 2, "ck_len", "messages"),
+        D("PGD309", 3, "users"),
+        D("PGD310", 4, "column legacy of users"));
 
     [Fact]
     public Task Raw_sql_goes_through_the_lint_and_safe_multi_step_patterns_pass() => V.AnalyzerAsync(Usings + """
@@ -88,8 +94,8 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        V.Diagnostic("PGD312").WithLocation(0).WithArguments("PGD312", "UPDATE without WHERE on users touches every row in one transaction: backfill in batches outside the migration."),
-        D("PGD314", 1));
+        Raw("PGD312", 0, "UPDATE without WHERE on users touches every row in one transaction: backfill in batches outside the migration."),
+        Raw("PGD314", 1, "CONCURRENTLY cannot run inside a transaction block: run this statement outside BEGIN/COMMIT (EF Core: suppressTransaction: true)."));
 
     [Fact]
     public Task AllowUnsafeMigration_needs_a_reason() => V.AnalyzerAsync(Usings + """
@@ -106,7 +112,7 @@ public sealed class MigrationSafetyTests
             protected override void Up(MigrationBuilder migrationBuilder)
                 => migrationBuilder.{|#0:CreateIndex|}(name: "ix_b", table: "settings", column: "key");
         }
-        """, D("PGD304", 0, "ix_b", ".settings"));
+        """, D("PGD304", 0, "ix_b", "settings"));
 
     [Fact]
     public Task Closed_database_option_reports_new_tables() => V.AnalyzerAsync(Usings + """
@@ -115,7 +121,156 @@ public sealed class MigrationSafetyTests
             protected override void Up(MigrationBuilder migrationBuilder)
                 => migrationBuilder.{|#0:CreateTable|}(name: "things", columns: t => new { id = t.Column<int>(nullable: false) });
         }
-        """, "pgdiscipline.PGD311.enabled = true", D("PGD311", 0, ".things"));
+        """, "pgdiscipline.PGD311.enabled = true", D("PGD311", 0, "things"));
+
+    // Regression tests from real apps' migrations (issue 18), minimised.
+
+    [Fact]
+    public Task Raw_sql_findings_carry_their_own_rule_ids_and_warnings_are_not_dropped() => V.AnalyzerAsync(Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.{|#0:Sql|}("ALTER TABLE \"Cipher\" ALTER COLUMN \"Data\" TYPE jsonb USING \"Data\"::jsonb;");
+                migrationBuilder.{|#1:Sql|}("DROP TABLE \"Grant\";");
+                migrationBuilder.{|#2:Sql|}("ALTER TABLE \"User\" DROP COLUMN \"Premium\";");
+                migrationBuilder.{|#3:Sql|}("ALTER TABLE \"User\" RENAME COLUMN \"Mail\" TO \"Email\";");
+                migrationBuilder.{|#4:Sql|}("CREATE INDEX \"IX_Cipher_UserId\" ON \"Cipher\" (\"UserId\");");
+                migrationBuilder.{|#5:Sql|}("ALTER TABLE \"Cipher\" ADD CONSTRAINT \"FK_Cipher_User\" FOREIGN KEY (\"UserId\") REFERENCES \"User\" (\"Id\");");
+            }
+        }
+        """,
+        Raw("PGD301", 0, "Changing a column type in Cipher rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible (varchar length increase or removal, varchar -> text, numeric precision increase at the same scale, timestamp/time/interval precision increase, cidr -> inet; timestamp -> timestamptz only with TimeZone UTC)."),
+        Raw("PGD310", 1, "DROP TABLE Grant loses data and breaks the running version of the app: stop using it in one release, drop it in a later one."),
+        Raw("PGD310", 2, "DROP COLUMN on User breaks the running version of the app (and loses data): stop using the column first, drop it in a later release."),
+        Raw("PGD309", 3, "Renaming in User breaks the running version of the app: add the new name, copy, switch the code, then drop the old one."),
+        Raw("PGD304", 4, "CREATE INDEX on existing table Cipher without CONCURRENTLY blocks writes for the whole build: use CREATE INDEX CONCURRENTLY (outside a transaction)."),
+        Raw("PGD306", 5, "Adding a foreign key to Cipher validates every row while blocking writes on both tables: add it NOT VALID, then VALIDATE CONSTRAINT in a separate step."));
+
+    [Fact]
+    public Task One_suppression_meaning_AllowUnsafeMigration_names_the_inner_rule_and_sql_comments_need_a_reason() => V.AnalyzerAsync(Usings + """
+        [AllowUnsafeMigration("PGD304", Reason = "settings has 40 rows")]
+        public class AllowedByAttribute : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.Sql("CREATE INDEX ix_a ON settings (key);");
+                migrationBuilder.CreateIndex(name: "ix_b", table: "settings", column: "key");
+            }
+        }
+
+        [AllowUnsafeMigration("PGD312", Reason = "the wrapper id no longer allows the inner rule")]
+        public class WrapperIdAllowsNothing : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+                => migrationBuilder.{|#0:Sql|}("CREATE INDEX ix_c ON settings (key);");
+        }
+
+        public class AllowedByComment : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.Sql("-- pgdiscipline-ignore PGD304: settings has 40 rows\nCREATE INDEX ix_d ON settings (key);");
+                migrationBuilder.{|#1:Sql|}("-- pgdiscipline-ignore PGD304\nCREATE INDEX ix_e ON settings (key);");
+            }
+        }
+        """,
+        Raw("PGD304", 0, "CREATE INDEX on existing table settings without CONCURRENTLY blocks writes for the whole build: use CREATE INDEX CONCURRENTLY (outside a transaction)."),
+        Raw("PGD304", 1, "CREATE INDEX on existing table settings without CONCURRENTLY blocks writes for the whole build: use CREATE INDEX CONCURRENTLY (outside a transaction)."));
+
+    [Fact]
+    public Task Migrations_marked_auto_generated_are_analysed() => V.AnalyzerAsync("""
+        // <auto-generated />
+        using Microsoft.EntityFrameworkCore.Migrations;
+
+        public partial class AddIndex : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+                => migrationBuilder.{|#0:CreateIndex|}(name: "IX_Send_UserId", table: "Send", column: "UserId");
+        }
+        """, D("PGD304", 0, "IX_Send_UserId", "Send"));
+
+    [Fact]
+    public Task Existing_column_turned_into_an_identity_is_reported() => V.AnalyzerAsync(Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.{|#0:AlterColumn|}<long>(name: "Id", table: "Event", type: "bigint", nullable: false, oldClrType: typeof(long), oldType: "bigint")
+                    .Annotation("Npgsql:ValueGenerationStrategy", "IdentityByDefaultColumn");
+                migrationBuilder.AlterColumn<int>(name: "Id", table: "Device", type: "integer", nullable: false, oldClrType: typeof(int), oldType: "integer")
+                    .Annotation("Npgsql:ValueGenerationStrategy", "IdentityByDefaultColumn")
+                    .OldAnnotation("Npgsql:ValueGenerationStrategy", "SerialColumn");
+            }
+        }
+        """, D(MigrationDescriptors.AlterColumnToIdentity, 0, "Id", "Event"));
+
+    [Fact]
+    public Task Length_changes_without_store_types_are_judged_from_the_facets() => V.AnalyzerAsync(Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.{|#0:AlterColumn|}<string>(name: "Name", table: "Organization", maxLength: 50, nullable: true, oldClrType: typeof(string), oldMaxLength: 500, oldNullable: true);
+                migrationBuilder.AlterColumn<string>(name: "Email", table: "Organization", maxLength: 500, nullable: true, oldClrType: typeof(string), oldMaxLength: 256, oldNullable: true);
+                migrationBuilder.AlterColumn<string>(name: "Notes", table: "Organization", nullable: true, oldClrType: typeof(string), oldMaxLength: 256, oldNullable: true);
+                migrationBuilder.{|#1:AlterColumn|}<string>(name: "Key", table: "Organization", maxLength: 30, nullable: true, oldClrType: typeof(string), oldNullable: true);
+            }
+        }
+        """,
+        D("PGD301", 0, "Name", "Organization", "character varying(500)", "character varying(50)", ""),
+        D("PGD301", 1, "Key", "Organization", "text", "character varying(30)", ""));
+
+    [Fact]
+    public Task Not_null_column_without_a_default_on_an_existing_table_is_reported() => V.AnalyzerAsync(Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.{|#0:AddColumn|}<string>(name: "Key", table: "Installation", type: "text", nullable: false);
+                migrationBuilder.{|#1:AddColumn|}<int>(name: "Type", table: "Installation", type: "integer");
+                migrationBuilder.AddColumn<string>(name: "Email", table: "Installation", type: "text", nullable: false, defaultValue: "");
+                migrationBuilder.AddColumn<int>(name: "Seats", table: "Installation", type: "integer", nullable: false, defaultValue: 0);
+                migrationBuilder.AddColumn<string>(name: "Note", table: "Installation", type: "text", nullable: true);
+                migrationBuilder.AddColumn<string>(name: "Search", table: "Installation", type: "text", nullable: false, computedColumnSql: "lower(\"Email\")", stored: false);
+                migrationBuilder.CreateTable(name: "Fresh", columns: t => new { id = t.Column<int>(nullable: false) });
+                migrationBuilder.AddColumn<string>(name: "Key", table: "Fresh", type: "text", nullable: false);
+            }
+        }
+        """,
+        D(MigrationDescriptors.AddNotNullColumnWithoutDefault, 0, "Key", "Installation"),
+        D(MigrationDescriptors.AddNotNullColumnWithoutDefault, 1, "Type", "Installation"));
+
+    [Fact]
+    public Task Timestamp_to_timestamptz_says_when_it_does_not_rewrite_and_volatile_calls_are_found_anywhere_in_a_default() => V.AnalyzerAsync(Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.{|#0:AlterColumn|}<DateTime>(name: "CreationDate", table: "public.Send", schema: null, type: "timestamp with time zone", nullable: false,
+                    oldClrType: typeof(DateTime), oldType: "timestamp without time zone");
+                migrationBuilder.{|#1:AddColumn|}<DateTime>(name: "Expires", table: "Send", type: "timestamp with time zone", nullable: false, defaultValueSql: "now() + random() * interval '1 day'");
+                migrationBuilder.AddColumn<DateTime>(name: "Seen", table: "Send", type: "timestamp with time zone", nullable: false, defaultValueSql: "statement_timestamp()");
+            }
+        }
+        """,
+        D("PGD301", 0, "CreationDate", "public.Send", "timestamp without time zone", "timestamp with time zone",
+            " (on PostgreSQL 12+ this change skips the rewrite only when the session TimeZone is UTC (SET LOCAL timezone = 'UTC' before it); otherwise every row is rewritten)"),
+        D("PGD302", 1, "Expires", "Send", "default now() + random() * interval '1 day'"));
+
+    [Fact]
+    public async Task Migration_rules_are_errors_by_default_and_editorconfig_can_lower_them()
+    {
+        const string Source = Usings + """
+            public class M : Migration
+            {
+                protected override void Up(MigrationBuilder migrationBuilder)
+                    => migrationBuilder.{|#0:CreateIndex|}(name: "ix", table: "t", column: "c");
+            }
+            """;
+        await V.AnalyzerAsync(Source, D("PGD304", 0, "ix", "t").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        await V.AnalyzerAsync(Source, "dotnet_diagnostic.PGD304.severity = warning", D("PGD304", 0, "ix", "t").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+    }
 
     [Theory]
     [InlineData("character varying(10)", "character varying(20)", true)]
@@ -128,8 +283,14 @@ public sealed class MigrationSafetyTests
     [InlineData("cidr", "inet", true)]
     [InlineData("integer", "bigint", false)]
     [InlineData("text", "character varying(100)", false)]
+    [InlineData("text", "character varying", true)]
+    [InlineData("numeric(10,2)", "numeric", true)]
+    [InlineData("numeric", "numeric(10,2)", false)]
+    [InlineData("timestamp without time zone", "timestamp with time zone", false)]
+    [InlineData("timestamp(3) without time zone", "timestamp without time zone", true)]
+    [InlineData("varchar(20)", "character varying(20)", true)]
     public void Binary_coercible_safe_list(string oldType, string newType, bool safe)
-        => Assert.Equal(safe, MigrationSafetyAnalyzer.BinaryCoercible(oldType, newType));
+        => Assert.Equal(safe, PostgresFacts.IsBinaryCoercible(oldType, newType));
 }
 
 public sealed class MigrationCodeFixTests
@@ -160,7 +321,7 @@ public sealed class MigrationCodeFixTests
             }
         }
         """,
-        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("IX_Messages_AuthorId", ".Messages")]);
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("IX_Messages_AuthorId", "Messages")]);
 
     [Fact]
     public Task AddForeignKey_becomes_not_valid_then_validate() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(
@@ -183,7 +344,7 @@ public sealed class MigrationCodeFixTests
             }
         }
         """,
-        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD306").WithLocation(0).WithArguments("FK_Messages_Users_AuthorId", ".Messages")]);
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD306").WithLocation(0).WithArguments("FK_Messages_Users_AuthorId", "Messages")]);
 
     [Fact]
     public Task AddCheckConstraint_becomes_not_valid_then_validate() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(

@@ -63,7 +63,9 @@ internal static class TestReferences
 internal static class Verify<TAnalyzer>
     where TAnalyzer : DiagnosticAnalyzer, new()
 {
-    public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(new TAnalyzer().SupportedDiagnostics.Single(d => d.Id == id));
+    /// <summary>The analyzer's first descriptor with <paramref name="id"/> (the typed-operation one for migration rules; raw
+    /// <c>Sql(…)</c> findings have their own, see <c>MigrationDescriptors.RawSql</c>).</summary>
+    public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(new TAnalyzer().SupportedDiagnostics.First(d => d.Id == id));
 
     public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, null, expected);
 

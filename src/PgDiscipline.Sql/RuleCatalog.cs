@@ -1,0 +1,110 @@
+namespace PgDiscipline.Sql;
+
+/// <summary>How bad a rule's finding is, the same in every face (analyzer, <c>pgdiscipline lint</c>, runtime migration guard).</summary>
+public enum RuleSeverity
+{
+    /// <summary>An inventory entry; never fails anything.</summary>
+    Info,
+
+    /// <summary>Worth a look; may be safe in context (breaks running code, loses data, or a missing safety net).</summary>
+    Warning,
+
+    /// <summary>Rewrites a table, holds a long lock on an existing table, or fails at run time. Fails the build
+    /// (analyzer), exits 1 (lint), and is refused by the migration guard unless allowed.</summary>
+    Error,
+}
+
+/// <summary>One rule of the catalog.</summary>
+public sealed class RuleDescriptor
+{
+    internal RuleDescriptor(string id, string title, string category, RuleSeverity severity, string? lockTaken)
+    {
+        Id = id;
+        Title = title;
+        Category = category;
+        DefaultSeverity = severity;
+        LockTaken = lockTaken;
+    }
+
+    /// <summary>PGDnnn (a contract).</summary>
+    public string Id { get; }
+
+    /// <summary>Short title, as analyzers and the lint's SARIF show it.</summary>
+    public string Title { get; }
+
+    /// <summary><c>PgDiscipline.QueryShape</c>, <c>PgDiscipline.Routing</c> or <c>PgDiscipline.Migrations</c>.</summary>
+    public string Category { get; }
+
+    /// <summary>The severity every face uses unless the user configures another.</summary>
+    public RuleSeverity DefaultSeverity { get; }
+
+    /// <summary>The heaviest table lock the flagged operation takes on an existing table, when it is about locks.</summary>
+    public string? LockTaken { get; }
+
+    /// <summary><c>docs/rules/PGDnnn.md</c>.</summary>
+    public string HelpLink => RuleIdentifiers.HelpLink(Id);
+}
+
+/// <summary>
+/// The one rule catalog: analyzer descriptors, lint findings and the runtime migration guard's decisions are built from
+/// it, so a rule has one severity and one meaning everywhere. The rule of thumb for migration rules: a table rewrite or a
+/// long ACCESS EXCLUSIVE / SHARE lock on an existing table (or a statement that fails on a non-empty table) is an
+/// <see cref="RuleSeverity.Error"/>; changes that break the running version of the app or lose data on purpose are
+/// <see cref="RuleSeverity.Warning"/>s.
+/// </summary>
+public static class RuleCatalog
+{
+    /// <summary>Category of the query-shape rules (PGD1xx).</summary>
+    public const string QueryShape = "PgDiscipline.QueryShape";
+
+    /// <summary>Category of the routing rules (PGD2xx).</summary>
+    public const string Routing = "PgDiscipline.Routing";
+
+    /// <summary>Category of the migration rules (PGD3xx).</summary>
+    public const string Migrations = "PgDiscipline.Migrations";
+
+    private const string AccessExclusive = "ACCESS EXCLUSIVE";
+
+    private static readonly RuleDescriptor[] Rules =
+    {
+        new(RuleIdentifiers.TooManyJoins, "Query joins more tables than allowed", QueryShape, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.CartesianInclude, "Several collection Includes in one single query", QueryShape, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.QueryInLoop, "Query executed inside a loop (N+1)", QueryShape, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.RawSqlInjection, "Raw SQL built from non-constant text", QueryShape, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.RawSqlCallSite, "Raw SQL call site", QueryShape, RuleSeverity.Info, null),
+        new(RuleIdentifiers.ReadWithoutRoutingIntent, "Read-only query without routing intent", Routing, RuleSeverity.Info, null),
+        new(RuleIdentifiers.ReplicaReadInTransaction, "ReadFromReplica() inside a transaction", Routing, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.StaleReadAfterWrite, "Replica read after a write without session consistency", Routing, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.WriteInReplicaScope, "Write inside a ReadFromReplica scope", Routing, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.AlterColumnTypeRewrite, "Column type change that rewrites the table", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.AddColumnVolatileDefault, "Added column with a volatile default or a stored generated column", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.SetNotNull, "NOT NULL on an existing table's column without a validated check", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.CreateIndexNotConcurrently, "Index on an existing table built without CONCURRENTLY", Migrations, RuleSeverity.Error, "SHARE"),
+        new(RuleIdentifiers.DropIndexNotConcurrently, "Index dropped without CONCURRENTLY", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.AddForeignKeyValidated, "Foreign key on an existing table without NOT VALID", Migrations, RuleSeverity.Error, "SHARE ROW EXCLUSIVE"),
+        new(RuleIdentifiers.AddUniqueConstraint, "Unique constraint or primary key on an existing table", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.AddCheckConstraintValidated, "Check constraint on an existing table without NOT VALID", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.Rename, "Column or table renamed", Migrations, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.Drop, "Column or table dropped", Migrations, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.CreateTableClosed, "Table created in a database closed to new tables", Migrations, RuleSeverity.Error, null),
+        new(RuleIdentifiers.UnsafeRawMigrationSql, "Unsafe statement in migration SQL", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.AddIdentityColumn, "Identity or serial column on an existing table", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.ConcurrentlyInTransaction, "CONCURRENTLY inside a transaction", Migrations, RuleSeverity.Error, null),
+        new(RuleIdentifiers.DdlWithoutLockTimeout, "DDL on an existing table without a lock_timeout", Migrations, RuleSeverity.Warning, null),
+    };
+
+    private static readonly Dictionary<string, RuleDescriptor> ById = Rules.ToDictionary(r => r.Id, StringComparer.Ordinal);
+
+    /// <summary>Every rule, in id order.</summary>
+    public static IReadOnlyList<RuleDescriptor> All => Rules;
+
+    /// <summary>The rule with <paramref name="id"/>; throws for an unknown id (a programming error).</summary>
+    public static RuleDescriptor Get(string id)
+        => ById.TryGetValue(id, out var rule) ? rule : throw new ArgumentException($"Unknown rule id '{id}'.", nameof(id));
+
+    /// <summary>The rule with <paramref name="id"/>, or null.</summary>
+    public static RuleDescriptor? Find(string? id) => id is not null && ById.TryGetValue(id, out var rule) ? rule : null;
+
+    /// <summary>The default severity of <paramref name="id"/>.</summary>
+    public static RuleSeverity SeverityOf(string id) => Get(id).DefaultSeverity;
+}
