@@ -3,6 +3,7 @@ using System.Reflection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Migrations.Operations;
 using PgDiscipline.Sql;
 
 namespace PgDiscipline;
@@ -61,6 +62,17 @@ internal sealed class AppliedMigration
             .Where(a => !string.IsNullOrWhiteSpace(a.Reason))
             .Select(a => a.RuleId)
             .ToHashSet(StringComparer.Ordinal);
+
+        // What each AlterColumn changes from, so the lint can tell a binary-coercible type change (varchar widening…) from
+        // a rewrite in the SQL EF Core generates for it: the same decision the analyzer makes on the C#.
+        foreach (var alter in migration.UpOperations.OfType<AlterColumnOperation>())
+        {
+            var old = alter.OldColumn;
+            if ((old.ColumnType ?? PostgresFacts.ImpliedColumnType((Nullable.GetUnderlyingType(old.ClrType) ?? old.ClrType).FullName, old.MaxLength, old.Precision, old.Scale)) is { } oldType)
+            {
+                Lint.SetColumnType(alter.Table, alter.Name, oldType);
+            }
+        }
     }
 
     public string Id { get; }
