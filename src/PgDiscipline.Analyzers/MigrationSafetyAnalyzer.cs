@@ -161,7 +161,7 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
                     }
 
                     lintState.InTransaction = Bool(call, "suppressTransaction") != true;
-                    foreach (var finding in MigrationLint.Lint(sql, new MigrationLintOptions { RequireLockTimeout = false }, lintState))
+                    foreach (var finding in MigrationLint.Lint(sql, RawSqlLintOptions, lintState))
                     {
                         if (MigrationDescriptors.RawSql.TryGetValue(finding.RuleId, out var descriptor))
                         {
@@ -173,6 +173,9 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
             }
         }
     }
+
+    /// <summary>The guard sets a lock_timeout on every migration statement, so PGD315 does not apply to Sql(…).</summary>
+    private static readonly MigrationLintOptions RawSqlLintOptions = new() { RequireLockTimeout = false };
 
     private const string IdentityStrategy = "Npgsql:ValueGenerationStrategy";
 

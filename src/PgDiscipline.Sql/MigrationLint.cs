@@ -144,7 +144,8 @@ public static class MigrationLint
             var statement = info.Statements[index];
             var ignored = IgnoredRules(script, previousEnd, statement.Start);
             previousEnd = statement.Start + statement.Length;
-            var words = Words(script, statement);
+            var statementText = script.Substring(statement.Start, statement.Length);
+            var words = Words(statementText);
             if (words.Count == 0)
             {
                 continue;
@@ -173,9 +174,9 @@ public static class MigrationLint
                     inTransaction = false;
                     continue;
                 case "set" when words.Count > 1 && (Is(words, 1, "lock_timeout") || (Is(words, 1, "local") && Is(words, 2, "lock_timeout"))):
-                    lockTimeoutSet = !IsZeroTimeout(script.Substring(statement.Start, statement.Length));
+                    lockTimeoutSet = !IsZeroTimeout(statementText);
                     continue;
-                case "select" when words.Any(w => w.Text == "set_config") && script.Substring(statement.Start, statement.Length).IndexOf("lock_timeout", StringComparison.OrdinalIgnoreCase) >= 0:
+                case "select" when words.Any(w => w.Text == "set_config") && statementText.IndexOf("lock_timeout", StringComparison.OrdinalIgnoreCase) >= 0:
                     lockTimeoutSet = true;
                     continue;
             }
@@ -236,7 +237,6 @@ public static class MigrationLint
             if (first == "alter" && Is(words, 1, "table"))
             {
                 needsLockTimeout = existing;
-                var statementText = script.Substring(statement.Start, statement.Length);
                 foreach (var (action, end) in Actions(words, statement.Length))
                 {
                     LintAlterAction(action, end, statementText, target, existing, validated, state, Report);
@@ -444,10 +444,10 @@ public static class MigrationLint
     }
 
     /// <summary>Lower-cased words of a statement with their paren depth; top-level commas kept as separators.</summary>
-    private static List<Word> Words(string script, SqlStatement statement)
+    private static List<Word> Words(string statementText)
     {
         var words = new List<Word>();
-        var lexer = new SqlLexer(script.Substring(statement.Start, statement.Length));
+        var lexer = new SqlLexer(statementText);
         var text = lexer.Text;
         var depth = 0;
         SqlToken? previous = null;
