@@ -76,7 +76,7 @@ public static class ChatEndpoints
         app.MapPost("/_pgdiscipline/snapshot", async (ChatDb db, IConfiguration config, CancellationToken ct) =>
         {
             var path = config["PgDiscipline:Statistics:SnapshotPath"];
-            if (string.IsNullOrEmpty(path) || RoutingExtensions.FindRuntime(db) is not { } runtime)
+            if (string.IsNullOrEmpty(path) || db.FindPgDisciplineRuntime() is not { } runtime)
             {
                 return Results.Problem("PgDiscipline:Statistics:SnapshotPath is not set", statusCode: StatusCodes.Status404NotFound);
             }

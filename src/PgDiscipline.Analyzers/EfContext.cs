@@ -38,8 +38,8 @@ internal sealed class EfContext
         Ef = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.EF");
         ListOfT = compilation.GetTypeByMetadataName("System.Collections.Generic.List`1");
         String = compilation.GetSpecialType(SpecialType.System_String);
-        RoutingExtensions = compilation.GetTypeByMetadataName("PgDiscipline.RoutingExtensions");
-        PgDisciplineRouting = compilation.GetTypeByMetadataName("PgDiscipline.PgDisciplineRouting");
+        RoutingExtensions = compilation.GetTypeByMetadataName(RuntimeContract.QueryableExtensionsType);
+        PgDisciplineRouting = compilation.GetTypeByMetadataName(RuntimeContract.RoutingScopeType);
         TransactionScope = compilation.GetTypeByMetadataName("System.Transactions.TransactionScope");
         Migration = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.Migrations.Migration");
         MigrationBuilder = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder");

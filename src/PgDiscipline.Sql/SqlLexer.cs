@@ -20,6 +20,29 @@ public struct SqlLexer
     /// <summary>The text being lexed.</summary>
     public readonly string Text => _text;
 
+    /// <summary>True when <paramref name="text"/> has the unquoted word <paramref name="word"/> (any case) outside comments,
+    /// string constants and quoted identifiers, e.g. <c>CONCURRENTLY</c> in <c>CREATE INDEX CONCURRENTLY …</c> but not in
+    /// <c>-- not concurrently</c>.</summary>
+    public static bool ContainsWord(string? text, string word)
+    {
+        if (text is null || word is null)
+        {
+            return false;
+        }
+
+        var lexer = new SqlLexer(text);
+        while (lexer.NextSignificant(out var token))
+        {
+            if (token.Kind == SqlTokenKind.Word && token.Length == word.Length
+                && string.Compare(text, token.Start, word, 0, word.Length, StringComparison.OrdinalIgnoreCase) == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Reads the next token, trivia included. Returns false at the end of the input.</summary>
     public bool Next(out SqlToken token)
     {

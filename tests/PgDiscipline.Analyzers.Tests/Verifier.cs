@@ -22,7 +22,7 @@ internal static class TestReferences
         paths.Add(typeof(Microsoft.EntityFrameworkCore.RelationalQueryableExtensions).Assembly.Location);
         paths.Add(typeof(Npgsql.NpgsqlConnection).Assembly.Location);
         paths.Add(typeof(Microsoft.EntityFrameworkCore.NpgsqlDbContextOptionsBuilderExtensions).Assembly.Location);
-        paths.Add(typeof(PgDiscipline.RoutingExtensions).Assembly.Location);
+        paths.Add(typeof(PgDiscipline.PgDisciplineQueryableExtensions).Assembly.Location);
         paths.Add(typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location);
         paths.Add(typeof(Microsoft.Extensions.Caching.Memory.IMemoryCache).Assembly.Location);
         return paths.Distinct(StringComparer.Ordinal).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();

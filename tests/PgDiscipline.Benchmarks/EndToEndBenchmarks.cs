@@ -82,7 +82,7 @@ public class EndToEndBenchmarks
 
         using (var ctx = new BenchContext(_routed))
         {
-            var runtime = RoutingExtensions.FindRuntime(ctx)!;
+            var runtime = ctx.FindPgDisciplineRuntime()!;
             runtime.CheckReplicasNowAsync().GetAwaiter().GetResult();
         }
 

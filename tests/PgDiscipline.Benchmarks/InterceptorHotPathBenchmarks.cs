@@ -43,8 +43,8 @@ public class InterceptorHotPathBenchmarks
     [Benchmark(Baseline = true)]
     public int RulesEvaluationNoMatch()
     {
-        var info = _runtime.Cache.Get(_text);
-        return _runtime.GetPlan(info, _text).Rules.Length;
+        var info = _runtime.Planner.Cache.Get(_text);
+        return _runtime.Planner.GetPlan(info, _text).Rules.Length;
     }
 
     /// <summary>The whole ReaderExecuting interceptor call (Direct mode: timeouts are startup options, nothing to add;

@@ -17,7 +17,7 @@ public class RoutingDecisionBenchmarks
         options.AddReplica("Host=127.0.0.1;Port=1;Database=x;Username=x");
         options.AddReplica("Host=127.0.0.1;Port=2;Database=x;Username=x");
         _runtime = PgDisciplineRuntime.Create(options);
-        foreach (var replica in _runtime.Replicas)
+        foreach (var replica in _runtime.Router!.Replicas)
         {
             replica.Admitted = true;
         }
@@ -30,9 +30,9 @@ public class RoutingDecisionBenchmarks
     public void Cleanup() => _runtime.Dispose();
 
     [Benchmark]
-    public ReplicaEndpoint? Decide()
+    public object? Decide()
     {
-        var plan = _runtime.GetPlan(_runtime.Cache.Get(_text), _text);
+        var plan = _runtime.Planner.GetPlan(_runtime.Planner.Cache.Get(_text), _text);
         var router = _runtime.Router!;
         var pool = plan.IsReplicaSafe ? router.PoolFor(plan, PgDisciplineRouting.AmbientPriority) : null;
         return pool is null ? null : router.Choose(pool, default);

@@ -13,8 +13,8 @@ public sealed class ReplicaChoiceTests
         options.AddReplica("Host=127.0.0.1;Port=3;Database=x;Username=x");
         using var runtime = PgDisciplineRuntime.Create(options);
         var router = runtime.Router!;
-        var replicas = runtime.Replicas;
-        var required = new Lsn(100);
+        var replicas = runtime.Router!.Replicas;
+        var required = new NpgsqlLogSequenceNumber(100);
         using var stop = new CancellationTokenSource();
         using var started = new ManualResetEventSlim();
         long flips = 0;
@@ -71,7 +71,7 @@ public sealed class ReplicaChoiceTests
         options.AddReplica("Host=127.0.0.1;Port=2;Database=x;Username=x");
         using var runtime = PgDisciplineRuntime.Create(options);
         var router = runtime.Router!;
-        var (first, second) = (runtime.Replicas[0], runtime.Replicas[1]);
+        var (first, second) = (runtime.Router!.Replicas[0], runtime.Router!.Replicas[1]);
         Assert.Null(router.Choose(ReplicaOptions.DefaultPool, default)); // nothing admitted yet
 
         first.Admitted = true;
@@ -79,12 +79,12 @@ public sealed class ReplicaChoiceTests
         second.ProbedBehindAt = long.MaxValue; // found behind by a probe, and not probed again in this test
         for (var i = 0; i < 100; i++)
         {
-            Assert.Same(first, router.Choose(ReplicaOptions.DefaultPool, new Lsn(100)));
+            Assert.Same(first, router.Choose(ReplicaOptions.DefaultPool, new NpgsqlLogSequenceNumber(100)));
             Assert.Same(second, router.Choose(ReplicaOptions.DefaultPool, default, exclude1: first)); // no session position: eligible
         }
 
-        Assert.Null(router.Choose(ReplicaOptions.DefaultPool, new Lsn(100), exclude1: first));
-        first.SawReplay(new Lsn(100));
-        Assert.Same(first, router.Choose(ReplicaOptions.DefaultPool, new Lsn(100), exclude1: second));
+        Assert.Null(router.Choose(ReplicaOptions.DefaultPool, new NpgsqlLogSequenceNumber(100), exclude1: first));
+        first.SawReplay(new NpgsqlLogSequenceNumber(100));
+        Assert.Same(first, router.Choose(ReplicaOptions.DefaultPool, new NpgsqlLogSequenceNumber(100), exclude1: second));
     }
 }

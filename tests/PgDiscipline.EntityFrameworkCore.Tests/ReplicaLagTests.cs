@@ -9,10 +9,10 @@ public sealed class ReplicaLagTests
 
     /// <summary>A reading of the primary <paramref name="secondsAgo"/> seconds ago; snapshots differ unless given.</summary>
     private static PrimarySample At(double secondsAgo, ulong position, string? snapshot = null)
-        => new(Now.AddSeconds(-secondsAgo), new Lsn(position), snapshot ?? $"{position}:{position}:");
+        => new(Now.AddSeconds(-secondsAgo), new NpgsqlLogSequenceNumber(position), snapshot ?? $"{position}:{position}:");
 
     private static TimeSpan? Lag(ulong replay, TimeSpan? sinceCommit, bool replayedAllReceived, PrimarySample? current, params PrimarySample[] earlier)
-        => ReplicaHealthMonitor.LagOf(Now, new Lsn(replay), sinceCommit, replayedAllReceived, current, current is { } c ? [.. earlier, c] : earlier);
+        => ReplicaHealthMonitor.LagOf(Now, new NpgsqlLogSequenceNumber(replay), sinceCommit, replayedAllReceived, current, current is { } c ? [.. earlier, c] : earlier);
 
     [Fact]
     public void Replayed_everything_the_primary_had_is_zero_however_old_the_last_commit()
@@ -70,9 +70,9 @@ public sealed class ReplicaLagTests
     [Fact]
     public void Unused_sample_slots_and_readings_without_a_snapshot_are_handled()
     {
-        Assert.Equal(TimeSpan.FromSeconds(2), ReplicaHealthMonitor.LagOf(Now, new Lsn(500), TimeSpan.FromSeconds(2), false, At(0, 600),
+        Assert.Equal(TimeSpan.FromSeconds(2), ReplicaHealthMonitor.LagOf(Now, new NpgsqlLogSequenceNumber(500), TimeSpan.FromSeconds(2), false, At(0, 600),
             [default, default, At(3, 400), At(0, 600)]));
         Assert.Equal(TimeSpan.FromSeconds(1), Lag(500, TimeSpan.FromSeconds(2), replayedAllReceived: false, At(0, 600) with { Snapshot = null },
-            new PrimarySample(Now.AddSeconds(-1), new Lsn(500), null)));
+            new PrimarySample(Now.AddSeconds(-1), new NpgsqlLogSequenceNumber(500), null)));
     }
 }

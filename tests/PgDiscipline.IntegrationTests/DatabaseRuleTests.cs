@@ -76,7 +76,7 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
             pg.DatabaseRules.ConnectionString = cluster.Primary;
             pg.DatabaseRules.PollInterval = TimeSpan.FromMinutes(5); // prove it is the notification, not the poll
         });
-        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var runtime = ctx.FindPgDisciplineRuntime()!;
         await runtime.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(await IsBlocked(ctx));
 
@@ -112,7 +112,7 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
             pg.DatabaseRules.ConnectionString = cluster.Primary;
             pg.DatabaseRules.PollInterval = TimeSpan.FromMilliseconds(500);
         });
-        await RoutingExtensions.FindRuntime(ctx)!.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
+        await ctx.FindPgDisciplineRuntime()!.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
         var fingerprint = SqlFingerprint.Compute(Hot).ToString();
         await using (var conn = new NpgsqlConnection(cluster.Primary))
         {
@@ -150,7 +150,7 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
         }
 
         await using var ctx = ProbeContext.Create(cluster.Primary, pg => pg.DatabaseRules.ConnectionString = cluster.Primary);
-        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var runtime = ctx.FindPgDisciplineRuntime()!;
         await runtime.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(await IsBlocked(ctx));
         Assert.Contains(runtime.RuleErrors, e => e.Contains("id=bad-action", StringComparison.Ordinal) && e.Contains("Explode", StringComparison.Ordinal));

@@ -80,7 +80,7 @@ public sealed partial class PackageInstallTests(ClusterFixture cluster)
                 using var host = builder.Build();
                 await using var scope = host.Services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<AppDb>();
-                await RoutingExtensions.FindRuntime(db)!.CheckReplicasNowAsync(); // the first health check, instead of waiting for it
+                await db.FindPgDisciplineRuntime()!.CheckReplicasNowAsync(); // the first health check, instead of waiting for it
                 var onReplica = (await db.Database.SqlQueryRaw<int>("select inet_server_port() as \"Value\"").ReadFromReplica().ToListAsync()).Single();
                 var onPrimary = (await db.Database.SqlQueryRaw<int>("select inet_server_port() as \"Value\"").ReadFromPrimary("install test").ToListAsync()).Single();
                 Console.WriteLine($"replica-read-port={onReplica}");

@@ -34,8 +34,8 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
             pg.MaxReplicaLag = TimeSpan.FromSeconds(1);
             extra?.Invoke(pg);
         });
-        await RoutingExtensions.FindRuntime(ctx)!.CheckReplicasNowAsync();
-        await RoutingExtensions.FindRuntime(ctx)!.CheckReplicasNowAsync();
+        await ctx.FindPgDisciplineRuntime()!.CheckReplicasNowAsync();
+        await ctx.FindPgDisciplineRuntime()!.CheckReplicasNowAsync();
         return ctx;
     }
 
@@ -125,7 +125,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
 
             // Lag bound: the paused replica is taken out within two health-check intervals.
             await using var monitored = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMilliseconds(500));
-            var runtime = RoutingExtensions.FindRuntime(monitored)!;
+            var runtime = monitored.FindPgDisciplineRuntime()!;
             await Port(monitored.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()); // starts the monitor
             await InsertAsync(monitored, "lag");
             await Task.Delay(600); // let the lag exceed MaxReplicaLag
@@ -168,7 +168,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         // first new record. Replay paused stretches that moment so a health check surely lands in it.
         var maxLag = TimeSpan.FromSeconds(1);
         await using var ctx = await Create(pg => { pg.HealthCheckInterval = TimeSpan.FromMinutes(10); pg.MaxReplicaLag = maxLag; });
-        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var runtime = ctx.FindPgDisciplineRuntime()!;
         var replica = runtime.Replicas[0];
         try
         {
@@ -247,7 +247,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
                 pg.HealthCheckInterval = TimeSpan.FromMinutes(10);
                 pg.MaxReplicaLag = TimeSpan.FromMinutes(4); // options of its own: runtimes are shared by equal options
             });
-            var runtime = RoutingExtensions.FindRuntime(ctx)!;
+            var runtime = ctx.FindPgDisciplineRuntime()!;
             for (var round = 0; round < 5; round++)
             {
                 // Everything before this round is flushed (a synchronous commit) and replayed, and the replicas are in.
@@ -277,7 +277,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         // bound grows, and the replicas (replaying as it streams) must stay in rotation.
         var maxLag = TimeSpan.FromMilliseconds(500);
         await using var ctx = await Create(pg => { pg.HealthCheckInterval = TimeSpan.FromMinutes(10); pg.MaxReplicaLag = maxLag; });
-        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var runtime = ctx.FindPgDisciplineRuntime()!;
         await InsertAsync(ctx, "bulk"); // the runtime now knows the primary
         var position = (string)(await ClusterFixture.ScalarAsync(cluster.Primary, "select pg_current_wal_lsn()::text"))!;
         foreach (var replica in cluster.Replicas)
@@ -359,7 +359,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
             }
 
             // Once a replica has replayed the write (and the monitor has seen it), reads go back to replicas.
-            var runtime = RoutingExtensions.FindRuntime(reader)!;
+            var runtime = reader.FindPgDisciplineRuntime()!;
             var sw = Stopwatch.StartNew();
             int port;
             do
@@ -387,7 +387,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         // Health checks every 10 minutes: after the two in Create, only freshness probes can tell the router that a
         // replica has replayed a write made a moment ago.
         await using var ctx = await Create(pg => { pg.HealthCheckInterval = TimeSpan.FromMinutes(10); pg.MaxReplicaLag = TimeSpan.FromMinutes(5); });
-        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var runtime = ctx.FindPgDisciplineRuntime()!;
         var ports = new List<int>();
         for (var i = 0; i < 20; i++)
         {
@@ -399,7 +399,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         // Loopback replicas replay within a millisecond or two: a probe answering "behind" can happen, but rarely.
         Assert.True(ports.Count(p => p == cluster.PrimaryPort) <= 4, "reads on the primary: " + string.Join(",", ports));
         Assert.True(cluster.ReplicaPorts.Order().SequenceEqual(ports.Where(p => p != cluster.PrimaryPort).Distinct().Order()),
-            $"reads ran on {string.Join(",", ports)}; " + string.Join("; ", runtime.Replicas.Select(r => $"{r.Name}: {(r.IsInRotation ? "in" : "out")}, {r.Health.Status}, ejected {r.EjectionCount}× (last {r.LastEjected:HH:mm:ss.fff}), now {DateTimeOffset.UtcNow:HH:mm:ss.fff}")));
+            $"reads ran on {string.Join(",", ports)}; " + string.Join("; ", runtime.Router!.Replicas.Select(r => $"{r.Name}: {(r.IsInRotation ? "in" : "out")}, {r.Health.Status}, ejected {r.EjectionCount}× (last {r.LastEjected:HH:mm:ss.fff}), now {DateTimeOffset.UtcNow:HH:mm:ss.fff}")));
 
         // One replica's replay paused: session reads after each write go to the other one (or the primary), never to it.
         await ClusterFixture.PauseReplayAsync(cluster.Replicas[0]);
@@ -438,7 +438,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     public async Task Replica_killed_during_a_stream_of_reads_causes_zero_failed_reads_and_is_readmitted_after_restart()
     {
         await using var ctx = await Create();
-        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var runtime = ctx.FindPgDisciplineRuntime()!;
         var failures = new List<Exception>();
         var ports = new List<int>();
         using var stop = new CancellationTokenSource();
@@ -540,7 +540,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
             pg.Rules.Add(new QueryRule { Id = "reports-to-low", Fingerprint = reportFingerprint, Action = QueryRuleAction.Route, RouteTo = "low" });
             pg.Rules.Add(new QueryRule { Id = "audit-to-primary", Tag = "audit", Action = QueryRuleAction.Route, RouteTo = "primary" });
         });
-        await RoutingExtensions.FindRuntime(ctx)!.CheckReplicasNowAsync();
+        await ctx.FindPgDisciplineRuntime()!.CheckReplicasNowAsync();
 
         for (var i = 0; i < 10; i++)
         {

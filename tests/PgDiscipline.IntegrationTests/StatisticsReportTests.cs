@@ -53,7 +53,7 @@ public sealed class StatisticsReportTests(ClusterFixture cluster) : IAsyncLifeti
             pg.Statistics.SnapshotInterval = TimeSpan.FromMilliseconds(300);
             pg.Rules.Block(blocked, reason: "report test");
         });
-        var runtime = RoutingExtensions.FindRuntime(ctx)!;
+        var runtime = ctx.FindPgDisciplineRuntime()!;
         await runtime.CheckReplicasNowAsync();
 
         // 1. LINQ with constants EF inlines as SQL literals; tagged with the call site.
@@ -205,7 +205,7 @@ public sealed class StatisticsReportTests(ClusterFixture cluster) : IAsyncLifeti
             pg.AddReplica(cluster.Replicas[0]);
             pg.Statistics.MaxFingerprints = 1999; // a runtime of its own
         });
-        await RoutingExtensions.FindRuntime(ctx)!.CheckReplicasNowAsync();
+        await ctx.FindPgDisciplineRuntime()!.CheckReplicasNowAsync();
         Assert.Equal(20, (await ctx.Items.Where(x => x.Name != Email && x.Qty > 0).ReadFromReplica().ToListAsync()).Count);
         await Assert.ThrowsAnyAsync<Exception>(() => ctx.Database.ExecuteSqlRawAsync($"select 1/0 where '{Token}' <> ''"));
 

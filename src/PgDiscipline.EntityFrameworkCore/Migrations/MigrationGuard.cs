@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using PgDiscipline.Sql;
 
-namespace PgDiscipline;
+namespace PgDiscipline.Migrations;
 
 /// <summary>
 /// Applied to every command EF Core runs for a migration (CommandSource.Migrations): lints it with the PGD3xx rules
@@ -29,7 +29,7 @@ internal static class MigrationGuard
         }
 
         var migration = MigrationTracker.Current;
-        var concurrently = text.Contains("concurrently", StringComparison.OrdinalIgnoreCase);
+        var concurrently = SqlLexer.ContainsWord(text, "concurrently");
         if (migration is not null)
         {
             migration.Lint.InTransaction = command.Transaction is not null;
@@ -76,47 +76,5 @@ internal static class MigrationGuard
                 backoff = MigrationGuardOptions.NextBackoff(backoff);
             }
         }
-    }
-}
-
-/// <summary>Migration helpers.</summary>
-public static class MigrationExtensions
-{
-    /// <summary>
-    /// <c>Database.MigrateAsync()</c>, retried with backoff (PgDiscipline's <c>Migrations:MaxAttempts</c>/<c>RetryBackoff</c>) when a
-    /// migration gives up on its lock timeout (SQLSTATE 55P03): the failed migration's transaction was rolled back, so
-    /// running the pending migrations again is safe.
-    /// </summary>
-    public static async Task MigrateWithRetryAsync(this DbContext context, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var options = RoutingExtensions.FindRuntime(context)?.Options.Migrations ?? new MigrationGuardOptions();
-        var backoff = options.RetryBackoff;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (IsLockTimeout(ex) && attempt < options.MaxAttempts)
-            {
-                await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-                backoff = MigrationGuardOptions.NextBackoff(backoff);
-            }
-        }
-    }
-
-    private static bool IsLockTimeout(Exception? ex)
-    {
-        for (; ex is not null; ex = ex.InnerException)
-        {
-            if (ex is PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -1,4 +1,4 @@
-namespace PgDiscipline;
+namespace PgDiscipline.Routing;
 
 /// <summary>Why a replica-bound read ran on the primary. The names are the <c>pgdiscipline.reason</c> tag of
 /// <c>pgdiscipline.reads.fallbacks</c> and the keys of <c>fallbackReasons</c> in the statistics snapshot.</summary>
@@ -18,11 +18,4 @@ internal enum FallbackReason
 
     /// <summary>The session's write position could not be read from the primary, so freshness is unknown.</summary>
     SessionUnknown,
-}
-
-internal static class FallbackReasons
-{
-    internal static readonly string[] Names = ["no_replica_in_rotation", "behind_session", "replicas_failed", "retry_budget", "session_unknown"];
-
-    internal static string Name(this FallbackReason reason) => Names[(int)reason];
 }

@@ -1,3 +1,4 @@
+using NpgsqlTypes;
 namespace PgDiscipline;
 
 /// <summary>
@@ -10,7 +11,7 @@ public sealed class PgDisciplineSession
 {
     internal const string TokenPrefix = "pgd1.";
     private readonly object _gate = new();
-    private Lsn _required;
+    private NpgsqlLogSequenceNumber _required;
     private bool _dirty;
 
     /// <summary>The position reads must have seen, as a string (<c>pgd1.&lt;lsn&gt;</c>), or null when the session has no
@@ -22,13 +23,13 @@ public sealed class PgDisciplineSession
         {
             lock (_gate)
             {
-                return _required.Value == 0 ? null : TokenPrefix + _required;
+                return _required == default ? null : TokenPrefix + _required;
             }
         }
 
         set
         {
-            if (value is not null && value.StartsWith(TokenPrefix, StringComparison.Ordinal) && Lsn.TryParse(value[TokenPrefix.Length..], out var lsn))
+            if (value is not null && value.StartsWith(TokenPrefix, StringComparison.Ordinal) && Lsns.TryParse(value[TokenPrefix.Length..], out var lsn))
             {
                 Require(lsn);
             }
@@ -48,7 +49,7 @@ public sealed class PgDisciplineSession
     }
 
     /// <summary>Reads the primary's current WAL position; <c>sync</c> selects blocking I/O for EF Core's synchronous APIs.</summary>
-    internal Func<bool, CancellationToken, ValueTask<Lsn>>? CapturePosition { get; set; }
+    internal Func<bool, CancellationToken, ValueTask<NpgsqlLogSequenceNumber>>? CapturePosition { get; set; }
 
     /// <summary>The token after capturing the position of the last write (one round trip to the primary, once per write).</summary>
     public async Task<string?> GetTokenAsync(CancellationToken cancellationToken = default)
@@ -57,7 +58,7 @@ public sealed class PgDisciplineSession
         return Token;
     }
 
-    internal Lsn RequiredPosition
+    internal NpgsqlLogSequenceNumber RequiredPosition
     {
         get
         {
@@ -76,7 +77,7 @@ public sealed class PgDisciplineSession
         }
     }
 
-    internal void Require(Lsn lsn)
+    internal void Require(NpgsqlLogSequenceNumber lsn)
     {
         lock (_gate)
         {

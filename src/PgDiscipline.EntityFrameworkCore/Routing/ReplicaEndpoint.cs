@@ -1,9 +1,10 @@
+using NpgsqlTypes;
 using Npgsql;
 
-namespace PgDiscipline;
+namespace PgDiscipline.Routing;
 
 /// <summary>One replica: its data source, its health as last observed, and its load.</summary>
-public sealed class ReplicaEndpoint : IAsyncDisposable
+internal sealed class ReplicaEndpoint : IAsyncDisposable
 {
     private int _inFlight;
     private const int LagHistoryLength = 720;
@@ -65,15 +66,15 @@ public sealed class ReplicaEndpoint : IAsyncDisposable
     internal DateTimeOffset LastEjected;
 
     /// <summary>The highest replay position known: from the last health check, raised by freshness probes in between.</summary>
-    internal Lsn Replayed => new((ulong)Volatile.Read(ref _replayed));
+    internal NpgsqlLogSequenceNumber Replayed => new((ulong)Volatile.Read(ref _replayed));
 
     /// <summary>A freshness probe saw <paramref name="position"/> (only ever raises the known position).</summary>
-    internal void SawReplay(Lsn position)
+    internal void SawReplay(NpgsqlLogSequenceNumber position)
     {
         var seen = Volatile.Read(ref _replayed);
-        while ((ulong)seen < position.Value)
+        while ((ulong)seen < (ulong)position)
         {
-            var was = Interlocked.CompareExchange(ref _replayed, (long)position.Value, seen);
+            var was = Interlocked.CompareExchange(ref _replayed, (long)(ulong)position, seen);
             if (was == seen)
             {
                 return;
@@ -95,7 +96,7 @@ public sealed class ReplicaEndpoint : IAsyncDisposable
     {
         _health = health;
         // The health check is authoritative (a rebuilt replica can start over at a lower position).
-        Volatile.Write(ref _replayed, (long)health.ReplayPosition.Value);
+        Volatile.Write(ref _replayed, (long)(ulong)health.ReplayPosition);
         lock (_lag)
         {
             // At most one sample a second, the last LagHistoryLength of them (12 minutes at one check a second).
@@ -130,18 +131,9 @@ public sealed class ReplicaEndpoint : IAsyncDisposable
 
     internal void Leave() => Interlocked.Decrement(ref _inFlight);
 
+    /// <summary>A read-only snapshot for <see cref="PgDisciplineRuntime.Replicas"/>.</summary>
+    public ReplicaStatus Status() => new(Name, Pool, Weight, Admitted, InFlight, Health);
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }
-
-/// <summary>What a health check saw.</summary>
-/// <param name="Healthy">Reachable, in recovery, and within <c>MaxReplicaLag</c>.</param>
-/// <param name="Status">Why it is (un)healthy, for logs and the health check.</param>
-/// <param name="ReplayPosition">Last replayed WAL position.</param>
-/// <param name="LagBytes">Primary position minus replay position, when the primary answered.</param>
-/// <param name="Lag">Time since the last replayed commit while replay is behind what was received (zero when caught up).</param>
-/// <param name="CheckedAt">When.</param>
-public sealed record ReplicaHealth(bool Healthy, string Status, Lsn ReplayPosition, long? LagBytes, TimeSpan? Lag, DateTimeOffset CheckedAt);
-
-/// <summary>One lag observation kept for the statistics snapshot.</summary>
-internal readonly record struct LagSample(DateTimeOffset At, double Seconds, long? Bytes, bool Healthy);

@@ -1,7 +1,8 @@
+using NpgsqlTypes;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace PgDiscipline;
+namespace PgDiscipline.Routing;
 
 /// <summary>
 /// Checks every replica each <c>HealthCheckInterval</c>: reachable, <c>pg_is_in_recovery()</c>, replay position, lag in
@@ -23,15 +24,17 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     private const int PrimarySampleCount = 64;
     private int _primarySampleNext;
 
-    private readonly PgDisciplineRuntime _runtime;
+    private readonly Func<PgDisciplineOptions> _options;
+    private readonly ILogger _logger;
     private readonly IReadOnlyList<ReplicaEndpoint> _replicas;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _startGate = new();
     private Task? _loop;
 
-    public ReplicaHealthMonitor(PgDisciplineRuntime runtime, IReadOnlyList<ReplicaEndpoint> replicas)
+    public ReplicaHealthMonitor(Func<PgDisciplineOptions> options, ILogger logger, IReadOnlyList<ReplicaEndpoint> replicas)
     {
-        _runtime = runtime;
+        _options = options;
+        _logger = logger;
         _replicas = replicas;
     }
 
@@ -58,7 +61,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             try
             {
                 await CheckAllAsync(cancellationToken).ConfigureAwait(false);
-                await Task.Delay(_runtime.Options.HealthCheckInterval, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_options().HealthCheckInterval, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -68,7 +71,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                Log.HealthLoopFailed(_runtime.Logger, ex);
+                Log.HealthLoopFailed(_logger, ex);
             }
         }
     }
@@ -108,7 +111,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     /// Primary unknown: the commit-time bound, only while replay is behind what was received. Null when nothing bounds it
     /// (no transaction replayed since the replica started, no reading reached): the caller treats that as not healthy.
     /// </summary>
-    internal static TimeSpan? LagOf(DateTimeOffset now, Lsn replay, TimeSpan? sinceLastReplayedCommit, bool replayedAllReceived, PrimarySample? current, ReadOnlySpan<PrimarySample> samples)
+    internal static TimeSpan? LagOf(DateTimeOffset now, NpgsqlLogSequenceNumber replay, TimeSpan? sinceLastReplayedCommit, bool replayedAllReceived, PrimarySample? current, ReadOnlySpan<PrimarySample> samples)
     {
         if (current is not { } primary)
         {
@@ -159,7 +162,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_runtime.Options.HealthCheckInterval + TimeSpan.FromSeconds(1));
+            timeout.CancelAfter(_options().HealthCheckInterval + TimeSpan.FromSeconds(1));
             // The flushed position: what a replica can have received. Unflushed WAL (a long transaction between
             // walwriter rounds) would make a replica that keeps up look behind. Shaped differently from the session
             // capture query so pg_stat_statements counts them apart.
@@ -167,7 +170,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             // record at or below that position.
             await using var cmd = primary.CreateCommand("select pg_current_wal_flush_lsn()::text, pg_current_snapshot()::text");
             await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
-            return await reader.ReadAsync(timeout.Token).ConfigureAwait(false) && Lsn.TryParse(reader.GetString(0), out var lsn)
+            return await reader.ReadAsync(timeout.Token).ConfigureAwait(false) && Lsns.TryParse(reader.GetString(0), out var lsn)
                 ? new PrimarySample(default, lsn, reader.GetString(1))
                 : null;
         }
@@ -191,11 +194,11 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_runtime.Options.HealthCheckInterval + TimeSpan.FromSeconds(1));
+            timeout.CancelAfter(_options().HealthCheckInterval + TimeSpan.FromSeconds(1));
             bool inRecovery;
-            Lsn replay;
+            NpgsqlLogSequenceNumber replay;
             TimeSpan? lag;
-            var maxLag = _runtime.Options.MaxReplicaLag;
+            var maxLag = _options().MaxReplicaLag;
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -204,7 +207,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                     await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
                     await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
                     inRecovery = reader.GetBoolean(0);
-                    Lsn.TryParse(reader.GetString(1), out replay);
+                    Lsns.TryParse(reader.GetString(1), out replay);
                     TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
                     lag = LagOf(DateTimeOffset.UtcNow, replay, sinceCommit, reader.GetBoolean(3), current, samples);
                     break;
@@ -221,14 +224,14 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                 // Too far behind, or not known: one more look, shortly, at whether it reaches this check's reading.
                 await Task.Delay(ConfirmDelay(maxLag), timeout.Token).ConfigureAwait(false);
                 await using var again = replica.DataSource.CreateCommand(ReplayPositionQuery);
-                if (Lsn.TryParse((string?)await again.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false), out var later) && later >= target)
+                if (Lsns.TryParse((string?)await again.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false), out var later) && later >= target)
                 {
                     replay = later;
                     lag = DateTimeOffset.UtcNow - readAt;
                 }
             }
 
-            long? lagBytes = current is { Position: var p } ? (long)(p.Value > replay.Value ? p.Value - replay.Value : 0) : null;
+            long? lagBytes = current is { Position: var p } ? (long)((ulong)p > (ulong)replay ? (ulong)p - (ulong)replay : 0) : null;
             health = !inRecovery
                 ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
                 : lag is not { } known
@@ -266,7 +269,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         if (replica.HealthyStreak >= needed)
         {
             replica.Admitted = true;
-            Log.ReplicaAdmitted(_runtime.Logger, replica.Name);
+            Log.ReplicaAdmitted(_logger, replica.Name);
         }
     }
 
@@ -282,7 +285,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         replica.EjectionCount = DateTimeOffset.UtcNow - replica.LastEjected < TimeSpan.FromMinutes(5) ? replica.EjectionCount + 1 : 1;
         replica.LastEjected = DateTimeOffset.UtcNow;
         PgDisciplineTelemetry.Ejections.Add(1, new KeyValuePair<string, object?>("pgdiscipline.replica", replica.Name));
-        Log.ReplicaEjected(_runtime.Logger, replica.Name, reason);
+        Log.ReplicaEjected(_logger, replica.Name, reason);
     }
 
     public async ValueTask DisposeAsync()
@@ -302,7 +305,3 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         _stop.Dispose();
     }
 }
-
-/// <summary>The primary when a health check began: its flushed WAL position and its snapshot
-/// (<c>xmin:xmax:xip</c>, which changes whenever a transaction completes).</summary>
-internal readonly record struct PrimarySample(DateTimeOffset At, Lsn Position, string? Snapshot = null);

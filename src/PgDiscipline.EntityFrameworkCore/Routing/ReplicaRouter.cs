@@ -1,16 +1,22 @@
+using NpgsqlTypes;
 using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using PgDiscipline.Diagnostics;
+using PgDiscipline.Interception;
+using PgDiscipline.Timeouts;
 
-namespace PgDiscipline;
+namespace PgDiscipline.Routing;
 
 /// <summary>Chooses a replica for a read and runs it there, failing over to another replica and then (if allowed) the primary.</summary>
 internal sealed class ReplicaRouter : IAsyncDisposable
 {
-    private readonly PgDisciplineRuntime _runtime;
+    private readonly Func<PgDisciplineOptions> _options;
+    private readonly ILogger _logger;
     private readonly ReplicaEndpoint[] _all;
     private readonly Dictionary<string, ReplicaEndpoint[]> _pools;
     private readonly ConditionalWeakTable<DbCommand, ReplicaEndpoint> _running = new();
@@ -18,15 +24,99 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     private readonly RetryBudget _retryBudget = new();
     private string? _primaryConnectionString;
 
-    public ReplicaRouter(PgDisciplineRuntime runtime, IEnumerable<ReplicaOptions> replicas)
+    public ReplicaRouter(Func<PgDisciplineOptions> options, ILogger logger, IEnumerable<ReplicaOptions> replicas)
     {
-        _runtime = runtime;
-        _all = replicas.Select((r, i) => new ReplicaEndpoint(WithTimeouts(r, runtime.Options), i + 1)).ToArray();
+        _options = options;
+        _logger = logger;
+        _all = replicas.Select((r, i) => new ReplicaEndpoint(WithTimeouts(r, options()), i + 1)).ToArray();
         _pools = _all.GroupBy(r => r.Pool, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-        Monitor = new ReplicaHealthMonitor(runtime, _all);
+        Monitor = new ReplicaHealthMonitor(options, logger, _all);
     }
 
     public IReadOnlyList<ReplicaEndpoint> Replicas => _all;
+
+    /// <summary>
+    /// Where a read should go, from what is known before touching any server: the replica pool, or null for the primary.
+    /// Writes, reads in a transaction (explicit or ambient), migration commands (EF Core's history reads included),
+    /// Strong consistency and reads asking for the primary run on the primary; a query's own intent wins over the ambient
+    /// one, and an untagged read follows <see cref="PgDisciplineOptions.DefaultRead"/> unless a Route rule names a target.
+    /// </summary>
+    public string? PoolForRead(CommandPlan plan, bool inTransaction, CommandSource source, ReadIntent ambientIntent, QueryPriority? ambientPriority)
+    {
+        var options = _options();
+        if (!plan.IsReplicaSafe || inTransaction || options.Consistency == ReadConsistency.Strong || source == CommandSource.Migrations)
+        {
+            return null;
+        }
+
+        var intent = plan.Intent != ReadIntent.None ? plan.Intent : ambientIntent;
+        if (intent == ReadIntent.Primary)
+        {
+            return null;
+        }
+
+        if (intent == ReadIntent.None && plan.RouteTo is null && options.DefaultRead == ReadRouting.Primary)
+        {
+            return null;
+        }
+
+        return PoolFor(plan, ambientPriority);
+    }
+
+    /// <summary>Runs a read on a replica when it may and should go there; null means: run it on the primary.</summary>
+    public async ValueTask<DbDataReader?> TryReadAsync(DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    {
+        var inTransaction = command.Transaction is not null || System.Transactions.Transaction.Current is not null;
+        var pool = PoolForRead(plan, inTransaction, eventData.CommandSource, PgDisciplineRouting.AmbientIntent, PgDisciplineRouting.AmbientPriority);
+        if (pool is null)
+        {
+            return null;
+        }
+
+        Monitor.EnsureStarted();
+        var options = _options();
+        var required = default(NpgsqlLogSequenceNumber);
+        if (options.Consistency == ReadConsistency.Session && eventData.Context is { } context)
+        {
+            var session = Session(context);
+            if (session.HasUncapturedWrite)
+            {
+                try
+                {
+                    await session.EnsureCapturedAsync(sync, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsConnectionLevel(ex) || ex is InvalidOperationException)
+                {
+                    FellBack(plan, FallbackReason.SessionUnknown);
+                    return null; // freshness unknown: the primary answers
+                }
+            }
+
+            required = session.RequiredPosition;
+        }
+
+        var reader = await ExecuteAsync(command, plan, pool, required, sync, cancellationToken).ConfigureAwait(false);
+        if (reader is null && !options.FallbackToPrimary && required == default)
+        {
+            throw new ReplicaUnavailableException(plan.Fingerprint, pool);
+        }
+
+        return reader;
+    }
+
+    /// <summary>A command runs on the primary: count a read there, or remember a write for read-your-writes (a write in a
+    /// transaction counts when the transaction commits).</summary>
+    public void OnPrimary(DbCommand command, CommandEventData eventData, CommandPlan plan)
+    {
+        if (plan.IsReplicaSafe)
+        {
+            PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", "primary"));
+        }
+        else if (command.Transaction is null && eventData.Context is { } context && _options().Consistency == ReadConsistency.Session)
+        {
+            Session(context).MarkWrite();
+        }
+    }
 
     public ReplicaHealthMonitor Monitor { get; }
 
@@ -63,12 +153,12 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     /// write serve the session's next read.</summary>
     internal const string CaptureSql = "select pg_current_wal_insert_lsn()::text as pgdiscipline_session_position";
 
-    private async ValueTask<Lsn> CapturePrimaryPositionAsync(bool sync, CancellationToken cancellationToken)
+    private async ValueTask<NpgsqlLogSequenceNumber> CapturePrimaryPositionAsync(bool sync, CancellationToken cancellationToken)
     {
         var primary = Monitor.Primary ?? throw new InvalidOperationException("PgDiscipline has not seen the primary connection yet.");
         await using var cmd = primary.CreateCommand(CaptureSql);
         var text = (string?)(sync ? cmd.ExecuteScalar() : await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
-        return Lsn.TryParse(text, out var lsn) ? lsn : default;
+        return Lsns.TryParse(text, out var lsn) ? lsn : default;
     }
 
     /// <summary>The replica pool a read should use, or null for the primary.</summary>
@@ -87,10 +177,10 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     /// <paramref name="required"/>: known to have replayed it, or not found behind it by a probe in the last
     /// <see cref="ProbePause"/> (the caller probes those). Eligibility is read once: the monitor and other reads change
     /// it concurrently (a fault run once caught a replica ejected between two passes).</summary>
-    public ReplicaEndpoint? Choose(string pool, Lsn required, ReplicaEndpoint? exclude1 = null, ReplicaEndpoint? exclude2 = null)
+    public ReplicaEndpoint? Choose(string pool, NpgsqlLogSequenceNumber required, ReplicaEndpoint? exclude1 = null, ReplicaEndpoint? exclude2 = null)
     {
         var replicas = PoolMembers(pool);
-        var probeableSince = required.Value == 0 ? 0 : System.Diagnostics.Stopwatch.GetTimestamp() - ProbePauseTicks;
+        var probeableSince = required == default ? 0 : System.Diagnostics.Stopwatch.GetTimestamp() - ProbePauseTicks;
         Span<int> eligible = replicas.Length <= 64 ? stackalloc int[replicas.Length] : new int[replicas.Length];
         var count = 0;
         var totalWeight = 0;
@@ -133,7 +223,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     }
 
     /// <summary>Runs the read on a replica. Returns null when it must run on the primary instead.</summary>
-    public async ValueTask<DbDataReader?> ExecuteAsync(DbCommand command, CommandPlan plan, string pool, Lsn required, bool sync, CancellationToken cancellationToken)
+    public async ValueTask<DbDataReader?> ExecuteAsync(DbCommand command, CommandPlan plan, string pool, NpgsqlLogSequenceNumber required, bool sync, CancellationToken cancellationToken)
     {
         _retryBudget.OnRequest();
         ReplicaEndpoint? tried1 = null;
@@ -210,7 +300,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
                 }
 
                 Monitor.MarkFailed(replica, "read failed: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name));
-                Log.ReplicaReadFailed(_runtime.Logger, replica.Name, ex.GetType().Name);
+                Log.ReplicaReadFailed(_logger, replica.Name, ex.GetType().Name);
                 failed = true;
                 (tried1, tried2) = tried1 is null ? (replica, tried2) : (tried1, replica);
             }
@@ -245,12 +335,12 @@ internal sealed class ReplicaRouter : IAsyncDisposable
 
     private static readonly long ProbePauseTicks = (long)(ProbePause.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 
-    private static async ValueTask<bool> HasReplayedAsync(ReplicaEndpoint replica, NpgsqlConnection connection, Lsn required, bool sync, CancellationToken cancellationToken)
+    private static async ValueTask<bool> HasReplayedAsync(ReplicaEndpoint replica, NpgsqlConnection connection, NpgsqlLogSequenceNumber required, bool sync, CancellationToken cancellationToken)
     {
         await using var probe = connection.CreateCommand();
         probe.CommandText = ProbeSql;
         var text = (sync ? probe.ExecuteScalar() : await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) as string;
-        if (Lsn.TryParse(text, out var replayed))
+        if (Lsns.TryParse(text, out var replayed))
         {
             replica.SawReplay(replayed);
             if (replayed >= required)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using PgDiscipline.Sql;
 
-namespace PgDiscipline;
+namespace PgDiscipline.Statistics;
 
 /// <summary>Counters for one fingerprint (or the overflow bucket). Updated lock-free; read by snapshots.</summary>
 internal sealed class FingerprintStatistics

@@ -1,4 +1,4 @@
-namespace PgDiscipline;
+namespace PgDiscipline.Statistics;
 
 /// <summary>
 /// Fixed-memory latency histogram in microseconds: values below 8 µs have exact buckets; above, each power of two is
@@ -7,7 +7,7 @@ namespace PgDiscipline;
 /// The same bucket layout is written into the JSON snapshot (<c>histogram.upperBoundsMicros</c>) so readers merge
 /// snapshots without this code.
 /// </summary>
-public sealed class LatencyHistogram
+internal sealed class LatencyHistogram
 {
     private const int SubBits = 3;
     private const int Sub = 1 << SubBits;

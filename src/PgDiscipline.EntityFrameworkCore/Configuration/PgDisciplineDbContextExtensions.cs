@@ -1,0 +1,36 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace PgDiscipline;
+
+/// <summary>PgDiscipline's state for a DbContext instance.</summary>
+public static class PgDisciplineDbContextExtensions
+{
+    /// <summary>The read-your-writes session of this context (token to carry across requests and instances).</summary>
+    public static PgDisciplineSession GetPgDisciplineSession(this DbContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var router = context.FindPgDisciplineRuntime()?.Router
+            ?? throw new InvalidOperationException("This DbContext has no PgDiscipline replicas configured (UsePgDiscipline with AddReplica).");
+        return router.Session(context);
+    }
+
+    /// <summary>The PgDiscipline runtime this context uses, or null when PgDiscipline is not configured for it.</summary>
+    public static PgDisciplineRuntime? FindPgDisciplineRuntime(this DbContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var extension = context.GetService<IDbContextOptions>().FindExtension<PgDisciplineOptionsExtension>();
+        if (extension is null)
+        {
+            return null;
+        }
+
+        if (extension.Runtime is { } runtime)
+        {
+            return runtime;
+        }
+
+        var holder = (PgDisciplineRuntimeHolder?)((IInfrastructure<IServiceProvider>)context).Instance.GetService(typeof(PgDisciplineRuntimeHolder));
+        return holder?.Runtime;
+    }
+}

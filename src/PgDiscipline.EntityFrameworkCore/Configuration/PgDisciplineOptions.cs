@@ -1,0 +1,58 @@
+namespace PgDiscipline;
+
+/// <summary>PgDiscipline's runtime options. Bound from configuration (section <c>PgDiscipline</c>) or set in code
+/// with <c>UsePgDiscipline(pg =&gt; …)</c>; validated at startup by <see cref="PgDisciplineOptionsValidator"/>.</summary>
+public sealed class PgDisciplineOptions
+{
+    /// <summary>The configuration section name used by <c>AddPgDiscipline(configuration)</c>.</summary>
+    public const string SectionName = "PgDiscipline";
+
+    /// <summary>Streaming read replicas reads may be routed to.</summary>
+    public IList<ReplicaOptions> Replicas { get; } = new List<ReplicaOptions>();
+
+    /// <summary>What an untagged read outside a transaction does. Default: <see cref="ReadRouting.Replica"/>.</summary>
+    public ReadRouting DefaultRead { get; set; } = ReadRouting.Replica;
+
+    /// <summary>Freshness of replica reads. Default: <see cref="ReadConsistency.Session"/> (read-your-writes).</summary>
+    public ReadConsistency Consistency { get; set; } = ReadConsistency.Session;
+
+    /// <summary>A replica lagging more than this is taken out of rotation. Default: 1 s.</summary>
+    public TimeSpan MaxReplicaLag { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often each replica's health and lag are checked. Default: 1 s.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether a replica read that failed on every replica may run on the primary. Default: true.</summary>
+    public bool FallbackToPrimary { get; set; } = true;
+
+    /// <summary>When replicas are configured, the context's primary connection is opened only when a command needs the
+    /// primary, so replica reads keep working while the primary is down. Default: true. Note: with it,
+    /// <c>Database.OpenConnection()</c> / <c>CanConnect()</c> do not touch the primary.</summary>
+    public bool LazyPrimaryConnection { get; set; } = true;
+
+    /// <summary>What sits between the app and PostgreSQL. Default: <see cref="PoolerMode.Direct"/>.</summary>
+    public PoolerMode Pooler { get; set; } = PoolerMode.Direct;
+
+    /// <summary>Server-side timeouts.</summary>
+    public TimeoutOptions Timeouts { get; } = new();
+
+    /// <summary>Query rules defined in code or configuration.</summary>
+    public QueryRuleSet Rules { get; } = new();
+
+    /// <summary>The runtime migration guard.</summary>
+    public MigrationGuardOptions Migrations { get; } = new();
+
+    /// <summary>Rules from the database table <c>pgdiscipline.query_rules</c> (written by <c>pgdiscipline rules …</c>).</summary>
+    public DatabaseRuleOptions DatabaseRules { get; } = new();
+
+    /// <summary>Per-fingerprint runtime statistics and their JSON snapshot (for <c>pgdiscipline report</c>).</summary>
+    public StatisticsOptions Statistics { get; } = new();
+
+    /// <summary>Adds a replica. <paramref name="pool"/> groups replicas for workload isolation.</summary>
+    public ReplicaOptions AddReplica(string connectionString, string pool = ReplicaOptions.DefaultPool, int weight = 1)
+    {
+        var replica = new ReplicaOptions { ConnectionString = connectionString, Pool = pool, Weight = weight };
+        Replicas.Add(replica);
+        return replica;
+    }
+}

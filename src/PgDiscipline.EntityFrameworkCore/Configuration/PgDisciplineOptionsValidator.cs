@@ -1,0 +1,174 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace PgDiscipline.Configuration;
+
+/// <summary>Validates <see cref="PgDisciplineOptions"/>; every failure names the configuration key at fault
+/// (never the value of a connection string, which may hold a password).</summary>
+internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDisciplineOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, PgDisciplineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = Collect(options, PgDisciplineOptions.SectionName);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>All problems, each naming its key under <paramref name="prefix"/>.</summary>
+    public static IReadOnlyList<string> Collect(PgDisciplineOptions options, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        CheckEnum(options.DefaultRead, $"{prefix}:DefaultRead", errors);
+        CheckEnum(options.Consistency, $"{prefix}:Consistency", errors);
+        CheckEnum(options.Pooler, $"{prefix}:Pooler", errors);
+        if (options.MaxReplicaLag < TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:MaxReplicaLag must not be negative.");
+        }
+
+        if (options.HealthCheckInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:HealthCheckInterval must be positive.");
+        }
+
+        CheckTimeout(options.Timeouts.Statement, $"{prefix}:Timeouts:Statement", errors);
+        CheckTimeout(options.Timeouts.Lock, $"{prefix}:Timeouts:Lock", errors);
+        CheckTimeout(options.Timeouts.IdleInTransaction, $"{prefix}:Timeouts:IdleInTransaction", errors);
+
+        CheckTimeout(options.Migrations.LockTimeout, $"{prefix}:Migrations:LockTimeout", errors);
+        CheckTimeout(options.Migrations.StatementTimeout, $"{prefix}:Migrations:StatementTimeout", errors);
+        if (options.Migrations.MaxAttempts < 1)
+        {
+            errors.Add($"{prefix}:Migrations:MaxAttempts must be at least 1.");
+        }
+
+        if (options.Statistics.MaxFingerprints is < 1 or > 1_000_000)
+        {
+            errors.Add($"{prefix}:Statistics:MaxFingerprints must be between 1 and 1000000.");
+        }
+
+        if (options.Statistics.SnapshotInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:Statistics:SnapshotInterval must be positive.");
+        }
+
+        if (options.Statistics.SourceRoot is { } sourceRoot && sourceRoot.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
+        {
+            errors.Add($"{prefix}:Statistics:SourceRoot is not a valid directory path.");
+        }
+
+        if (options.Statistics.SnapshotPath is { } snapshotPath && (snapshotPath.Trim().Length == 0 || snapshotPath.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+        {
+            errors.Add($"{prefix}:Statistics:SnapshotPath is not a valid file path.");
+        }
+
+        if (options.Migrations.RetryBackoff < TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:Migrations:RetryBackoff must not be negative.");
+        }
+
+        if (options.DatabaseRules.ConnectionString is { } rulesConnection && !TryParseConnectionString(rulesConnection, out var rulesProblem))
+        {
+            errors.Add($"{prefix}:DatabaseRules:ConnectionString is not a valid Npgsql connection string ({rulesProblem}).");
+        }
+
+        if (options.DatabaseRules.PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:DatabaseRules:PollInterval must be positive.");
+        }
+
+        for (var i = 0; i < options.Replicas.Count; i++)
+        {
+            var key = string.Create(CultureInfo.InvariantCulture, $"{prefix}:Replicas:{i}");
+            var replica = options.Replicas[i];
+            if (string.IsNullOrWhiteSpace(replica.ConnectionString))
+            {
+                errors.Add($"{key}:ConnectionString is empty.");
+            }
+            else if (!TryParseConnectionString(replica.ConnectionString, out var problem))
+            {
+                errors.Add($"{key}:ConnectionString is not a valid Npgsql connection string ({problem}).");
+            }
+
+            CheckTimeout(replica.Timeouts.Statement, $"{key}:Timeouts:Statement", errors);
+            CheckTimeout(replica.Timeouts.Lock, $"{key}:Timeouts:Lock", errors);
+            CheckTimeout(replica.Timeouts.IdleInTransaction, $"{key}:Timeouts:IdleInTransaction", errors);
+            if (replica.Weight <= 0)
+            {
+                errors.Add($"{key}:Weight must be a positive integer.");
+            }
+
+            if (string.IsNullOrWhiteSpace(replica.Pool))
+            {
+                errors.Add($"{key}:Pool must not be empty.");
+            }
+        }
+
+        // Rules are validated one by one by the rule compiler (QueryRuleCompiler), so that on a live reload a malformed
+        // rule is rejected on its own and the other rules keep working; at startup any invalid rule is an error.
+        return errors;
+    }
+
+    /// <summary>True for exactly 16 lowercase hex digits, the form <c>SqlFingerprint.ToString()</c> prints.</summary>
+    public static bool IsFingerprint(string? value)
+    {
+        if (value is null || value.Length != 16)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void CheckEnum<T>(T value, string key, List<string> errors)
+        where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            errors.Add($"{key} has an unknown value; expected one of: {string.Join(", ", Enum.GetNames<T>())}.");
+        }
+    }
+
+    private static void CheckTimeout(TimeSpan? value, string key, List<string> errors)
+    {
+        if (value is { } v && v <= TimeSpan.Zero)
+        {
+            errors.Add($"{key} must be positive (omit it to leave the server setting alone).");
+        }
+    }
+
+    private static bool TryParseConnectionString(string connectionString, out string problem)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(connectionString);
+            if (string.IsNullOrWhiteSpace(builder.Host))
+            {
+                problem = "no Host";
+                return false;
+            }
+
+            problem = "";
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // Name the keyword only, never a value (it may be a password).
+            problem = ex is ArgumentException { ParamName: { Length: > 0 } keyword }
+                ? $"unknown keyword or invalid value for '{keyword}'"
+                : "a setting has an invalid value";
+            return false;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+
+namespace PgDiscipline.Diagnostics;
+
+/// <summary>Every log message PgDiscipline writes, with its event id and name from <see cref="PgDisciplineEventId"/>.
+/// Messages never contain literal values or passwords.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = PgDisciplineEventId.RuleRejected, EventName = nameof(PgDisciplineEventId.RuleRejected), Level = LogLevel.Error, Message = "Query rule rejected: {Problem}")]
+    public static partial void RuleRejected(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.RulesLoaded, EventName = nameof(PgDisciplineEventId.RulesLoaded), Level = LogLevel.Information, Message = "Query rules from {Source} loaded: {Count} in force, {Rejected} rejected")]
+    public static partial void RulesLoaded(ILogger logger, string source, int count, int rejected);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.QueryBlocked, EventName = nameof(PgDisciplineEventId.QueryBlocked), Level = LogLevel.Warning, Message = "Query {Fingerprint} blocked by rule {RuleId}: {Reason}")]
+    public static partial void QueryBlocked(ILogger logger, string fingerprint, string ruleId, string reason);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.QueryRateLimited, EventName = nameof(PgDisciplineEventId.QueryRateLimited), Level = LogLevel.Warning, Message = "Query {Fingerprint} rate-limited by rule {RuleId}")]
+    public static partial void QueryRateLimited(ILogger logger, string fingerprint, string ruleId);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.RuleTableUnavailable, EventName = nameof(PgDisciplineEventId.RuleTableUnavailable), Level = LogLevel.Warning, Message = "Rule table unavailable ({Error}); retrying in {Backoff}")]
+    public static partial void RuleTableUnavailable(ILogger logger, string error, TimeSpan backoff);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.ReplicaEjected, EventName = nameof(PgDisciplineEventId.ReplicaEjected), Level = LogLevel.Warning, Message = "Replica {Replica} taken out of rotation: {Reason}")]
+    public static partial void ReplicaEjected(ILogger logger, string replica, string reason);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.ReplicaAdmitted, EventName = nameof(PgDisciplineEventId.ReplicaAdmitted), Level = LogLevel.Information, Message = "Replica {Replica} back in rotation")]
+    public static partial void ReplicaAdmitted(ILogger logger, string replica);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.ReplicaReadFailed, EventName = nameof(PgDisciplineEventId.ReplicaReadFailed), Level = LogLevel.Warning, Message = "Read on replica {Replica} failed at connection level ({Error}); trying elsewhere")]
+    public static partial void ReplicaReadFailed(ILogger logger, string replica, string error);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.HealthLoopFailed, EventName = nameof(PgDisciplineEventId.HealthLoopFailed), Level = LogLevel.Error, Message = "Replica health loop failed")]
+    public static partial void HealthLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.UnsafeMigrationAllowed, EventName = nameof(PgDisciplineEventId.UnsafeMigrationAllowed), Level = LogLevel.Warning, Message = "Migration {Migration}: {RuleId} allowed by [AllowUnsafeMigration]")]
+    public static partial void UnsafeMigrationAllowed(ILogger logger, string migration, string ruleId);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.MigrationWarning, EventName = nameof(PgDisciplineEventId.MigrationWarning), Level = LogLevel.Warning, Message = "Migration {Migration}: {RuleId} {Problem}")]
+    public static partial void MigrationWarning(ILogger logger, string migration, string ruleId, string problem);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.MigrationLockRetry, EventName = nameof(PgDisciplineEventId.MigrationLockRetry), Level = LogLevel.Warning, Message = "Migration statement gave up on lock_timeout (attempt {Attempt} of {MaxAttempts}); retrying in {Backoff}")]
+    public static partial void MigrationLockRetry(ILogger logger, int attempt, int maxAttempts, TimeSpan backoff);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.SnapshotFailed, EventName = nameof(PgDisciplineEventId.SnapshotFailed), Level = LogLevel.Warning, Message = "Statistics snapshot could not be written to {Path}: {Error}")]
+    public static partial void SnapshotFailed(ILogger logger, string path, string error);
+}

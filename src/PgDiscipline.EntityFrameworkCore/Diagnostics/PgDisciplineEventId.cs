@@ -1,0 +1,45 @@
+namespace PgDiscipline;
+
+/// <summary>Event ids of PgDiscipline's log messages (category <c>PgDiscipline</c>): stable numbers, so alerts and filters
+/// can key on them. 1000–1009 rules, 1010–1019 routing, 1020–1029 migrations, 1030–1039 statistics.</summary>
+public static class PgDisciplineEventId
+{
+    /// <summary>Error: A query rule was rejected (malformed); the others stay in force.</summary>
+    public const int RuleRejected = 1001;
+
+    /// <summary>Information: A rule source (code, configuration, database) was loaded.</summary>
+    public const int RulesLoaded = 1002;
+
+    /// <summary>Warning: A command was refused by a Block rule.</summary>
+    public const int QueryBlocked = 1003;
+
+    /// <summary>Warning: A command was refused by a RateLimit or Concurrency rule.</summary>
+    public const int QueryRateLimited = 1004;
+
+    /// <summary>Warning: The database rule table could not be read; retrying with backoff.</summary>
+    public const int RuleTableUnavailable = 1005;
+
+    /// <summary>Warning: A replica was taken out of rotation.</summary>
+    public const int ReplicaEjected = 1010;
+
+    /// <summary>Information: A replica was put back in rotation.</summary>
+    public const int ReplicaAdmitted = 1011;
+
+    /// <summary>Warning: A read on a replica failed at connection level and was retried elsewhere.</summary>
+    public const int ReplicaReadFailed = 1012;
+
+    /// <summary>Error: The replica health loop failed once (it keeps running).</summary>
+    public const int HealthLoopFailed = 1013;
+
+    /// <summary>Warning: A migration statement with an error-level finding ran because the migration allows the rule.</summary>
+    public const int UnsafeMigrationAllowed = 1020;
+
+    /// <summary>Warning: A migration statement has a warning-level finding.</summary>
+    public const int MigrationWarning = 1021;
+
+    /// <summary>Warning: A migration statement gave up on lock_timeout and will be retried.</summary>
+    public const int MigrationLockRetry = 1022;
+
+    /// <summary>Warning: The statistics snapshot could not be written.</summary>
+    public const int SnapshotFailed = 1030;
+}

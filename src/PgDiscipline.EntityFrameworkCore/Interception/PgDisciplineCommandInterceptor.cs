@@ -1,0 +1,255 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace PgDiscipline.Interception;
+
+/// <summary>
+/// Dispatches every command EF Core executes: plan (<see cref="CommandPlanner"/>), rules (<see cref="RuleEnforcer"/>),
+/// then either a replica (<see cref="ReplicaRouter"/>) or the primary with its timeouts (<see cref="PrimaryConnection"/>);
+/// migration commands go through the <see cref="MigrationGuard"/>; outcomes go to the <see cref="StatisticsRecorder"/>.
+/// EF Core's synchronous APIs run the same code with <c>sync: true</c>, which completes without awaiting.
+/// </summary>
+internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime) : DbCommandInterceptor
+{
+    public PgDisciplineRuntime Runtime => runtime;
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        => ReaderExecutingCore(command, eventData, result, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        => ReaderExecutingCore(command, eventData, result, sync: false, cancellationToken);
+
+    private async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingCore(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, bool sync, CancellationToken cancellationToken)
+    {
+        var plan = await BeginAsync(command, eventData, sync, cancellationToken).ConfigureAwait(false);
+        if (runtime.Router is { } router
+            && await router.TryReadAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false) is { } reader)
+        {
+            return InterceptionResult<DbDataReader>.SuppressWithResult(reader);
+        }
+
+        await OnPrimaryAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
+    {
+        if (PrimaryConnection.IsPrefixed(command))
+        {
+            result.NextResult(); // past the set_config row; a statement error surfaces here (then CommandFailed counts it)
+        }
+
+        runtime.Recorder.Executed(command, eventData.Duration, rows: 0);
+        return result;
+    }
+
+    public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+    {
+        if (PrimaryConnection.IsPrefixed(command))
+        {
+            await result.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        runtime.Recorder.Executed(command, eventData.Duration, rows: 0);
+        return result;
+    }
+
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        PrepareAsync(command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        if (!PrimaryConnection.IsPrefixed(command))
+        {
+            return result;
+        }
+
+        using var reader = command.ExecuteReader();
+        reader.NextResult();
+        return InterceptionResult<object>.SuppressWithResult(reader.Read() ? reader.GetValue(0) : null!);
+    }
+
+    public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        await PrepareAsync(command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
+        if (!PrimaryConnection.IsPrefixed(command))
+        {
+            return result;
+        }
+
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            var value = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetValue(0) : null!;
+            return InterceptionResult<object>.SuppressWithResult(value);
+        }
+    }
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        if (IsGuardedMigration(eventData))
+        {
+            runtime.Primary.EnsureOpen(command.Connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+            return MigrationGuard.Prepare(runtime, command)
+                ? InterceptionResult<int>.SuppressWithResult(MigrationGuard.ExecuteWithRetryAsync(runtime, command, sync: true, CancellationToken.None).GetAwaiter().GetResult())
+                : result;
+        }
+
+        PrepareAsync(command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        if (!PrimaryConnection.IsPrefixed(command))
+        {
+            return result;
+        }
+
+        using var reader = command.ExecuteReader();
+        while (reader.NextResult())
+        {
+        }
+
+        return InterceptionResult<int>.SuppressWithResult(RowsAffected(reader));
+    }
+
+    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (IsGuardedMigration(eventData))
+        {
+            await runtime.Primary.EnsureOpen(command.Connection, sync: false, cancellationToken).ConfigureAwait(false);
+            return MigrationGuard.Prepare(runtime, command)
+                ? InterceptionResult<int>.SuppressWithResult(await MigrationGuard.ExecuteWithRetryAsync(runtime, command, sync: false, cancellationToken).ConfigureAwait(false))
+                : result;
+        }
+
+        await PrepareAsync(command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
+        if (!PrimaryConnection.IsPrefixed(command))
+        {
+            return result;
+        }
+
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+
+            return InterceptionResult<int>.SuppressWithResult(RowsAffected(reader));
+        }
+    }
+
+    public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+    {
+        End(command, eventData, Math.Max(result, 0));
+        return result;
+    }
+
+    public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        End(command, eventData, Math.Max(result, 0));
+        return ValueTask.FromResult(result);
+    }
+
+    public override object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
+    {
+        End(command, eventData, result is null or DBNull ? 0 : 1);
+        return result;
+    }
+
+    public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
+    {
+        End(command, eventData, result is null or DBNull ? 0 : 1);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult DataReaderClosing(DbCommand command, DataReaderClosingEventData eventData, InterceptionResult result)
+    {
+        runtime.Recorder.ReaderClosing(command, eventData.DataReader, eventData.ReadCount);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult> DataReaderClosingAsync(DbCommand command, DataReaderClosingEventData eventData, InterceptionResult result)
+    {
+        runtime.Recorder.ReaderClosing(command, eventData.DataReader, eventData.ReadCount);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
+    {
+        // Rows are counted while the reader is still open: at DataReaderClosing, or here when it was never closed.
+        if (!eventData.DataReader.IsClosed)
+        {
+            runtime.Recorder.ReaderClosing(command, eventData.DataReader, eventData.ReadCount);
+        }
+
+        runtime.Router?.Completed(command);
+        runtime.Enforcer.Release(command);
+        return result;
+    }
+
+    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData)
+    {
+        runtime.Recorder.Failed(command, eventData.Duration, eventData.Exception);
+        runtime.Enforcer.Release(command);
+    }
+
+    public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        CommandFailed(command, eventData);
+        return Task.CompletedTask;
+    }
+
+    public override void CommandCanceled(DbCommand command, CommandEndEventData eventData)
+    {
+        runtime.Recorder.Failed(command, eventData.Duration, null);
+        runtime.Enforcer.Release(command);
+    }
+
+    public override Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        CommandCanceled(command, eventData);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The plan for this command text, after its rules let it through (a blocked command never reaches the server).</summary>
+    private ValueTask<CommandPlan> BeginAsync(DbCommand command, CommandEventData eventData, bool sync, CancellationToken cancellationToken)
+    {
+        var plan = runtime.Planner.PlanFor(command.CommandText, eventData.CommandSource);
+        plan.CallSite?.Increment();
+        PgDisciplineTelemetry.StartCommand(command, plan);
+        var enforced = runtime.Enforcer.EnforceAsync(command, plan, sync, cancellationToken);
+        return enforced.IsCompletedSuccessfully ? ValueTask.FromResult(plan) : AfterRulesAsync(enforced, plan);
+
+        static async ValueTask<CommandPlan> AfterRulesAsync(ValueTask enforced, CommandPlan plan)
+        {
+            await enforced.ConfigureAwait(false);
+            return plan;
+        }
+    }
+
+    /// <summary>Rules, then timeouts, then the primary connection.</summary>
+    private async ValueTask PrepareAsync(DbCommand command, CommandEventData eventData, bool sync, CancellationToken cancellationToken)
+    {
+        var plan = await BeginAsync(command, eventData, sync, cancellationToken).ConfigureAwait(false);
+        await OnPrimaryAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The command runs on the primary: its timeouts, read-your-writes bookkeeping, and the deferred open.</summary>
+    private ValueTask OnPrimaryAsync(DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    {
+        PrimaryConnection.ApplyTimeouts(command, plan);
+        plan.Stats?.RoutedTo(0);
+        runtime.Router?.OnPrimary(command, eventData, plan);
+        return runtime.Primary.EnsureOpen(command.Connection, sync, cancellationToken);
+    }
+
+    private void End(DbCommand command, CommandExecutedEventData eventData, long rows)
+    {
+        runtime.Recorder.Executed(command, eventData.Duration, rows);
+        runtime.Enforcer.Release(command);
+    }
+
+    private bool IsGuardedMigration(CommandEventData eventData)
+        => eventData.CommandSource == CommandSource.Migrations && runtime.Options.Migrations.Enabled;
+
+    // Npgsql counts only INSERT/UPDATE/DELETE/MERGE/COPY rows in RecordsAffected, so the set_config SELECT adds nothing
+    // (checked by PgBouncerTimeoutTests.ExecuteUpdate_through_the_prefix_reports_rows_affected).
+    private static int RowsAffected(DbDataReader reader) => reader.RecordsAffected;
+}

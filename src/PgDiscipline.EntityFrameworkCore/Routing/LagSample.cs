@@ -1,0 +1,6 @@
+using Npgsql;
+
+namespace PgDiscipline.Routing;
+
+/// <summary>One lag observation kept for the statistics snapshot.</summary>
+internal readonly record struct LagSample(DateTimeOffset At, double Seconds, long? Bytes, bool Healthy);

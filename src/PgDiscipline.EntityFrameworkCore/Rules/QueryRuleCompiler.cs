@@ -1,0 +1,85 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using PgDiscipline.Sql;
+
+namespace PgDiscipline.Rules;
+
+/// <summary>Validates and compiles rules from all sources into snapshots.</summary>
+internal static class QueryRuleCompiler
+{
+    /// <summary>Problems with one rule (empty when valid). <paramref name="key"/> names it, e.g. <c>PgDiscipline:Rules:2</c>.</summary>
+    public static IReadOnlyList<string> Validate(QueryRule rule, string key)
+    {
+        var errors = new List<string>();
+        var name = string.IsNullOrWhiteSpace(rule.Id) ? key : $"{key} (rule '{rule.Id}')";
+        if (string.IsNullOrWhiteSpace(rule.Id))
+        {
+            errors.Add($"{key}:Id is empty: every rule needs an id.");
+        }
+
+        var matchers = (rule.Fingerprint is null ? 0 : 1) + (rule.Tag is null ? 0 : 1) + (rule.Table is null ? 0 : 1);
+        if (matchers != 1)
+        {
+            errors.Add($"{name}: set exactly one of Fingerprint, Tag or Table.");
+        }
+
+        if (rule.Fingerprint is not null && !PgDisciplineOptionsValidator.IsFingerprint(rule.Fingerprint))
+        {
+            errors.Add($"{name}: Fingerprint must be 16 lowercase hex digits.");
+        }
+
+        if (!Enum.IsDefined(rule.Action))
+        {
+            errors.Add($"{name}: Action has an unknown value; expected one of: {string.Join(", ", Enum.GetNames<QueryRuleAction>())}.");
+        }
+
+        switch (rule.Action)
+        {
+            case QueryRuleAction.RateLimit when !(rule.PermitsPerSecond > 0) || double.IsInfinity(rule.PermitsPerSecond):
+                errors.Add($"{name}: PermitsPerSecond must be a positive number for a RateLimit rule.");
+                break;
+            case QueryRuleAction.RateLimit when rule.Burst is < 1:
+                errors.Add($"{name}: Burst must be at least 1.");
+                break;
+            case QueryRuleAction.Concurrency when rule.MaxConcurrency < 1:
+                errors.Add($"{name}: MaxConcurrency must be at least 1 for a Concurrency rule.");
+                break;
+            case QueryRuleAction.Timeout when rule.Timeout is not { } t || t <= TimeSpan.Zero:
+                errors.Add($"{name}: Timeout must be positive for a Timeout rule.");
+                break;
+            case QueryRuleAction.Route when string.IsNullOrWhiteSpace(rule.RouteTo):
+                errors.Add($"{name}: RouteTo must name a replica pool or 'primary' for a Route rule.");
+                break;
+        }
+
+        if (rule.MaxQueueTime < TimeSpan.Zero)
+        {
+            errors.Add($"{name}: MaxQueueTime must not be negative.");
+        }
+
+        return errors;
+    }
+
+    /// <summary>Builds a snapshot; invalid rules are left out and reported in <see cref="QueryRuleSnapshot.Errors"/>.
+    /// Limiters of unchanged rules carry over from <paramref name="previous"/>.</summary>
+    public static QueryRuleSnapshot Compile(IEnumerable<(QueryRule Rule, string Key, string Source)> rules, QueryRuleSnapshot previous, long version, IEnumerable<string>? sourceErrors = null)
+    {
+        var compiled = new List<CompiledRule>();
+        var errors = new List<string>(sourceErrors ?? []);
+        foreach (var (rule, key, source) in rules)
+        {
+            var problems = Validate(rule, key);
+            if (problems.Count > 0)
+            {
+                errors.AddRange(problems);
+                continue;
+            }
+
+            var kept = previous.Rules.FirstOrDefault(r => r.Source == source && r.SameDefinition(rule));
+            compiled.Add(kept ?? new CompiledRule(rule, source));
+        }
+
+        return new QueryRuleSnapshot(version, compiled, errors);
+    }
+}

@@ -1,0 +1,16 @@
+namespace PgDiscipline.Sql;
+
+/// <summary>Names the runtime package defines and the other faces (analyzers, CLI) rely on. The runtime's tests check that
+/// its types still carry these names.</summary>
+public static class RuntimeContract
+{
+    /// <summary>The query extensions (<c>ReadFromReplica()</c>, <c>ReadFromPrimary(reason)</c>, <c>WithPriority</c>,
+    /// <c>WithStatementTimeout</c>) the routing analyzers recognise.</summary>
+    public const string QueryableExtensionsType = "PgDiscipline.PgDisciplineQueryableExtensions";
+
+    /// <summary>The ambient routing scopes (<c>using (PgDisciplineRouting.ReadFromReplica())</c>).</summary>
+    public const string RoutingScopeType = "PgDiscipline.PgDisciplineRouting";
+
+    /// <summary>Prefix of the query tags the runtime reads (<c>-- pgdiscipline:read=replica</c>, …).</summary>
+    public const string TagPrefix = "pgdiscipline:";
+}
