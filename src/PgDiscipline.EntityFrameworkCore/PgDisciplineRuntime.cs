@@ -48,12 +48,7 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
 
         MigrationTracker.EnsureSubscribed();
         PgDisciplineTelemetry.Register(this);
-        Interceptors =
-        [
-            new PgDisciplineCommandInterceptor(this),
-            new PgDisciplineConnectionInterceptor(this),
-            new PgDisciplineTransactionInterceptor(this),
-        ];
+        Interceptors = CreateInterceptors(new RuntimeReference(this));
     }
 
     /// <summary>The options in force.</summary>
@@ -78,6 +73,14 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     internal IReadOnlyList<IInterceptor> Interceptors { get; }
 
     internal ILogger Logger { get; }
+
+    /// <summary>The command, connection and transaction interceptors, finding their runtime through <paramref name="reference"/>.</summary>
+    internal static IReadOnlyList<IInterceptor> CreateInterceptors(RuntimeReference reference) =>
+    [
+        new PgDisciplineCommandInterceptor(reference),
+        new PgDisciplineConnectionInterceptor(reference),
+        new PgDisciplineTransactionInterceptor(reference),
+    ];
 
     /// <summary>Replica routing, when replicas are configured (the replica list is read once, at creation).</summary>
     internal ReplicaRouter? Router { get; }

@@ -129,7 +129,7 @@ public sealed class MigrationCatalogGuardTests(ClusterFixture cluster)
         GuardSchema.Name = "guard_" + Guid.NewGuid().ToString("N")[..8];
         var options = new DbContextOptionsBuilder<T>()
             .UseNpgsql(cluster.Primary, n => n.MigrationsHistoryTable("__EFMigrationsHistory", GuardSchema.Name))
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning, CoreEventId.ManyServiceProvidersCreatedWarning))
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
             .UsePgDiscipline(o => o.Migrations.LockTimeout = TimeSpan.FromMilliseconds(500))
             .Options;
         return factory(options);

@@ -31,10 +31,7 @@ public sealed class ProbeContext(DbContextOptions<ProbeContext> options) : DbCon
         var builder = new DbContextOptionsBuilder<ProbeContext>().UseNpgsql(connectionString);
         if (pg is not null)
         {
-            // Each distinct PgDiscipline configuration gets its own EF Core internal service provider (which owns its
-            // runtime); this assembly uses dozens of configurations, an application one or two.
-            builder.ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.ManyServiceProvidersCreatedWarning))
-                .UsePgDiscipline(pg);
+            builder.UsePgDiscipline(pg);
         }
 
         return new ProbeContext(builder.Options);

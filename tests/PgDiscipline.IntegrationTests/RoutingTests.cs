@@ -169,7 +169,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         var maxLag = TimeSpan.FromSeconds(1);
         await using var ctx = await Create(pg => { pg.HealthCheckInterval = TimeSpan.FromMinutes(10); pg.MaxReplicaLag = maxLag; });
         var runtime = ctx.FindPgDisciplineRuntime()!;
-        var replica = runtime.Replicas[0];
+        ReplicaStatus Replica() => runtime.Replicas[0]; // a snapshot: read it after each check
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -179,7 +179,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
                 await LocalCluster.WaitReplayedAsync(cluster.Replicas[0], position, TimeSpan.FromSeconds(5));
                 await ClusterFixture.PauseReplayAsync(cluster.Replicas[0]);
                 await runtime.CheckReplicasNowAsync();
-                Assert.True(replica.IsInRotation, replica.Health.Status);
+                Assert.True(Replica().IsInRotation, Replica().Health.Status);
                 await Task.Delay(maxLag + TimeSpan.FromMilliseconds(500));
                 await runtime.CheckReplicasNowAsync();
                 var after = (string)(await ClusterFixture.ScalarAsync(cluster.Primary, "select pg_current_wal_lsn()::text"))!;
@@ -193,7 +193,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
                 Assert.True(attempt < 3, "the primary never stayed quiet for the test's window");
             }
 
-            Assert.True(replica.IsInRotation, replica.Health.Status);
+            Assert.True(Replica().IsInRotation, Replica().Health.Status);
 
             // One record without a commit (a checkpoint), received but not replayed.
             await ClusterFixture.ScalarAsync(cluster.Primary, "checkpoint");
@@ -209,18 +209,18 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
             Assert.True(sinceCommit > maxLag.TotalSeconds, $"precondition: the commit-time formula says {sinceCommit:0.00} s, above MaxReplicaLag");
 
             await runtime.CheckReplicasNowAsync();
-            Assert.True(replica.IsInRotation, replica.Health.Status);
-            Assert.True(replica.Health.Lag < maxLag, $"lag {replica.Health.Lag}");
+            Assert.True(Replica().IsInRotation, Replica().Health.Status);
+            Assert.True(Replica().Health.Lag < maxLag, $"lag {Replica().Health.Lag}");
 
             // Real lag still counts: a commit the paused replica cannot replay makes it behind, and once that commit is older
             // than MaxReplicaLag the replica is out.
             await InsertAsync(ctx, "quiet-commit");
             await runtime.CheckReplicasNowAsync();
-            Assert.True(replica.IsInRotation, "right after the commit: " + replica.Health.Status);
+            Assert.True(Replica().IsInRotation, "right after the commit: " + Replica().Health.Status);
             await Task.Delay(maxLag + TimeSpan.FromMilliseconds(300));
             await runtime.CheckReplicasNowAsync();
-            Assert.False(replica.IsInRotation, replica.Health.Status);
-            Assert.Contains("exceeds", replica.Health.Status, StringComparison.Ordinal);
+            Assert.False(Replica().IsInRotation, Replica().Health.Status);
+            Assert.Contains("exceeds", Replica().Health.Status, StringComparison.Ordinal);
         }
         finally
         {

@@ -20,17 +20,6 @@ public static class PgDisciplineDbContextExtensions
     {
         ArgumentNullException.ThrowIfNull(context);
         var extension = context.GetService<IDbContextOptions>().FindExtension<PgDisciplineOptionsExtension>();
-        if (extension is null)
-        {
-            return null;
-        }
-
-        if (extension.Runtime is { } runtime)
-        {
-            return runtime;
-        }
-
-        var holder = (PgDisciplineRuntimeHolder?)((IInfrastructure<IServiceProvider>)context).Instance.GetService(typeof(PgDisciplineRuntimeHolder));
-        return holder?.Runtime;
+        return extension?.Reference.Get(context);
     }
 }

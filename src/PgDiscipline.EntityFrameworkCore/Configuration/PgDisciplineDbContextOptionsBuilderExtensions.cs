@@ -10,7 +10,7 @@ namespace PgDiscipline;
 public static class PgDisciplineDbContextOptionsBuilderExtensions
 {
     /// <summary>Adds PgDiscipline with options set in code. Contexts configured with the same settings share one runtime
-    /// (held by EF Core's internal service provider, one per distinct configuration). Invalid settings throw
+    /// (created on first use, held and disposed by EF Core's internal service provider). Invalid settings throw
     /// <see cref="OptionsValidationException"/> naming each key, here.</summary>
     public static DbContextOptionsBuilder UsePgDiscipline(this DbContextOptionsBuilder builder, Action<PgDisciplineOptions> configure)
     {
@@ -19,8 +19,9 @@ public static class PgDisciplineDbContextOptionsBuilderExtensions
         var options = new PgDisciplineOptions();
         configure(options);
         PgDisciplineRuntime.ThrowIfInvalid(options);
-        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(new PgDisciplineOptionsExtension(options));
-        return builder;
+        var extension = new PgDisciplineOptionsExtension(options);
+        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(extension);
+        return builder.AddInterceptors(extension.Interceptors);
     }
 
     /// <summary>Adds PgDiscipline with the runtime registered by <c>AddPgDiscipline</c> (owned by that container).</summary>
@@ -35,8 +36,9 @@ public static class PgDisciplineDbContextOptionsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(runtime);
-        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(new PgDisciplineOptionsExtension(runtime));
-        return builder.AddInterceptors(runtime.Interceptors);
+        var extension = new PgDisciplineOptionsExtension(runtime);
+        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(extension);
+        return builder.AddInterceptors(extension.Interceptors);
     }
 
     /// <inheritdoc cref="UsePgDiscipline(DbContextOptionsBuilder, PgDisciplineRuntime)" />

@@ -39,6 +39,16 @@ public static class PgDisciplineServiceCollectionExtensions
         return AddRuntime(services, section: null);
     }
 
+    /// <summary>Adds the services PgDiscipline needs in EF Core's internal service provider, for applications that build
+    /// that provider themselves (<c>UseInternalServiceProvider</c>, next to <c>AddEntityFrameworkNpgsql()</c>); it then owns
+    /// the code-configured runtimes and disposes them with itself. Not needed otherwise.</summary>
+    public static IServiceCollection AddEntityFrameworkPgDiscipline(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<PgDisciplineRuntimeRegistry>();
+        return services;
+    }
+
     private static IServiceCollection AddRuntime(IServiceCollection services, IConfiguration? section)
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PgDisciplineOptions>, PgDisciplineOptionsValidator>());

@@ -9,10 +9,8 @@ namespace PgDiscipline.Interception;
 /// migration commands go through the <see cref="MigrationGuard"/>; outcomes go to the <see cref="StatisticsRecorder"/>.
 /// EF Core's synchronous APIs run the same code with <c>sync: true</c>, which completes without awaiting.
 /// </summary>
-internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime) : DbCommandInterceptor
+internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference) : DbCommandInterceptor
 {
-    public PgDisciplineRuntime Runtime => runtime;
-
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
         => ReaderExecutingCore(command, eventData, result, sync: true, CancellationToken.None).GetAwaiter().GetResult();
 
@@ -21,19 +19,29 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     private async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingCore(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, bool sync, CancellationToken cancellationToken)
     {
-        var plan = await BeginAsync(command, eventData, sync, cancellationToken).ConfigureAwait(false);
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
+        var plan = await BeginAsync(runtime, command, eventData, sync, cancellationToken).ConfigureAwait(false);
         if (runtime.Router is { } router
             && await router.TryReadAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false) is { } reader)
         {
             return InterceptionResult<DbDataReader>.SuppressWithResult(reader);
         }
 
-        await OnPrimaryAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+        await OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
         if (PrimaryConnection.IsPrefixed(command))
         {
             result.NextResult(); // past the set_config row; a statement error surfaces here (then CommandFailed counts it)
@@ -45,6 +53,11 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
         if (PrimaryConnection.IsPrefixed(command))
         {
             await result.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -56,7 +69,12 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
-        PrepareAsync(command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
+        PrepareAsync(runtime, command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
         if (!PrimaryConnection.IsPrefixed(command))
         {
             return result;
@@ -69,7 +87,12 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
-        await PrepareAsync(command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
+        await PrepareAsync(runtime, command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
         if (!PrimaryConnection.IsPrefixed(command))
         {
             return result;
@@ -86,7 +109,12 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        if (IsGuardedMigration(eventData))
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
+        if (IsGuardedMigration(runtime, eventData))
         {
             runtime.Primary.EnsureOpen(command.Connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
             return MigrationGuard.Prepare(runtime, command)
@@ -94,7 +122,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
                 : result;
         }
 
-        PrepareAsync(command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        PrepareAsync(runtime, command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
         if (!PrimaryConnection.IsPrefixed(command))
         {
             return result;
@@ -110,7 +138,12 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        if (IsGuardedMigration(eventData))
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
+        if (IsGuardedMigration(runtime, eventData))
         {
             await runtime.Primary.EnsureOpen(command.Connection, sync: false, cancellationToken).ConfigureAwait(false);
             return MigrationGuard.Prepare(runtime, command)
@@ -118,7 +151,7 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
                 : result;
         }
 
-        await PrepareAsync(command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
+        await PrepareAsync(runtime, command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
         if (!PrimaryConnection.IsPrefixed(command))
         {
             return result;
@@ -137,42 +170,77 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
     {
-        End(command, eventData, Math.Max(result, 0));
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
+        End(runtime, command, eventData, Math.Max(result, 0));
         return result;
     }
 
     public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        End(command, eventData, Math.Max(result, 0));
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return ValueTask.FromResult(result);
+        }
+
+        End(runtime, command, eventData, Math.Max(result, 0));
         return ValueTask.FromResult(result);
     }
 
     public override object? ScalarExecuted(DbCommand command, CommandExecutedEventData eventData, object? result)
     {
-        End(command, eventData, result is null or DBNull ? 0 : 1);
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
+        End(runtime, command, eventData, result is null or DBNull ? 0 : 1);
         return result;
     }
 
     public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
     {
-        End(command, eventData, result is null or DBNull ? 0 : 1);
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return ValueTask.FromResult(result);
+        }
+
+        End(runtime, command, eventData, result is null or DBNull ? 0 : 1);
         return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult DataReaderClosing(DbCommand command, DataReaderClosingEventData eventData, InterceptionResult result)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
         runtime.Recorder.ReaderClosing(command, eventData.DataReader, eventData.ReadCount);
         return result;
     }
 
     public override ValueTask<InterceptionResult> DataReaderClosingAsync(DbCommand command, DataReaderClosingEventData eventData, InterceptionResult result)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return ValueTask.FromResult(result);
+        }
+
         runtime.Recorder.ReaderClosing(command, eventData.DataReader, eventData.ReadCount);
         return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return result;
+        }
+
         // Rows are counted while the reader is still open: at DataReaderClosing, or here when it was never closed.
         if (!eventData.DataReader.IsClosed)
         {
@@ -186,30 +254,50 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
 
     public override void CommandFailed(DbCommand command, CommandErrorEventData eventData)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return;
+        }
+
         runtime.Recorder.Failed(command, eventData.Duration, eventData.Exception);
         runtime.Enforcer.Release(command);
     }
 
     public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return Task.CompletedTask;
+        }
+
         CommandFailed(command, eventData);
         return Task.CompletedTask;
     }
 
     public override void CommandCanceled(DbCommand command, CommandEndEventData eventData)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return;
+        }
+
         runtime.Recorder.Failed(command, eventData.Duration, null);
         runtime.Enforcer.Release(command);
     }
 
     public override Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default)
     {
+        if (reference.Get(eventData.Context) is not { } runtime)
+        {
+            return Task.CompletedTask;
+        }
+
         CommandCanceled(command, eventData);
         return Task.CompletedTask;
     }
 
     /// <summary>The plan for this command text, after its rules let it through (a blocked command never reaches the server).</summary>
-    private ValueTask<CommandPlan> BeginAsync(DbCommand command, CommandEventData eventData, bool sync, CancellationToken cancellationToken)
+    private ValueTask<CommandPlan> BeginAsync(PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, bool sync, CancellationToken cancellationToken)
     {
         var plan = runtime.Planner.PlanFor(command.CommandText, eventData.CommandSource);
         plan.CallSite?.Increment();
@@ -225,14 +313,14 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
     }
 
     /// <summary>Rules, then timeouts, then the primary connection.</summary>
-    private async ValueTask PrepareAsync(DbCommand command, CommandEventData eventData, bool sync, CancellationToken cancellationToken)
+    private async ValueTask PrepareAsync(PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, bool sync, CancellationToken cancellationToken)
     {
-        var plan = await BeginAsync(command, eventData, sync, cancellationToken).ConfigureAwait(false);
-        await OnPrimaryAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+        var plan = await BeginAsync(runtime, command, eventData, sync, cancellationToken).ConfigureAwait(false);
+        await OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The command runs on the primary: its timeouts, read-your-writes bookkeeping, and the deferred open.</summary>
-    private ValueTask OnPrimaryAsync(DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    private ValueTask OnPrimaryAsync(PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
     {
         PrimaryConnection.ApplyTimeouts(command, plan);
         plan.Stats?.RoutedTo(0);
@@ -240,13 +328,13 @@ internal sealed class PgDisciplineCommandInterceptor(PgDisciplineRuntime runtime
         return runtime.Primary.EnsureOpen(command.Connection, sync, cancellationToken);
     }
 
-    private void End(DbCommand command, CommandExecutedEventData eventData, long rows)
+    private void End(PgDisciplineRuntime runtime, DbCommand command, CommandExecutedEventData eventData, long rows)
     {
         runtime.Recorder.Executed(command, eventData.Duration, rows);
         runtime.Enforcer.Release(command);
     }
 
-    private bool IsGuardedMigration(CommandEventData eventData)
+    private bool IsGuardedMigration(PgDisciplineRuntime runtime, CommandEventData eventData)
         => eventData.CommandSource == CommandSource.Migrations && runtime.Options.Migrations.Enabled;
 
     // Npgsql counts only INSERT/UPDATE/DELETE/MERGE/COPY rows in RecordsAffected, so the set_config SELECT adds nothing

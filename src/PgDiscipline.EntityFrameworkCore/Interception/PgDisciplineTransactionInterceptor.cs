@@ -5,17 +5,25 @@ namespace PgDiscipline.Interception;
 
 /// <summary>PgBouncer transaction mode: applies the timeouts with transaction-local <c>set_config</c> when an explicit
 /// transaction starts (one round trip per transaction; never a session <c>SET</c>, which would leak to other clients).</summary>
-internal sealed class PgDisciplineTransactionInterceptor(PgDisciplineRuntime runtime) : DbTransactionInterceptor
+internal sealed class PgDisciplineTransactionInterceptor(RuntimeReference reference) : DbTransactionInterceptor
 {
     public override InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
-        runtime.Primary.EnsureOpen(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        if (reference.Get(eventData.Context) is { } runtime)
+        {
+            runtime.Primary.EnsureOpen(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
         return result;
     }
 
     public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
     {
-        await runtime.Primary.EnsureOpen(connection, sync: false, cancellationToken).ConfigureAwait(false);
+        if (reference.Get(eventData.Context) is { } runtime)
+        {
+            await runtime.Primary.EnsureOpen(connection, sync: false, cancellationToken).ConfigureAwait(false);
+        }
+
         return result;
     }
 
@@ -29,7 +37,7 @@ internal sealed class PgDisciplineTransactionInterceptor(PgDisciplineRuntime run
 
     private void MarkWrite(TransactionEndEventData eventData)
     {
-        if (runtime.Router is { } router && eventData.Context is { } context && runtime.Options.Consistency == ReadConsistency.Session)
+        if (reference.Get(eventData.Context) is { Router: { } router } runtime && eventData.Context is { } context && runtime.Options.Consistency == ReadConsistency.Session)
         {
             router.Session(context).MarkWrite();
         }
@@ -37,7 +45,7 @@ internal sealed class PgDisciplineTransactionInterceptor(PgDisciplineRuntime run
 
     public override DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
-        if (Batch() is { } sql)
+        if (Batch(eventData) is { } sql)
         {
             using var command = connection.CreateCommand();
             command.Transaction = result;
@@ -50,7 +58,7 @@ internal sealed class PgDisciplineTransactionInterceptor(PgDisciplineRuntime run
 
     public override async ValueTask<DbTransaction> TransactionStartedAsync(DbConnection connection, TransactionEndEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
-        if (Batch() is { } sql)
+        if (Batch(eventData) is { } sql)
         {
             var command = connection.CreateCommand();
             await using (command.ConfigureAwait(false))
@@ -64,9 +72,13 @@ internal sealed class PgDisciplineTransactionInterceptor(PgDisciplineRuntime run
         return result;
     }
 
-    private string? Batch()
+    private string? Batch(TransactionEndEventData eventData)
     {
-        var options = runtime.Options;
+        if (reference.Get(eventData.Context)?.Options is not { } options)
+        {
+            return null;
+        }
+
         return options.Pooler == PoolerMode.PgBouncerTransaction
             ? TimeoutSql.SetConfigBatch(options.Timeouts.Statement, options.Timeouts.Lock, options.Timeouts.IdleInTransaction)
             : null;
