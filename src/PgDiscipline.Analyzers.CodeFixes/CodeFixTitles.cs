@@ -1,7 +1,7 @@
 namespace PgDiscipline.Analyzers.CodeFixes;
 
 /// <summary>Titles (and equivalence keys) of the code fixes.</summary>
-public static class CodeFixTitles
+internal static class CodeFixTitles
 {
     /// <summary>PGD102.</summary>
     public const string AddAsSplitQuery = "Add AsSplitQuery()";

@@ -4,7 +4,7 @@ namespace PgDiscipline.Analyzers;
 
 /// <summary>Every query-shape and routing descriptor PgDiscipline reports; id, title, category, severity and help link
 /// come from <see cref="RuleCatalog"/>.</summary>
-public static class DiagnosticDescriptors
+internal static class DiagnosticDescriptors
 {
     /// <summary>PGD101.</summary>
     public static readonly DiagnosticDescriptor TooManyJoins = Create(RuleIdentifiers.TooManyJoins,

@@ -6,6 +6,11 @@ namespace PgDiscipline.Analyzers;
 /// <see cref="EfContext"/> gate (a compilation without EF Core, or without what <see cref="IsApplicable"/> needs, costs nothing).</summary>
 public abstract class EfCoreAnalyzer : DiagnosticAnalyzer
 {
+    /// <summary>Only PgDiscipline's own analyzers derive from this class.</summary>
+    private protected EfCoreAnalyzer()
+    {
+    }
+
     /// <inheritdoc />
     public sealed override void Initialize(AnalysisContext context)
     {

@@ -7,7 +7,7 @@ namespace PgDiscipline.Analyzers;
 
 /// <summary>Descriptors of the migration-safety rules (PGD301–PGD315); id, title, category, severity and help link come
 /// from <see cref="RuleCatalog"/>.</summary>
-public static class MigrationDescriptors
+internal static class MigrationDescriptors
 {
     private const string RawSqlMessage = "Sql(…): {0}";
 

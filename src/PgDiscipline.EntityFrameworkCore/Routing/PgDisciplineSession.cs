@@ -14,6 +14,10 @@ public sealed class PgDisciplineSession
     private NpgsqlLogSequenceNumber _required;
     private bool _dirty;
 
+    internal PgDisciplineSession()
+    {
+    }
+
     /// <summary>The position reads must have seen, as a string (<c>pgd1.&lt;lsn&gt;</c>), or null when the session has no
     /// writes to wait for. After a write, reading this property does not capture the commit position; use
     /// <see cref="GetTokenAsync"/> for that. Setting it merges (the later position wins); an unparseable token is ignored.</summary>
