@@ -39,12 +39,12 @@ internal static class RulesCommand
         var expires = new Option<TimeSpan?>("--expires") { Description = "Expire after this long, e.g. 01:00:00." };
 
         var block = new Command("block", "Block every query with this fingerprint.") { fingerprint, reason, id, expires };
-        block.SetAction((parse, ct) => Run(parse, connection, ct, (conn, output) => Upsert(conn, output, parse, fingerprint, id, reason, expires, "block", "Block", null, null, ct)));
+        block.SetAction((parse, ct) => Run(parse, connection, ct, (conn, output) => Upsert(conn, output, parse, fingerprint, id, reason, expires, "block", RuleTable.ActionBlock, null, null, ct)));
 
         var perSecond = new Option<double>("--per-second") { Description = "Permits per second.", Required = true };
         var queue = new Option<int?>("--max-queue-ms") { Description = "How long a query may wait for a permit (default: fail at once)." };
         var limit = new Command("limit", "Rate-limit queries with this fingerprint.") { fingerprint, perSecond, reason, id, expires, queue };
-        limit.SetAction((parse, ct) => Run(parse, connection, ct, (conn, output) => Upsert(conn, output, parse, fingerprint, id, reason, expires, "limit", "RateLimit", parse.GetValue(perSecond), parse.GetValue(queue), ct)));
+        limit.SetAction((parse, ct) => Run(parse, connection, ct, (conn, output) => Upsert(conn, output, parse, fingerprint, id, reason, expires, "limit", RuleTable.ActionRateLimit, parse.GetValue(perSecond), parse.GetValue(queue), ct)));
 
         var target = new Argument<string>("id-or-fingerprint") { Description = "A rule id, or a fingerprint (removes every rule on it)." };
         var unblock = new Command("unblock", "Remove rules by id or fingerprint.") { target };

@@ -7,6 +7,33 @@ namespace PgDiscipline.Sql;
 /// </summary>
 public static class RuleTable
 {
+    /// <summary><c>match_kind</c> of a rule keyed by fingerprint (16 lowercase hex digits).</summary>
+    public const string MatchFingerprint = "fingerprint";
+
+    /// <summary><c>match_kind</c> of a rule keyed by query tag.</summary>
+    public const string MatchTag = "tag";
+
+    /// <summary><c>match_kind</c> of a rule keyed by table name.</summary>
+    public const string MatchTable = "table";
+
+    /// <summary><c>action</c> that refuses matching commands (the runtime's <c>QueryRuleAction.Block</c>).</summary>
+    public const string ActionBlock = "Block";
+
+    /// <summary><c>action</c> that rate-limits matching commands (<c>QueryRuleAction.RateLimit</c>).</summary>
+    public const string ActionRateLimit = "RateLimit";
+
+    /// <summary><c>action</c> that caps matching commands in flight (<c>QueryRuleAction.Concurrency</c>).</summary>
+    public const string ActionConcurrency = "Concurrency";
+
+    /// <summary><c>action</c> that overrides the statement timeout (<c>QueryRuleAction.Timeout</c>).</summary>
+    public const string ActionTimeout = "Timeout";
+
+    /// <summary><c>action</c> that sends matching reads to a pool or the primary (<c>QueryRuleAction.Route</c>).</summary>
+    public const string ActionRoute = "Route";
+
+    /// <summary>Every <c>action</c> name the runtime accepts.</summary>
+    public static readonly IReadOnlyList<string> Actions = [ActionBlock, ActionRateLimit, ActionConcurrency, ActionTimeout, ActionRoute];
+
     /// <summary>The LISTEN/NOTIFY channel.</summary>
     public const string Channel = "pgdiscipline_rules";
 

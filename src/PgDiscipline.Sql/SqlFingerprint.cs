@@ -51,6 +51,25 @@ public readonly struct SqlFingerprint : IEquatable<SqlFingerprint>
             && ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out hash);
     }
 
+    /// <summary>True for exactly 16 lowercase hex digits: the form <see cref="ToString"/> prints and rules are keyed by.</summary>
+    public static bool IsCanonical(string? text)
+    {
+        if (text is not { Length: 16 })
+        {
+            return false;
+        }
+
+        foreach (var c in text)
+        {
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The hash as 16 lowercase hex digits.</summary>
     public override string ToString() => FormatHash(Hash);
 

@@ -73,7 +73,7 @@ public sealed class OptionsValidationTests
     [InlineData("0123456789abcde", false)]
     [InlineData("0123456789abcdeg", false)]
     [InlineData(null, false)]
-    public void Fingerprint_format(string? value, bool valid) => Assert.Equal(valid, PgDisciplineOptionsValidator.IsFingerprint(value));
+    public void Fingerprint_format(string? value, bool valid) => Assert.Equal(valid, PgDiscipline.Sql.SqlFingerprint.IsCanonical(value));
 
     [Fact]
     public void Binds_from_configuration()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using PgDiscipline.Sql;
 
 namespace PgDiscipline.Cli.Report;
 
@@ -139,7 +140,7 @@ internal static class ReportReader
             {
                 ReadLintJson(root, sourceRoot, findings);
             }
-            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out var schema) && schema.GetString() == "pgdiscipline.stats/v1")
+            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out var schema) && schema.GetString() == StatisticsSnapshot.CurrentSchema)
             {
                 ReadSnapshot(root, data, byFingerprint, lag, file);
             }
@@ -168,7 +169,9 @@ internal static class ReportReader
 
     private static void ReadSnapshot(JsonElement root, ReportData data, Dictionary<string, QueryRow> rows, Dictionary<string, LagSeries> lag, string file)
     {
-        var bounds = root.GetProperty("histogram").GetProperty("upperBounds").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        var snapshot = root.Deserialize(StatisticsSnapshotJson.Default.StatisticsSnapshot)
+            ?? throw new InvalidDataException($"'{file}' is an empty statistics snapshot.");
+        var bounds = snapshot.Histogram.UpperBounds.ToArray();
         if (data.UpperBounds.Length == 0)
         {
             data.UpperBounds = bounds;
@@ -178,12 +181,10 @@ internal static class ReportReader
             throw new InvalidDataException($"'{file}' uses a different histogram layout than the other snapshots.");
         }
 
-        var started = root.GetProperty("startedAt").GetDateTimeOffset();
-        var created = root.GetProperty("createdAt").GetDateTimeOffset();
-        data.From = data.From is { } f && f < started ? f : started;
-        data.To = data.To is { } t && t > created ? t : created;
-        data.Overflowed |= root.TryGetProperty("overflowed", out var o) && o.GetBoolean();
-        foreach (var target in root.GetProperty("targets").EnumerateArray().Select(e => e.GetString()!))
+        data.From = data.From is { } f && f < snapshot.StartedAt ? f : snapshot.StartedAt;
+        data.To = data.To is { } t && t > snapshot.CreatedAt ? t : snapshot.CreatedAt;
+        data.Overflowed |= snapshot.Overflowed;
+        foreach (var target in snapshot.Targets)
         {
             if (!data.Targets.Contains(target))
             {
@@ -191,20 +192,19 @@ internal static class ReportReader
             }
         }
 
-        foreach (var q in root.GetProperty("queries").EnumerateArray())
+        foreach (var q in snapshot.Queries)
         {
-            var fp = q.GetProperty("fingerprint").GetString()!;
-            if (!rows.TryGetValue(fp, out var row))
+            if (!rows.TryGetValue(q.Fingerprint, out var row))
             {
-                row = new QueryRow { Fingerprint = fp, Buckets = new long[bounds.Length] };
-                rows[fp] = row;
+                row = new QueryRow { Fingerprint = q.Fingerprint, Buckets = new long[bounds.Length] };
+                rows[q.Fingerprint] = row;
             }
 
-            row.Normalized = Str(q, "normalized") ?? row.Normalized;
-            row.Kind = Str(q, "kind") ?? row.Kind;
-            row.Source ??= Str(q, "source");
-            row.Joins = Math.Max(row.Joins, q.TryGetProperty("joins", out var j) ? j.GetInt32() : 0);
-            foreach (var table in q.GetProperty("tables").EnumerateArray().Select(e => e.GetString()!))
+            row.Normalized = q.Normalized;
+            row.Kind = q.Kind;
+            row.Source ??= q.Source;
+            row.Joins = Math.Max(row.Joins, q.Joins);
+            foreach (var table in q.Tables)
             {
                 if (!row.Tables.Contains(table))
                 {
@@ -212,52 +212,48 @@ internal static class ReportReader
                 }
             }
 
-            row.Calls += Long(q, "calls");
-            row.ErrorCount += Long(q, "errorCount");
-            row.Rows += Long(q, "rows");
-            row.TotalMs += Dbl(q, "totalMs");
-            row.MaxMs = Math.Max(row.MaxMs, Dbl(q, "maxMs"));
-            row.Fallbacks += Long(q, "fallbacks");
-            row.Blocked += Long(q, "blocked");
-            row.RateLimited += Long(q, "rateLimited");
-            AddAll(row.Errors, q, "errors");
-            AddAll(row.Routing, q, "routing");
-            AddAll(row.FallbackReasons, q, "fallbackReasons");
-            if (q.TryGetProperty("callSites", out var sites))
+            row.Calls += q.Calls;
+            row.ErrorCount += q.ErrorCount;
+            row.Rows += q.Rows;
+            row.TotalMs += q.TotalMs;
+            row.MaxMs = Math.Max(row.MaxMs, q.MaxMs);
+            row.Fallbacks += q.Fallbacks;
+            row.Blocked += q.Blocked;
+            row.RateLimited += q.RateLimited;
+            AddAll(row.Errors, q.Errors);
+            AddAll(row.Routing, q.Routing);
+            AddAll(row.FallbackReasons, q.FallbackReasons);
+            foreach (var site in q.CallSites)
             {
-                foreach (var s in sites.EnumerateArray())
-                {
-                    var site = s.GetProperty("site").GetString()!;
-                    row.CallSites[site] = row.CallSites.GetValueOrDefault(site) + Long(s, "calls");
-                }
+                row.CallSites[site.Site] = row.CallSites.GetValueOrDefault(site.Site) + site.Calls;
             }
 
-            foreach (var b in q.GetProperty("buckets").EnumerateArray())
+            foreach (var b in q.Buckets)
             {
-                var i = b[0].GetInt32();
-                if (i >= 0 && i < row.Buckets.Length)
+                if (b is [var i, var n] && i >= 0 && i < row.Buckets.Length)
                 {
-                    row.Buckets[i] += b[1].GetInt64();
+                    row.Buckets[i] += n;
                 }
             }
         }
 
-        if (root.TryGetProperty("replicas", out var replicas))
+        foreach (var r in snapshot.Replicas)
         {
-            foreach (var r in replicas.EnumerateArray())
+            if (!lag.TryGetValue(r.Name, out var series))
             {
-                var name = r.GetProperty("name").GetString()!;
-                if (!lag.TryGetValue(name, out var series))
-                {
-                    series = new LagSeries(name, []);
-                    lag[name] = series;
-                }
-
-                foreach (var p in r.GetProperty("lag").EnumerateArray())
-                {
-                    series.Points.Add((p.GetProperty("t").GetDateTimeOffset(), Dbl(p, "seconds"), !p.TryGetProperty("healthy", out var h) || h.GetBoolean()));
-                }
+                series = new LagSeries(r.Name, []);
+                lag[r.Name] = series;
             }
+
+            series.Points.AddRange(r.Lag.Select(p => (p.T, p.Seconds, p.Healthy ?? true)));
+        }
+    }
+
+    private static void AddAll(Dictionary<string, long> into, Dictionary<string, long> from)
+    {
+        foreach (var (key, n) in from)
+        {
+            into[key] = into.GetValueOrDefault(key) + n;
         }
     }
 
@@ -350,17 +346,6 @@ internal static class ReportReader
     private static long Long(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
 
     private static double Dbl(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : 0;
-
-    private static void AddAll(Dictionary<string, long> into, JsonElement e, string name)
-    {
-        if (e.TryGetProperty(name, out var obj) && obj.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var p in obj.EnumerateObject())
-            {
-                into[p.Name] = into.GetValueOrDefault(p.Name) + (p.Value.ValueKind == JsonValueKind.Number ? p.Value.GetInt64() : 0);
-            }
-        }
-    }
 
     internal static string Pct(long part, long whole) => whole == 0 ? "–" : (part * 100.0 / whole).ToString("0.#", CultureInfo.InvariantCulture) + "%";
 

@@ -112,25 +112,6 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
         return errors;
     }
 
-    /// <summary>True for exactly 16 lowercase hex digits, the form <c>SqlFingerprint.ToString()</c> prints.</summary>
-    public static bool IsFingerprint(string? value)
-    {
-        if (value is null || value.Length != 16)
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     private static void CheckEnum<T>(T value, string key, List<string> errors)
         where T : struct, Enum
     {

@@ -88,10 +88,10 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
                 var value = reader.GetString(2);
                 switch (reader.GetString(1))
                 {
-                    case "fingerprint":
+                    case RuleTable.MatchFingerprint:
                         rule.Fingerprint = value;
                         break;
-                    case "tag":
+                    case RuleTable.MatchTag:
                         rule.Tag = value;
                         break;
                     default:

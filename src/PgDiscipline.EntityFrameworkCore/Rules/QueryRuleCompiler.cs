@@ -24,7 +24,7 @@ internal static class QueryRuleCompiler
             errors.Add($"{name}: set exactly one of Fingerprint, Tag or Table.");
         }
 
-        if (rule.Fingerprint is not null && !PgDisciplineOptionsValidator.IsFingerprint(rule.Fingerprint))
+        if (rule.Fingerprint is not null && !SqlFingerprint.IsCanonical(rule.Fingerprint))
         {
             errors.Add($"{name}: Fingerprint must be 16 lowercase hex digits.");
         }

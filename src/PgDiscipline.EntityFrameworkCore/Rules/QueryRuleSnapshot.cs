@@ -65,8 +65,9 @@ internal sealed class QueryRuleSnapshot
         return all.Count == 0 ? [] : all.ToArray();
     }
 
+    // Compiled rules passed SqlFingerprint.IsCanonical.
     private static ulong ParseHash(string fingerprint)
-        => ulong.Parse(fingerprint, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        => SqlFingerprint.TryParseHash(fingerprint, out var hash) ? hash : throw new ArgumentException("not a fingerprint", nameof(fingerprint));
 
     private static FrozenDictionary<TKey, CompiledRule[]> Index<TKey>(IEnumerable<CompiledRule> rules, Func<CompiledRule, TKey> key, IEqualityComparer<TKey>? comparer = null)
         where TKey : notnull

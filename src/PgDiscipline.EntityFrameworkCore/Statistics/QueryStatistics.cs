@@ -14,7 +14,7 @@ namespace PgDiscipline;
 public sealed class QueryStatistics
 {
     /// <summary>The snapshot format this version writes.</summary>
-    public const string Schema = "pgdiscipline.stats/v1";
+    public const string Schema = StatisticsSnapshot.CurrentSchema;
 
     /// <summary>Fingerprint under which queries beyond the limit are counted.</summary>
     public const string OverflowFingerprint = "overflow";
@@ -125,185 +125,134 @@ public sealed class QueryStatistics
         }
     }
 
-    /// <summary>Writes the versioned JSON snapshot (<see cref="Schema"/>) to <paramref name="stream"/>.</summary>
-    public async Task WriteSnapshotAsync(Stream stream, CancellationToken cancellationToken = default)
+    /// <summary>The snapshot (<see cref="Schema"/>) of the counters now.</summary>
+    public StatisticsSnapshot ToSnapshot()
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        await using (writer.ConfigureAwait(false))
+        var snapshot = new StatisticsSnapshot
         {
-            Write(writer);
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            CreatedAt = DateTimeOffset.UtcNow,
+            StartedAt = StartedAt,
+            Application = Assembly.GetEntryAssembly()?.GetName().Name ?? "unknown",
+            MaxFingerprints = _max,
+            DistinctFingerprints = _entries.Count,
+            Overflowed = Overflowed,
+            Targets = [.. Targets],
+            Histogram = new HistogramLayout
+            {
+                Unit = "us",
+                Scheme = "log2, 8 linear sub-buckets per power of two; each value is a bucket's exclusive upper bound",
+                UpperBounds = [.. LatencyHistogram.UpperBounds],
+            },
+        };
+
+        foreach (var e in _entries.Values.OrderByDescending(e => e.TotalMicros).Append(_overflow))
+        {
+            if (e.Calls + e.Blocked + e.RateLimited != 0)
+            {
+                snapshot.Queries.Add(Entry(e));
+            }
         }
+
+        foreach (var r in _replicas())
+        {
+            snapshot.Replicas.Add(new ReplicaLagSnapshot
+            {
+                Name = r.Name,
+                Pool = r.Pool,
+                InRotation = r.IsInRotation,
+                Lag = r.LagHistory().Select(s => new LagPoint { T = s.At, Seconds = Math.Round(s.Seconds, 4), Bytes = s.Bytes, Healthy = s.Healthy }).ToList(),
+            });
+        }
+
+        return snapshot;
     }
 
-    /// <summary>Writes the snapshot to <paramref name="path"/> atomically (temp file, then rename).</summary>
+    /// <summary>Writes the versioned JSON snapshot (<see cref="Schema"/>) to <paramref name="stream"/>.</summary>
+    public Task WriteSnapshotAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return JsonSerializer.SerializeAsync(stream, ToSnapshot(), StatisticsSnapshotJson.Default.StatisticsSnapshot, cancellationToken);
+    }
+
+    /// <summary>Writes the snapshot to <paramref name="path"/> atomically (a temp file of its own, then rename), so
+    /// concurrent writers never share a temp file and a reader never sees half a file.</summary>
     public async Task WriteSnapshotAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        var file = File.Create(temp);
-        await using (file.ConfigureAwait(false))
+        var temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
         {
-            await WriteSnapshotAsync(file, cancellationToken).ConfigureAwait(false);
-        }
-
-        File.Move(temp, full, overwrite: true);
-    }
-
-    private void Write(Utf8JsonWriter w)
-    {
-        w.WriteStartObject();
-        w.WriteString("schema", Schema);
-        w.WriteString("createdAt", DateTimeOffset.UtcNow);
-        w.WriteString("startedAt", StartedAt);
-        w.WriteString("application", Assembly.GetEntryAssembly()?.GetName().Name ?? "unknown");
-        w.WriteNumber("maxFingerprints", _max);
-        w.WriteNumber("distinctFingerprints", _entries.Count);
-        w.WriteBoolean("overflowed", Overflowed);
-        w.WriteStartArray("targets");
-        foreach (var t in Targets)
-        {
-            w.WriteStringValue(t);
-        }
-
-        w.WriteEndArray();
-        w.WriteStartObject("histogram");
-        w.WriteString("unit", "us");
-        w.WriteString("scheme", "log2, 8 linear sub-buckets per power of two; each value is a bucket's exclusive upper bound");
-        w.WriteStartArray("upperBounds");
-        foreach (var b in LatencyHistogram.UpperBounds)
-        {
-            w.WriteNumberValue(b);
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-
-        w.WriteStartArray("queries");
-        foreach (var e in _entries.Values.OrderByDescending(e => e.TotalMicros).Append(_overflow))
-        {
-            if (e.Calls + e.Blocked + e.RateLimited == 0)
+            var file = File.Create(temp);
+            await using (file.ConfigureAwait(false))
             {
-                continue;
+                await WriteSnapshotAsync(file, cancellationToken).ConfigureAwait(false);
             }
 
-            WriteEntry(w, e);
+            File.Move(temp, full, overwrite: true);
         }
-
-        w.WriteEndArray();
-
-        w.WriteStartArray("replicas");
-        foreach (var r in _replicas())
+        finally
         {
-            w.WriteStartObject();
-            w.WriteString("name", r.Name);
-            w.WriteString("pool", r.Pool);
-            w.WriteBoolean("inRotation", r.IsInRotation);
-            w.WriteStartArray("lag");
-            foreach (var s in r.LagHistory())
-            {
-                w.WriteStartObject();
-                w.WriteString("t", s.At);
-                w.WriteNumber("seconds", Math.Round(s.Seconds, 4));
-                if (s.Bytes is { } bytes)
-                {
-                    w.WriteNumber("bytes", bytes);
-                }
-
-                w.WriteBoolean("healthy", s.Healthy);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteEndObject();
+            File.Delete(temp); // gone after the move; left over after a failure
         }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
     }
 
-    private void WriteEntry(Utf8JsonWriter w, FingerprintStatistics e)
+    private QuerySnapshot Entry(FingerprintStatistics e)
     {
         var counts = e.Latency.Snapshot();
         var max = e.Latency.Max;
-        w.WriteStartObject();
-        w.WriteString("fingerprint", e.Fingerprint);
-        w.WriteString("normalized", e.Normalized);
-        w.WriteString("kind", e.Kind);
-        w.WriteStartArray("tables");
-        foreach (var t in e.Tables)
+        var entry = new QuerySnapshot
         {
-            w.WriteStringValue(t);
-        }
-
-        w.WriteEndArray();
-        w.WriteNumber("joins", e.Joins);
-        if (e.Source is not null)
-        {
-            w.WriteString("source", e.Source);
-        }
-
-        w.WriteNumber("calls", e.Calls);
-        w.WriteNumber("errorCount", e.ErrorCount);
-        w.WriteStartObject("errors");
+            Fingerprint = e.Fingerprint,
+            Normalized = e.Normalized,
+            Kind = e.Kind,
+            Tables = [.. e.Tables],
+            Joins = e.Joins,
+            Source = e.Source,
+            Calls = e.Calls,
+            ErrorCount = e.ErrorCount,
+            Rows = e.Rows,
+            TotalMs = Math.Round(e.TotalMicros / 1000.0, 3),
+            P50Ms = LatencyHistogram.Quantile(counts, 0.50, max) / 1000.0,
+            P95Ms = LatencyHistogram.Quantile(counts, 0.95, max) / 1000.0,
+            P99Ms = LatencyHistogram.Quantile(counts, 0.99, max) / 1000.0,
+            MaxMs = max / 1000.0,
+            Fallbacks = e.Fallbacks,
+            Blocked = e.Blocked,
+            RateLimited = e.RateLimited,
+        };
         foreach (var (code, n) in e.Errors.OrderByDescending(p => p.Value))
         {
-            w.WriteNumber(code, n);
+            entry.Errors[code] = n;
         }
 
-        w.WriteEndObject();
-        w.WriteNumber("rows", e.Rows);
-        w.WriteNumber("totalMs", Math.Round(e.TotalMicros / 1000.0, 3));
-        w.WriteNumber("p50Ms", LatencyHistogram.Quantile(counts, 0.50, max) / 1000.0);
-        w.WriteNumber("p95Ms", LatencyHistogram.Quantile(counts, 0.95, max) / 1000.0);
-        w.WriteNumber("p99Ms", LatencyHistogram.Quantile(counts, 0.99, max) / 1000.0);
-        w.WriteNumber("maxMs", max / 1000.0);
-        w.WriteStartObject("routing");
         for (var i = 0; i < Targets.Count; i++)
         {
-            w.WriteNumber(Targets[i], e.Target(i));
+            entry.Routing[Targets[i]] = e.Target(i);
         }
 
-        w.WriteEndObject();
-        w.WriteNumber("fallbacks", e.Fallbacks);
-        w.WriteStartObject("fallbackReasons");
         for (var r = 0; r < FallbackReasons.Names.Length; r++)
         {
             if (e.FallbacksFor((FallbackReason)r) is var n and > 0)
             {
-                w.WriteNumber(FallbackReasons.Names[r], n);
+                entry.FallbackReasons[FallbackReasons.Names[r]] = n;
             }
         }
 
-        w.WriteEndObject();
-        w.WriteNumber("blocked", e.Blocked);
-        w.WriteNumber("rateLimited", e.RateLimited);
-        w.WriteStartArray("callSites");
         foreach (var (site, n) in e.CallSites.OrderByDescending(p => p.Value))
         {
-            w.WriteStartObject();
-            w.WriteString("site", site);
-            w.WriteNumber("calls", n);
-            w.WriteEndObject();
+            entry.CallSites.Add(new CallSiteCount { Site = site, Calls = n });
         }
 
-        w.WriteEndArray();
-        w.WriteStartArray("buckets");
         for (var i = 0; i < counts.Length; i++)
         {
             if (counts[i] != 0)
             {
-                w.WriteStartArray();
-                w.WriteNumberValue(i);
-                w.WriteNumberValue(counts[i]);
-                w.WriteEndArray();
+                entry.Buckets.Add([i, counts[i]]);
             }
         }
 
-        w.WriteEndArray();
-        w.WriteEndObject();
+        return entry;
     }
 }
