@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Adds every public symbol the build reports as undeclared (RS0016) to its project's PublicAPI.Unshipped.txt.
-# Run after adding public API on purpose; review the diff (docs/architecture.md, "Public API").
+# Run after adding public API on purpose and review the diff; at a release, Unshipped lines move to PublicAPI.Shipped.txt.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out="$(dotnet build PgDiscipline.sln -c Release -nologo -v:q -p:TreatWarningsAsErrors=false 2>&1 || true)"

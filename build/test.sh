@@ -2,10 +2,18 @@
 # The one test command: installs what is missing, starts the local cluster (primary + 2 streaming replicas +
 # PgBouncer in transaction mode), builds and tests the whole solution, and always stops the cluster.
 #   build/test.sh                      everything
+#   build/test.sh --unit               only the tests that need no cluster, no PostgreSQL and no browser (SQL core, analyzers,
+#                                      runtime pipeline over fake commands, CLI): nothing is installed or started
 #   build/test.sh --filter "FullyQualifiedName~Sql"   extra arguments go to dotnet test
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
+
+unit=0
+if [[ "${1:-}" == "--unit" ]]; then
+  unit=1
+  shift
+fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 export PGD_ENV_FILE="$REPO_ROOT/artifacts/cluster/cluster.env"
@@ -13,13 +21,16 @@ export PGD_ENV_FILE="$REPO_ROOT/artifacts/cluster/cluster.env"
 export PGD_REQUIRE_CLUSTER=1
 
 start=$(date +%s)
-PGD_EXTRA_PACKAGES="chromium ${PGD_EXTRA_PACKAGES:-}" build/install-deps.sh
+if (( unit == 0 )); then
+  # chromium is for the report test (StatisticsReportTests renders the HTML report headless); --unit runs no such test.
+  PGD_EXTRA_PACKAGES="chromium ${PGD_EXTRA_PACKAGES:-}" build/install-deps.sh
 
-cleanup() { build/cluster.sh stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT INT TERM
-# A run that was killed midway may have left a cluster behind: start from a clean one.
-build/cluster.sh stop >/dev/null 2>&1 || true
-build/cluster.sh start
+  cleanup() { build/cluster.sh stop >/dev/null 2>&1 || true; }
+  trap cleanup EXIT INT TERM
+  # A run that was killed midway may have left a cluster behind: start from a clean one.
+  build/cluster.sh stop >/dev/null 2>&1 || true
+  build/cluster.sh start
+fi
 
 results="$REPO_ROOT/artifacts/test-results"
 rm -rf "$results"
@@ -32,9 +43,17 @@ echo "[test] dotnet test"
 # One test assembly at a time (-m:1): the integration tests and the sample's tests share one cluster, and tests that
 # bound replica lag or pause replay must not see another assembly's CREATE DATABASE or CPU burst (2 cores here).
 set +e
-dotnet test PgDiscipline.sln -c Release --no-build -nologo -m:1 \
-  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
-rc=$?
+if (( unit == 1 )); then
+  rc=0
+  for project in tests/PgDiscipline.Sql.Tests tests/PgDiscipline.Analyzers.Tests tests/PgDiscipline.EntityFrameworkCore.Tests tests/PgDiscipline.Cli.Tests; do
+    dotnet test "$project" -c Release --no-build -nologo \
+      --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@" || rc=$?
+  done
+else
+  dotnet test PgDiscipline.sln -c Release --no-build -nologo -m:1 \
+    --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
+  rc=$?
+fi
 set -e
 
 # One closing line over every test assembly, from the TRX files.
