@@ -1,7 +1,4 @@
-using PgDiscipline.Routing;
-using PgDiscipline.Rules;
 using PgDiscipline.Sql;
-using PgDiscipline.Statistics;
 
 namespace PgDiscipline.Interception;
 

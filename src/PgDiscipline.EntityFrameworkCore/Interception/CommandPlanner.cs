@@ -1,10 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using PgDiscipline.Routing;
-using PgDiscipline.Rules;
 using PgDiscipline.Sql;
-using PgDiscipline.Statistics;
-using PgDiscipline.Timeouts;
 
 namespace PgDiscipline.Interception;
 

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
-using System.Data;
 using System.Data.Common;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace PgDiscipline.Interception;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
-using PgDiscipline.Interception;
 
 namespace PgDiscipline;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using PgDiscipline.Routing;
 using PgDiscipline.Sql;
 
 namespace PgDiscipline.Interception;

@@ -1,8 +1,5 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
-using PgDiscipline.Sql;
 
 namespace PgDiscipline;
 

@@ -1,6 +1,4 @@
 using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using PgDiscipline.Sql;
 

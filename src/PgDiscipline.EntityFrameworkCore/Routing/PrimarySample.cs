@@ -1,6 +1,4 @@
 using NpgsqlTypes;
-using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace PgDiscipline.Routing;
 

@@ -1,5 +1,4 @@
 using NpgsqlTypes;
-using Npgsql;
 
 namespace PgDiscipline;
 

@@ -1,6 +1,6 @@
-using NpgsqlTypes;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace PgDiscipline.Routing;
 

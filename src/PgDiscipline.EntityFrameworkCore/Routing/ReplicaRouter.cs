@@ -1,4 +1,3 @@
-using NpgsqlTypes;
 using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
@@ -6,9 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using PgDiscipline.Diagnostics;
-using PgDiscipline.Interception;
-using PgDiscipline.Timeouts;
+using NpgsqlTypes;
 
 namespace PgDiscipline.Routing;
 

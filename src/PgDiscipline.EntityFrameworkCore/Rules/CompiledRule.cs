@@ -1,7 +1,4 @@
-using System.Collections.Frozen;
-using System.Globalization;
 using System.Threading.RateLimiting;
-using PgDiscipline.Sql;
 
 namespace PgDiscipline.Rules;
 

@@ -1,6 +1,3 @@
-using System.Collections.Frozen;
-using System.Globalization;
-using System.Threading.RateLimiting;
 using PgDiscipline.Sql;
 
 namespace PgDiscipline.Rules;

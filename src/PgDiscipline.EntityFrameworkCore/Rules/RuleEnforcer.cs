@@ -2,8 +2,6 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
-using PgDiscipline.Diagnostics;
-using PgDiscipline.Interception;
 
 namespace PgDiscipline.Rules;
 

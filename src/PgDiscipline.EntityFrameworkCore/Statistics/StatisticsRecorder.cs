@@ -1,8 +1,4 @@
 using System.Data.Common;
-using PgDiscipline.Diagnostics;
-using PgDiscipline.Interception;
-using PgDiscipline.Rules;
-using PgDiscipline.Timeouts;
 
 namespace PgDiscipline.Statistics;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
-using PgDiscipline.Interception;
 
 namespace PgDiscipline.Timeouts;
 
