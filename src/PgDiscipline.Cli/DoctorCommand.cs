@@ -1,9 +1,9 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
+using NpgsqlTypes;
 using PgDiscipline.Sql;
 
 namespace PgDiscipline.Cli;
@@ -100,14 +100,16 @@ internal static class DoctorCommand
             return checks;
         }
 
-        string? primaryPosition;
-        long positionReadAt;
+        PrimaryReading? primaryReading = null;
         await using (primary)
         {
-            positionReadAt = Stopwatch.GetTimestamp();
+            var readAt = DateTimeOffset.UtcNow;
             await using (var position = new NpgsqlCommand("select case when pg_is_in_recovery() then null else pg_current_wal_flush_lsn()::text end", primary))
             {
-                primaryPosition = await position.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+                if (await position.ExecuteScalarAsync(ct).ConfigureAwait(false) is string text && NpgsqlLogSequenceNumber.TryParse(text, out var lsn))
+                {
+                    primaryReading = new PrimaryReading(readAt, (ulong)lsn);
+                }
             }
 
             checks.Add(await PrimaryAsync(primary, ct).ConfigureAwait(false));
@@ -120,7 +122,7 @@ internal static class DoctorCommand
 
         for (var i = 0; i < replicaConnectionStrings.Count; i++)
         {
-            checks.Add(await ReplicaAsync(i, replicaConnectionStrings[i], settings, primaryPosition, positionReadAt, ct).ConfigureAwait(false));
+            checks.Add(await ReplicaAsync(i, replicaConnectionStrings[i], settings, primaryReading, ct).ConfigureAwait(false));
         }
 
         return checks;
@@ -266,11 +268,11 @@ internal static class DoctorCommand
             : new Check("replication", Status.Ok, string.Join("; ", parts), rows);
     }
 
-    /// <summary>One replica. Replay lag: 0 when it has replayed what the primary had flushed when the doctor started
-    /// (<paramref name="primaryPosition"/>); else now minus its last replayed commit — but if it reaches that position
-    /// within 100 ms, the time since the position was read. The commit-time formula alone calls a replica of a quiet
-    /// primary as far behind as the primary was quiet while it replays the next record (see docs/configuration.md).</summary>
-    private static async Task<Check> ReplicaAsync(int index, string connectionString, Settings settings, string? primaryPosition, long positionReadAt, CancellationToken ct)
+    /// <summary>One replica. Replay lag by the rule the runtime's health monitor applies (<see cref="ReplicaLag.Bound"/>,
+    /// with the one reading of the primary taken when the doctor started), and like the monitor, a replica over the limit
+    /// gets <see cref="ReplicaLag.ConfirmDelay"/> to reach that reading before it fails. A lag nothing bounds yet (no
+    /// transaction replayed since the replica started) is reported as 0.</summary>
+    private static async Task<Check> ReplicaAsync(int index, string connectionString, Settings settings, PrimaryReading? primary, CancellationToken ct)
     {
         var name = $"replica {index + 1}";
         try
@@ -278,31 +280,32 @@ internal static class DoctorCommand
             await using var c = new NpgsqlConnection(connectionString);
             await c.OpenAsync(ct).ConfigureAwait(false);
             name = $"replica {c.Host}:{c.Port}";
-            const string Reached = "coalesce(pg_last_wal_replay_lsn() >= @position::pg_lsn, false)";
-            await using var cmd = new NpgsqlCommand($"""
+            await using var cmd = new NpgsqlCommand("""
                 select pg_is_in_recovery(),
-                       case when {Reached} then 0
-                            when @position is null and (pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()) then 0
-                            else coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0) end::float8,
+                       coalesce(pg_last_wal_replay_lsn()::text, ''),
+                       extract(epoch from now() - pg_last_xact_replay_timestamp())::float8,
+                       pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(),
                        pg_is_wal_replay_paused()
                 """, c);
-            cmd.Parameters.AddWithValue("position", NpgsqlTypes.NpgsqlDbType.Text, (object?)primaryPosition ?? DBNull.Value);
             bool inRecovery, paused;
             TimeSpan lag;
             await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 await r.ReadAsync(ct).ConfigureAwait(false);
-                (inRecovery, lag, paused) = (r.GetBoolean(0), TimeSpan.FromSeconds(r.GetDouble(1)), r.GetBoolean(2));
+                inRecovery = r.GetBoolean(0);
+                var replay = NpgsqlLogSequenceNumber.TryParse(r.GetString(1), out var lsn) ? (ulong)lsn : 0;
+                TimeSpan? sinceCommit = r.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, r.GetDouble(2)));
+                lag = ReplicaLag.Bound(DateTimeOffset.UtcNow, replay, sinceCommit, r.GetBoolean(3), primary, primary is { } p ? [p] : []) ?? TimeSpan.Zero;
+                paused = r.GetBoolean(4);
             }
 
-            if (inRecovery && lag > settings.MaxLag && primaryPosition is not null)
+            if (inRecovery && lag > settings.MaxLag && primary is { } reading)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
-                await using var again = new NpgsqlCommand($"select {Reached}", c);
-                again.Parameters.AddWithValue("position", NpgsqlTypes.NpgsqlDbType.Text, primaryPosition);
-                if ((bool)(await again.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                await Task.Delay(ReplicaLag.ConfirmDelay(settings.MaxLag), ct).ConfigureAwait(false);
+                await using var again = new NpgsqlCommand("select coalesce(pg_last_wal_replay_lsn()::text, '')", c);
+                if (NpgsqlLogSequenceNumber.TryParse((string)(await again.ExecuteScalarAsync(ct).ConfigureAwait(false))!, out var later) && (ulong)later >= reading.Position)
                 {
-                    lag = Stopwatch.GetElapsedTime(positionReadAt);
+                    lag = DateTimeOffset.UtcNow - reading.At;
                 }
             }
 

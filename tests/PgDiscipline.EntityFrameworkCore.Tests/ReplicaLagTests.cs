@@ -1,6 +1,8 @@
+using PgDiscipline.Sql;
+
 namespace PgDiscipline.EntityFrameworkCore.Tests;
 
-/// <summary>The time-lag bound of the health check (ReplicaHealthMonitor.LagOf). The same behaviour on the real cluster:
+/// <summary>The time-lag bound of the health check (PgDiscipline.Sql.ReplicaLag.Bound, shared by the health monitor and pgdiscipline doctor). The same behaviour on the real cluster:
 /// RoutingTests.A_quiet_primary_does_not_make_a_replica_look_behind_when_new_wal_arrives and
 /// RoutingTests.A_long_transaction_writing_wal_without_commits_does_not_eject_replicas_that_keep_up.</summary>
 public sealed class ReplicaLagTests
@@ -8,11 +10,11 @@ public sealed class ReplicaLagTests
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>A reading of the primary <paramref name="secondsAgo"/> seconds ago; snapshots differ unless given.</summary>
-    private static PrimarySample At(double secondsAgo, ulong position, string? snapshot = null)
-        => new(Now.AddSeconds(-secondsAgo), new NpgsqlLogSequenceNumber(position), snapshot ?? $"{position}:{position}:");
+    private static PrimaryReading At(double secondsAgo, ulong position, string? snapshot = null)
+        => new(Now.AddSeconds(-secondsAgo), position, snapshot ?? $"{position}:{position}:");
 
-    private static TimeSpan? Lag(ulong replay, TimeSpan? sinceCommit, bool replayedAllReceived, PrimarySample? current, params PrimarySample[] earlier)
-        => ReplicaHealthMonitor.LagOf(Now, new NpgsqlLogSequenceNumber(replay), sinceCommit, replayedAllReceived, current, current is { } c ? [.. earlier, c] : earlier);
+    private static TimeSpan? Lag(ulong replay, TimeSpan? sinceCommit, bool replayedAllReceived, PrimaryReading? current, params PrimaryReading[] earlier)
+        => ReplicaLag.Bound(Now, replay, sinceCommit, replayedAllReceived, current, current is { } c ? [.. earlier, c] : earlier);
 
     [Fact]
     public void Replayed_everything_the_primary_had_is_zero_however_old_the_last_commit()
@@ -70,9 +72,9 @@ public sealed class ReplicaLagTests
     [Fact]
     public void Unused_sample_slots_and_readings_without_a_snapshot_are_handled()
     {
-        Assert.Equal(TimeSpan.FromSeconds(2), ReplicaHealthMonitor.LagOf(Now, new NpgsqlLogSequenceNumber(500), TimeSpan.FromSeconds(2), false, At(0, 600),
+        Assert.Equal(TimeSpan.FromSeconds(2), ReplicaLag.Bound(Now, 500, TimeSpan.FromSeconds(2), false, At(0, 600),
             [default, default, At(3, 400), At(0, 600)]));
-        Assert.Equal(TimeSpan.FromSeconds(1), Lag(500, TimeSpan.FromSeconds(2), replayedAllReceived: false, At(0, 600) with { Snapshot = null },
-            new PrimarySample(Now.AddSeconds(-1), new NpgsqlLogSequenceNumber(500), null)));
+        Assert.Equal(TimeSpan.FromSeconds(1), Lag(500, TimeSpan.FromSeconds(2), replayedAllReceived: false, new PrimaryReading(Now, 600, null),
+            new PrimaryReading(Now.AddSeconds(-1), 500, null)));
     }
 }

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -11,7 +12,7 @@ namespace PgDiscipline.Configuration;
 /// configuration's interceptors and how they find their runtime (<see cref="RuntimeReference"/>): one owned elsewhere
 /// (the application's container, or the caller), or, for options set in code, the runtime of this configuration in the
 /// <see cref="PgDisciplineRuntimeRegistry"/> of EF Core's internal service provider. Two configurations are the same when
-/// every option is (their JSON form, so a new option can never be left out of the comparison). PgDiscipline adds one
+/// every option is (a hash of their JSON form, so a new option can never be left out of the comparison). PgDiscipline adds one
 /// service to EF Core and never asks for a provider of its own, so any number of configurations costs no extra EF Core
 /// service providers.
 /// </summary>
@@ -28,7 +29,7 @@ internal sealed class PgDisciplineOptionsExtension : IDbContextOptionsExtension
     public PgDisciplineOptionsExtension(PgDisciplineOptions options)
     {
         Options = options;
-        Canonical = JsonSerializer.Serialize(options, PgDisciplineOptionsJson.Default.PgDisciplineOptions);
+        ConfigurationKey = KeyOf(options);
         Reference = new RuntimeReference(this);
         Interceptors = PgDisciplineRuntime.CreateInterceptors(Reference);
     }
@@ -36,9 +37,9 @@ internal sealed class PgDisciplineOptionsExtension : IDbContextOptionsExtension
     /// <summary>Options set in code (null when the runtime is owned elsewhere).</summary>
     public PgDisciplineOptions? Options { get; }
 
-    /// <summary>Every option in one string: equal strings, equal configurations. It holds connection strings, so it is
-    /// compared, never logged.</summary>
-    public string? Canonical { get; }
+    /// <summary>A 128-bit hash of every option (their JSON form): equal keys, equal configurations. A hash, so the
+    /// registry never keeps connection strings (passwords) as keys.</summary>
+    public string? ConfigurationKey { get; }
 
     public RuntimeReference Reference { get; }
 
@@ -46,6 +47,9 @@ internal sealed class PgDisciplineOptionsExtension : IDbContextOptionsExtension
     public IReadOnlyList<IInterceptor> Interceptors { get; }
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
+
+    internal static string KeyOf(PgDisciplineOptions options)
+        => Convert.ToHexString(XxHash128.Hash(JsonSerializer.SerializeToUtf8Bytes(options, PgDisciplineOptionsJson.Default.PgDisciplineOptions)));
 
     public void ApplyServices(IServiceCollection services) => services.TryAddSingleton<PgDisciplineRuntimeRegistry>();
 

@@ -9,10 +9,10 @@ internal sealed class PgDisciplineRuntimeRegistry : IAsyncDisposable, IDisposabl
 {
     private readonly ConcurrentDictionary<string, Lazy<PgDisciplineRuntime>> _runtimes = new(StringComparer.Ordinal);
 
-    /// <summary>The runtime of this configuration (<paramref name="canonical"/> is every option, see
-    /// <see cref="PgDisciplineOptionsExtension.Canonical"/>), created on first use with the first caller's logger factory.</summary>
-    public PgDisciplineRuntime GetOrCreate(string canonical, PgDisciplineOptions options, ILoggerFactory? loggerFactory)
-        => _runtimes.GetOrAdd(canonical, _ => new Lazy<PgDisciplineRuntime>(() => PgDisciplineRuntime.Create(options, loggerFactory))).Value;
+    /// <summary>The runtime of this configuration (<paramref name="key"/>: <see cref="PgDisciplineOptionsExtension.ConfigurationKey"/>),
+    /// created on first use with the logger factory of the EF Core provider that owns this registry.</summary>
+    public PgDisciplineRuntime GetOrCreate(string key, PgDisciplineOptions options, ILoggerFactory? loggerFactory)
+        => _runtimes.GetOrAdd(key, _ => new Lazy<PgDisciplineRuntime>(() => PgDisciplineRuntime.Create(options, loggerFactory))).Value;
 
     public int Count => _runtimes.Count;
 

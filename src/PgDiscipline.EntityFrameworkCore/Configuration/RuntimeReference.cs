@@ -32,7 +32,7 @@ internal sealed class RuntimeReference
             ?? throw new InvalidOperationException("PgDiscipline's services are missing from the EF Core service provider given to UseInternalServiceProvider: add services.AddEntityFrameworkPgDiscipline() next to AddEntityFrameworkNpgsql().");
         var core = services.GetRequiredService<IDbContextOptions>().FindExtension<CoreOptionsExtension>();
         var loggerFactory = core?.LoggerFactory ?? core?.ApplicationServiceProvider?.GetService<ILoggerFactory>();
-        var runtime = registry.GetOrCreate(extension.Canonical!, extension.Options!, loggerFactory);
+        var runtime = registry.GetOrCreate(extension.ConfigurationKey!, extension.Options!, loggerFactory);
         Volatile.Write(ref _runtime, runtime);
         return runtime;
     }

@@ -1,3 +1,4 @@
+using PgDiscipline.Sql;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,7 +7,7 @@ namespace PgDiscipline.Routing;
 
 /// <summary>
 /// Checks every replica each <c>HealthCheckInterval</c>: reachable, <c>pg_is_in_recovery()</c>, replay position, lag in
-/// bytes (against the primary's <c>pg_current_wal_flush_lsn()</c>) and in time (see <see cref="LagOf"/>). A replica that fails or lags more than
+/// bytes (against the primary's <c>pg_current_wal_flush_lsn()</c>) and in time (see <see cref="ReplicaLag.Bound"/>). A replica that fails or lags more than
 /// <c>MaxReplicaLag</c> is taken out at once; it is put back after consecutive healthy checks, more of them the more
 /// often it was taken out recently (1, 2, 4, capped at 8 extra), so a flapping replica does not oscillate.
 /// </summary>
@@ -19,9 +20,9 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
         """;
 
-    /// <summary>The last 64 readings of the primary (a ring; order does not matter), for <see cref="LagOf"/>.</summary>
-    private readonly PrimarySample[] _primarySamples = new PrimarySample[PrimarySampleCount];
-    private const int PrimarySampleCount = 64;
+    /// <summary>The last 64 readings of the primary (a ring; order does not matter), for <see cref="ReplicaLag.Bound"/>.</summary>
+    private readonly PrimaryReading[] _primarySamples = new PrimaryReading[PrimaryReadingCount];
+    private const int PrimaryReadingCount = 64;
     private int _primarySampleNext;
 
     private readonly Func<PgDisciplineOptions> _options;
@@ -80,69 +81,20 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     public async Task CheckAllAsync(CancellationToken cancellationToken)
     {
         var readAt = DateTimeOffset.UtcNow;
-        var current = await ReadPrimaryAsync(cancellationToken).ConfigureAwait(false) is { } read ? read with { At = readAt } : (PrimarySample?)null;
-        PrimarySample[] samples;
+        var current = await ReadPrimaryAsync(cancellationToken).ConfigureAwait(false) is { } read ? new PrimaryReading(readAt, read.Position, read.Snapshot) : (PrimaryReading?)null;
+        PrimaryReading[] samples;
         lock (_primarySamples)
         {
             if (current is { } c)
             {
                 _primarySamples[_primarySampleNext] = c;
-                _primarySampleNext = (_primarySampleNext + 1) % PrimarySampleCount;
+                _primarySampleNext = (_primarySampleNext + 1) % PrimaryReadingCount;
             }
 
-            samples = (PrimarySample[])_primarySamples.Clone();
+            samples = (PrimaryReading[])_primarySamples.Clone();
         }
 
         await Task.WhenAll(_replicas.Select(r => CheckAsync(r, current, samples, cancellationToken))).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Replay lag in time: how old the newest data the replica does not show yet may be — an upper bound that does not
-    /// invent lag from WAL that changes no visible data. In order:
-    /// <list type="number">
-    /// <item>Replayed all the primary had flushed when this check began: zero.</item>
-    /// <item>Replayed the position of an earlier reading whose snapshot (<c>pg_current_snapshot()</c>) is the same as the
-    /// primary's now: no transaction has completed on the primary since, so the replica shows what the primary shows
-    /// (a checkpoint on a quiet primary, a bulk load or a vacuum that has not committed yet): zero.</item>
-    /// <item>Otherwise the smaller of now minus the commit time of the last replayed transaction (everything not yet
-    /// replayed was written after it; alone, the classic false alarm after a quiet spell) and now minus the latest
-    /// reading whose position the replica has replayed (everything written before it is there).</item>
-    /// </list>
-    /// Primary unknown: the commit-time bound, only while replay is behind what was received. Null when nothing bounds it
-    /// (no transaction replayed since the replica started, no reading reached): the caller treats that as not healthy.
-    /// </summary>
-    internal static TimeSpan? LagOf(DateTimeOffset now, NpgsqlLogSequenceNumber replay, TimeSpan? sinceLastReplayedCommit, bool replayedAllReceived, PrimarySample? current, ReadOnlySpan<PrimarySample> samples)
-    {
-        if (current is not { } primary)
-        {
-            return replayedAllReceived ? TimeSpan.Zero : sinceLastReplayedCommit;
-        }
-
-        if (replay >= primary.Position)
-        {
-            return TimeSpan.Zero;
-        }
-
-        var lag = sinceLastReplayedCommit;
-        foreach (var sample in samples)
-        {
-            if (sample.At == default || sample.Position > replay)
-            {
-                continue;
-            }
-
-            if (sample.Snapshot is not null && string.Equals(sample.Snapshot, primary.Snapshot, StringComparison.Ordinal))
-            {
-                return TimeSpan.Zero;
-            }
-
-            if (lag is null || now - sample.At < lag)
-            {
-                lag = now - sample.At;
-            }
-        }
-
-        return lag < TimeSpan.Zero ? TimeSpan.Zero : lag;
     }
 
     /// <summary>Takes a replica out at once (a read on it just failed at connection level).</summary>
@@ -152,7 +104,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         Eject(replica, reason);
     }
 
-    private async Task<PrimarySample?> ReadPrimaryAsync(CancellationToken cancellationToken)
+    private async Task<PrimaryReading?> ReadPrimaryAsync(CancellationToken cancellationToken)
     {
         if (Primary is not { } primary)
         {
@@ -171,7 +123,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             await using var cmd = primary.CreateCommand("select pg_current_wal_flush_lsn()::text, pg_current_snapshot()::text");
             await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
             return await reader.ReadAsync(timeout.Token).ConfigureAwait(false) && Lsns.TryParse(reader.GetString(0), out var lsn)
-                ? new PrimarySample(default, lsn, reader.GetString(1))
+                ? new PrimaryReading(default, (ulong)lsn, reader.GetString(1))
                 : null;
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
@@ -180,14 +132,9 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         }
     }
 
-    /// <summary>Before a replica is called too far behind, it gets this long to reach the position the primary had when
-    /// the check began: a replica that keeps up with a primary writing WAL without commits (a bulk load, a long
-    /// transaction, a vacuum) otherwise depends on the previous check's reading, one <c>HealthCheckInterval</c> old.</summary>
-    internal static TimeSpan ConfirmDelay(TimeSpan maxLag) => TimeSpan.FromMilliseconds(Math.Clamp(maxLag.TotalMilliseconds / 4, 0, 100));
-
     private const string ReplayPositionQuery = "select coalesce(pg_last_wal_replay_lsn()::text, '')";
 
-    private async Task CheckAsync(ReplicaEndpoint replica, PrimarySample? current, PrimarySample[] samples, CancellationToken cancellationToken)
+    private async Task CheckAsync(ReplicaEndpoint replica, PrimaryReading? current, PrimaryReading[] samples, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         ReplicaHealth health;
@@ -209,7 +156,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                     inRecovery = reader.GetBoolean(0);
                     Lsns.TryParse(reader.GetString(1), out replay);
                     TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
-                    lag = LagOf(DateTimeOffset.UtcNow, replay, sinceCommit, reader.GetBoolean(3), current, samples);
+                    lag = ReplicaLag.Bound(DateTimeOffset.UtcNow, (ulong)replay, sinceCommit, reader.GetBoolean(3), current, samples);
                     break;
                 }
                 catch (NpgsqlException ex) when (attempt == 1 && ex is not PostgresException && !timeout.IsCancellationRequested)
@@ -222,16 +169,16 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             if (inRecovery && (lag is null || lag > maxLag) && current is { Position: var target, At: var readAt })
             {
                 // Too far behind, or not known: one more look, shortly, at whether it reaches this check's reading.
-                await Task.Delay(ConfirmDelay(maxLag), timeout.Token).ConfigureAwait(false);
+                await Task.Delay(ReplicaLag.ConfirmDelay(maxLag), timeout.Token).ConfigureAwait(false);
                 await using var again = replica.DataSource.CreateCommand(ReplayPositionQuery);
-                if (Lsns.TryParse((string?)await again.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false), out var later) && later >= target)
+                if (Lsns.TryParse((string?)await again.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false), out var later) && (ulong)later >= target)
                 {
                     replay = later;
                     lag = DateTimeOffset.UtcNow - readAt;
                 }
             }
 
-            long? lagBytes = current is { Position: var p } ? (long)((ulong)p > (ulong)replay ? (ulong)p - (ulong)replay : 0) : null;
+            long? lagBytes = current is { Position: var p } ? (long)(p > (ulong)replay ? p - (ulong)replay : 0) : null;
             health = !inRecovery
                 ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
                 : lag is not { } known
