@@ -1,50 +1,5 @@
 namespace PgDiscipline.Sql;
 
-/// <summary>How bad a rule's finding is, the same in every face (analyzer, <c>pgdiscipline lint</c>, runtime migration guard).</summary>
-public enum RuleSeverity
-{
-    /// <summary>An inventory entry; never fails anything.</summary>
-    Info,
-
-    /// <summary>Worth a look; may be safe in context (breaks running code, loses data, or a missing safety net).</summary>
-    Warning,
-
-    /// <summary>Rewrites a table, holds a long lock on an existing table, or fails at run time. Fails the build
-    /// (analyzer), exits 1 (lint), and is refused by the migration guard unless allowed.</summary>
-    Error,
-}
-
-/// <summary>One rule of the catalog.</summary>
-public sealed class RuleDescriptor
-{
-    internal RuleDescriptor(string id, string title, string category, RuleSeverity severity, string? lockTaken)
-    {
-        Id = id;
-        Title = title;
-        Category = category;
-        DefaultSeverity = severity;
-        LockTaken = lockTaken;
-    }
-
-    /// <summary>PGDnnn (a contract).</summary>
-    public string Id { get; }
-
-    /// <summary>Short title, as analyzers and the lint's SARIF show it.</summary>
-    public string Title { get; }
-
-    /// <summary><c>PgDiscipline.QueryShape</c>, <c>PgDiscipline.Routing</c> or <c>PgDiscipline.Migrations</c>.</summary>
-    public string Category { get; }
-
-    /// <summary>The severity every face uses unless the user configures another.</summary>
-    public RuleSeverity DefaultSeverity { get; }
-
-    /// <summary>The heaviest table lock the flagged operation takes on an existing table, when it is about locks.</summary>
-    public string? LockTaken { get; }
-
-    /// <summary><c>docs/rules/PGDnnn.md</c>.</summary>
-    public string HelpLink => RuleIdentifiers.HelpLink(Id);
-}
-
 /// <summary>
 /// The one rule catalog: analyzer descriptors, lint findings and the runtime migration guard's decisions are built from
 /// it, so a rule has one severity and one meaning everywhere. The rule of thumb for migration rules: a table rewrite or a

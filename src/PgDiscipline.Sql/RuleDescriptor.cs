@@ -1,0 +1,32 @@
+namespace PgDiscipline.Sql;
+
+/// <summary>One rule of the catalog.</summary>
+public sealed class RuleDescriptor
+{
+    internal RuleDescriptor(string id, string title, string category, RuleSeverity severity, string? lockTaken)
+    {
+        Id = id;
+        Title = title;
+        Category = category;
+        DefaultSeverity = severity;
+        LockTaken = lockTaken;
+    }
+
+    /// <summary>PGDnnn (a contract).</summary>
+    public string Id { get; }
+
+    /// <summary>Short title, as analyzers and the lint's SARIF show it.</summary>
+    public string Title { get; }
+
+    /// <summary><c>PgDiscipline.QueryShape</c>, <c>PgDiscipline.Routing</c> or <c>PgDiscipline.Migrations</c>.</summary>
+    public string Category { get; }
+
+    /// <summary>The severity every face uses unless the user configures another.</summary>
+    public RuleSeverity DefaultSeverity { get; }
+
+    /// <summary>The heaviest table lock the flagged operation takes on an existing table, when it is about locks.</summary>
+    public string? LockTaken { get; }
+
+    /// <summary><c>docs/rules/PGDnnn.md</c>.</summary>
+    public string HelpLink => RuleIdentifiers.HelpLink(Id);
+}
