@@ -24,7 +24,12 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     private static JsonElement Query(JsonElement snapshot, string contains)
-        => snapshot.GetProperty("queries").EnumerateArray().Single(q => q.GetProperty("normalized").GetString()!.Contains(contains, StringComparison.Ordinal));
+    {
+        var matches = snapshot.GetProperty("queries").EnumerateArray().Where(q => q.GetProperty("normalized").GetString()!.Contains(contains, StringComparison.Ordinal)).ToList();
+        Assert.True(matches.Count == 1, $"{matches.Count} queries contain '{contains}' in the snapshot; it has: "
+            + string.Join(" | ", snapshot.GetProperty("queries").EnumerateArray().Select(q => $"{q.GetProperty("normalized").GetString()} ({q.GetProperty("calls").GetInt64()} calls)")));
+        return matches[0];
+    }
 
     private static async Task WaitReplicasAsync(HttpClient client)
     {
@@ -107,7 +112,8 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
         await using var app = new ChatApp(cluster);
         using var client = app.CreateClient();
         await WaitReplicasAsync(client);
-        await client.GetAsync("/users/7"); // the fingerprint exists in the statistics
+        var first = await client.GetAsync("/users/7"); // the fingerprint exists in the statistics
+        Assert.True(first.StatusCode == HttpStatusCode.OK, $"{first.StatusCode}: {await first.Content.ReadAsStringAsync()}");
         var before = Query(await SnapshotAsync(app, client), "u.display_name from users").GetProperty("calls").GetInt64();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => client.GetAsync("/users/42")));

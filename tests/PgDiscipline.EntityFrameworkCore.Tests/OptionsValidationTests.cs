@@ -24,6 +24,19 @@ public sealed class OptionsValidationTests
         Assert.StartsWith("PgDiscipline:MaxReplicaLag", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1, false)]
+    [InlineData(0, true)]
+    [InlineData(50, true)]
+    [InlineData(11_000, false)]
+    public void ReadYourWritesWait_is_between_zero_and_ten_seconds(int milliseconds, bool valid)
+    {
+        var options = new PgDisciplineOptions { ReadYourWritesWait = TimeSpan.FromMilliseconds(milliseconds) };
+        var errors = PgDisciplineOptionsValidator.Collect(options, "PgDiscipline");
+        Assert.Equal(valid, errors.Count == 0);
+        Assert.All(errors, e => Assert.StartsWith("PgDiscipline:ReadYourWritesWait", e, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Bad_replica_connection_string_is_rejected_naming_the_index_and_never_echoing_the_password()
     {

@@ -134,4 +134,41 @@ public sealed class StatisticsTests
         Assert.Contains(errors, e => e.StartsWith(key, StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("PgDiscipline:Statistics:SnapshotInterval", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Concurrent_snapshot_writes_to_one_path_all_succeed_and_leave_one_whole_file()
+    {
+        // The periodic writer, shutdown and an HTTP endpoint can write at the same moment: each write has a temp file of
+        // its own, so none fails on another's temp file and the result is always a whole snapshot.
+        var stats = new QueryStatistics(new StatisticsOptions(), ["primary"], () => []);
+        stats.For(PgDiscipline.Sql.SqlCommandInfo.Analyze("select * from users where id = @p0"), "LinqQuery").Completed(1200);
+        var dir = Path.Combine(Path.GetTempPath(), "pgd-snap-" + Guid.NewGuid().ToString("N"));
+        var path = Path.Combine(dir, "stats.json");
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+            {
+                for (var i = 0; i < 50; i++)
+                {
+                    await stats.WriteSnapshotAsync(path);
+                }
+            })));
+
+            // Another writer in the middle of its write (its temp file open): this write must not need that file.
+            await using (new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                await stats.WriteSnapshotAsync(path);
+            }
+
+            File.Delete(path + ".tmp");
+            using var doc = System.Text.Json.JsonDocument.Parse(await File.ReadAllBytesAsync(path));
+            Assert.Equal(QueryStatistics.Schema, doc.RootElement.GetProperty("schema").GetString());
+            Assert.Equal(1, doc.RootElement.GetProperty("queries").GetArrayLength());
+            Assert.Equal(["stats.json"], Directory.GetFiles(dir).Select(Path.GetFileName)); // no temp file left behind
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

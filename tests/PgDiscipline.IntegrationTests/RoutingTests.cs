@@ -647,6 +647,85 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Contains(targets, t => t.EndsWith(":" + cluster.ReplicaPorts[1], StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_fresh_runtime_sends_no_replica_safe_read_to_the_primary_async_and_sync()
+    {
+        // A new configuration is a new runtime that has checked nothing yet: its first reads wait for the first round of
+        // health checks instead of going to the primary while the replicas are still out of rotation.
+        foreach (var sync in new[] { false, true })
+        {
+            var name = "cold-" + Guid.NewGuid().ToString("N")[..8];
+            await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+            {
+                pg.AddReplica(cluster.Replicas[0]).Name = name + "-a";
+                pg.AddReplica(cluster.Replicas[1]).Name = name + "-b";
+                pg.DefaultRead = ReadRouting.Primary;
+            });
+            var ports = new List<int>();
+            for (var i = 0; i < 40; i++)
+            {
+                var query = ctx.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica();
+                ports.Add(sync ? query.AsEnumerable().Single() : await Port(query));
+            }
+
+            Assert.True(ports.All(p => cluster.ReplicaPorts.Contains(p)), $"{(sync ? "sync" : "async")}: reads ran on {string.Join(",", ports)}");
+        }
+    }
+
+    [Fact]
+    public async Task Read_your_writes_waits_for_a_replica_instead_of_falling_back_when_one_replica_is_paused()
+    {
+        await using var ctx = await Create(pg => pg.ReadYourWritesWait = TimeSpan.FromMilliseconds(200));
+        var runtime = ctx.FindPgDisciplineRuntime()!;
+        await ClusterFixture.PauseReplayAsync(cluster.Replicas[0]);
+        try
+        {
+            var ports = new List<int>();
+            for (var i = 0; i < 30; i++)
+            {
+                var marker = await InsertAsync(ctx, "wait");
+                ports.Add(await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI + " from probe_items where name = {0}", marker).ReadFromReplica()));
+            }
+
+            Assert.DoesNotContain(cluster.ReplicaPorts[0], ports); // never the paused one
+            Assert.True(ports.Count(p => p == cluster.ReplicaPorts[1]) >= 29, "reads ran on " + string.Join(",", ports));
+        }
+        finally
+        {
+            await ClusterFixture.ScalarAsync(cluster.Replicas[0], "select pg_wal_replay_resume()");
+        }
+
+        // The wait is in the statistics: reads that waited, how many the replica then served, and for how long.
+        var snapshot = runtime.Statistics!.ToSnapshot();
+        var waited = snapshot.Queries.Where(q => q.SessionWaits > 0).ToList();
+        Assert.True(waited.Sum(q => q.SessionWaitsServed) <= waited.Sum(q => q.SessionWaits));
+        Assert.All(waited, q => Assert.True(q.SessionWaitMs >= 0));
+    }
+
+    [Fact]
+    public async Task Read_your_writes_without_a_wait_budget_falls_back_to_the_primary_when_the_replicas_are_behind()
+    {
+        await using var ctx = await Create(pg => pg.ReadYourWritesWait = TimeSpan.Zero);
+        foreach (var replica in cluster.Replicas)
+        {
+            await ClusterFixture.PauseReplayAsync(replica);
+        }
+
+        try
+        {
+            var marker = await InsertAsync(ctx, "nowait");
+            Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(WhereAmI + " from probe_items where name = {0}", marker).ReadFromReplica()));
+            Assert.Equal(0, ctx.FindPgDisciplineRuntime()!.Statistics!.ToSnapshot().Queries.Sum(q => q.SessionWaits));
+        }
+        finally
+        {
+            foreach (var replica in cluster.Replicas)
+            {
+                await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_resume()");
+            }
+        }
+    }
+
     private static async Task<string> InsertAsync(ProbeContext ctx, string prefix)
     {
         var marker = $"{prefix}-{Guid.NewGuid():N}";

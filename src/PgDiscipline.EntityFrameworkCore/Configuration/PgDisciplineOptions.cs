@@ -22,6 +22,11 @@ public sealed class PgDisciplineOptions
     /// <summary>How often each replica's health and lag are checked. Default: 1 s.</summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Read-your-writes (<see cref="ReadConsistency.Session"/>): when no replica has replayed the session's last write
+    /// yet, how long a read waits for the replica furthest ahead before it runs on the primary. Default: 50 ms; zero sends
+    /// it to the primary at once.</summary>
+    public TimeSpan ReadYourWritesWait { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Whether a replica read that failed on every replica may run on the primary. Default: true.</summary>
     public bool FallbackToPrimary { get; set; } = true;
 

@@ -29,6 +29,11 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
             errors.Add($"{prefix}:MaxReplicaLag must not be negative.");
         }
 
+        if (options.ReadYourWritesWait < TimeSpan.Zero || options.ReadYourWritesWait > TimeSpan.FromSeconds(10))
+        {
+            errors.Add($"{prefix}:ReadYourWritesWait must be between 0 and 10 seconds.");
+        }
+
         if (options.HealthCheckInterval <= TimeSpan.Zero)
         {
             errors.Add($"{prefix}:HealthCheckInterval must be positive.");

@@ -42,17 +42,25 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     /// <summary>The primary's data source for LSN reads, once a context has shown the primary connection string.</summary>
     public NpgsqlDataSource? Primary { get; set; }
 
-    public void EnsureStarted()
+    private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How long one round of checks may take: the interval plus one second.</summary>
+    public TimeSpan CheckTimeout => _options().HealthCheckInterval + TimeSpan.FromSeconds(1);
+
+    /// <summary>Starts the check loop once; the task completes when its first round has ended.</summary>
+    public Task EnsureStarted()
     {
         if (_loop is not null || _replicas.Count == 0)
         {
-            return;
+            return _replicas.Count == 0 ? Task.CompletedTask : _firstRound.Task;
         }
 
         lock (_startGate)
         {
             _loop ??= Task.Run(() => RunAsync(_stop.Token));
         }
+
+        return _firstRound.Task;
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -61,7 +69,15 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         {
             try
             {
-                await CheckAllAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await CheckAllAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _firstRound.TrySetResult();
+                }
+
                 await Task.Delay(_options().HealthCheckInterval, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -114,7 +130,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options().HealthCheckInterval + TimeSpan.FromSeconds(1));
+            timeout.CancelAfter(CheckTimeout);
             // The flushed position: what a replica can have received. Unflushed WAL (a long transaction between
             // walwriter rounds) would make a replica that keeps up look behind. Shaped differently from the session
             // capture query so pg_stat_statements counts them apart.
@@ -141,7 +157,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options().HealthCheckInterval + TimeSpan.FromSeconds(1));
+            timeout.CancelAfter(CheckTimeout);
             bool inRecovery;
             NpgsqlLogSequenceNumber replay;
             TimeSpan? lag;

@@ -70,7 +70,12 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             return null;
         }
 
-        Monitor.EnsureStarted();
+        var warm = Monitor.EnsureStarted();
+        if (!warm.IsCompleted)
+        {
+            await WarmUpAsync(warm, sync, cancellationToken).ConfigureAwait(false);
+        }
+
         var options = _options();
         var required = default(NpgsqlLogSequenceNumber);
         if (options.Consistency == ReadConsistency.Session && eventData.Context is { } context)
@@ -99,6 +104,30 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         }
 
         return reader;
+    }
+
+    /// <summary>A fresh runtime's first reads wait for the first round of health checks (at most one check's timeout), so
+    /// replicas that answer are in rotation before any read is routed: a fleet restarting for a deploy does not put its
+    /// read load on the primary for that moment.</summary>
+    private async ValueTask WarmUpAsync(Task firstRound, bool sync, CancellationToken cancellationToken)
+    {
+        var bound = Monitor.CheckTimeout;
+        try
+        {
+            if (sync)
+            {
+                // EF Core's synchronous APIs block for I/O anyway; this is one bounded wait, once per runtime.
+                firstRound.Wait(bound, cancellationToken);
+            }
+            else
+            {
+                await firstRound.WaitAsync(bound, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (TimeoutException)
+        {
+            // The slowest replica has not answered: route with what is known.
+        }
     }
 
     /// <summary>A command runs on the primary: count a read there, or remember a write for read-your-writes (a write in a
@@ -232,8 +261,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             var replica = Choose(pool, required, tried1, tried2);
             if (replica is null)
             {
-                FellBack(plan, failed ? FallbackReason.ReplicasFailed : behind || AnyInRotation(pool) ? FallbackReason.BehindSession : FallbackReason.NoReplicaInRotation);
-                return null;
+                break;
             }
 
             if (failed && !_retryBudget.TryRetry())
@@ -259,45 +287,11 @@ internal sealed class ReplicaRouter : IAsyncDisposable
                     continue;
                 }
 
-                var replicaCommand = connection.CreateCommand();
-                replicaCommand.CommandText = plan.ReplicaText;
-                replicaCommand.CommandTimeout = command.CommandTimeout;
-                foreach (DbParameter p in command.Parameters)
-                {
-                    replicaCommand.Parameters.Add(p is NpgsqlParameter np ? np.Clone() : new NpgsqlParameter(p.ParameterName, p.Value));
-                }
-
-                var reader = sync
-                    ? replicaCommand.ExecuteReader(CommandBehavior.CloseConnection)
-                    : await replicaCommand.ExecuteReaderAsync(CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
-                if (plan.ReplicaTextIsPrefixed)
-                {
-                    if (sync)
-                    {
-                        reader.NextResult();
-                    }
-                    else
-                    {
-                        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                _running.AddOrUpdate(command, replica);
-                PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
-                plan.Stats?.RoutedTo(replica.Index);
-                PgDisciplineTelemetry.SetTarget(command, replica.Name, replica.Host, replica.Port);
-                return reader;
+                return await RunOnAsync(replica, connection, command, plan, sync, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsConnectionLevel(ex))
             {
-                replica.Leave();
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                }
-
-                Monitor.MarkFailed(replica, "read failed: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name));
-                Log.ReplicaReadFailed(_logger, replica.Name, ex.GetType().Name);
+                await FailedAsync(replica, connection, ex).ConfigureAwait(false);
                 failed = true;
                 (tried1, tried2) = tried1 is null ? (replica, tried2) : (tried1, replica);
             }
@@ -313,8 +307,146 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             }
         }
 
-        FellBack(plan, failed ? FallbackReason.ReplicasFailed : FallbackReason.BehindSession);
+        if (failed)
+        {
+            FellBack(plan, FallbackReason.ReplicasFailed);
+            return null;
+        }
+
+        if (!behind && !AnyInRotation(pool))
+        {
+            FellBack(plan, FallbackReason.NoReplicaInRotation);
+            return null;
+        }
+
+        // Replicas are in rotation but none has replayed the session's write yet: wait for the one furthest ahead, up
+        // to ReadYourWritesWait, rather than send the read to the primary.
+        if (required != default && _options().ReadYourWritesWait > TimeSpan.Zero
+            && await WaitThenReadAsync(command, plan, pool, required, sync, cancellationToken).ConfigureAwait(false) is { } waited)
+        {
+            return waited;
+        }
+
+        FellBack(plan, FallbackReason.BehindSession);
         return null;
+    }
+
+    /// <summary>Polls the admitted replica of the pool that has replayed furthest until it reaches <paramref name="required"/>
+    /// (every millisecond, on the connection the read then uses) or <see cref="PgDisciplineOptions.ReadYourWritesWait"/>
+    /// has passed; runs the read there when it does. Null: run it on the primary.</summary>
+    private async ValueTask<DbDataReader?> WaitThenReadAsync(DbCommand command, CommandPlan plan, string pool, NpgsqlLogSequenceNumber required, bool sync, CancellationToken cancellationToken)
+    {
+        ReplicaEndpoint? replica = null;
+        foreach (var r in PoolMembers(pool))
+        {
+            if (r.Admitted && (replica is null || r.Replayed > replica.Replayed))
+            {
+                replica = r;
+            }
+        }
+
+        if (replica is null)
+        {
+            return null;
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var budget = _options().ReadYourWritesWait;
+        replica.Enter();
+        NpgsqlConnection? connection = null;
+        try
+        {
+            connection = sync ? replica.DataSource.OpenConnection() : await replica.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            while (!await HasReplayedAsync(replica, connection, required, sync, cancellationToken).ConfigureAwait(false))
+            {
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= budget)
+                {
+                    replica.Leave();
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    RecordWait(plan, started, replayed: false);
+                    return null;
+                }
+
+                if (sync)
+                {
+                    Thread.Sleep(1);
+                }
+                else
+                {
+                    await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            RecordWait(plan, started, replayed: true);
+            return await RunOnAsync(replica, connection, command, plan, sync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsConnectionLevel(ex))
+        {
+            await FailedAsync(replica, connection, ex).ConfigureAwait(false);
+            return null;
+        }
+        catch
+        {
+            replica.Leave();
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    private static void RecordWait(CommandPlan plan, long started, bool replayed)
+    {
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        PgDisciplineTelemetry.SessionWait.Record(waited.TotalMilliseconds, new KeyValuePair<string, object?>("pgdiscipline.outcome", replayed ? "replica" : "primary"));
+        plan.Stats?.SessionWaited((long)(waited.Ticks / TimeSpan.TicksPerMicrosecond), replayed);
+    }
+
+    /// <summary>Runs the read on an open connection to <paramref name="replica"/> (which the caller entered).</summary>
+    private async ValueTask<DbDataReader> RunOnAsync(ReplicaEndpoint replica, NpgsqlConnection connection, DbCommand command, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    {
+        var replicaCommand = connection.CreateCommand();
+        replicaCommand.CommandText = plan.ReplicaText;
+        replicaCommand.CommandTimeout = command.CommandTimeout;
+        foreach (DbParameter p in command.Parameters)
+        {
+            replicaCommand.Parameters.Add(p is NpgsqlParameter np ? np.Clone() : new NpgsqlParameter(p.ParameterName, p.Value));
+        }
+
+        var reader = sync
+            ? replicaCommand.ExecuteReader(CommandBehavior.CloseConnection)
+            : await replicaCommand.ExecuteReaderAsync(CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
+        if (plan.ReplicaTextIsPrefixed)
+        {
+            if (sync)
+            {
+                reader.NextResult();
+            }
+            else
+            {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        _running.AddOrUpdate(command, replica);
+        PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
+        plan.Stats?.RoutedTo(replica.Index);
+        PgDisciplineTelemetry.SetTarget(command, replica.Name, replica.Host, replica.Port);
+        return reader;
+    }
+
+    private async ValueTask FailedAsync(ReplicaEndpoint replica, NpgsqlConnection? connection, Exception ex)
+    {
+        replica.Leave();
+        if (connection is not null)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Monitor.MarkFailed(replica, "read failed: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name));
+        Log.ReplicaReadFailed(_logger, replica.Name, ex.GetType().Name);
     }
 
     /// <summary>Counts a replica-bound read that runs on the primary, by reason (metric tag and statistics).</summary>

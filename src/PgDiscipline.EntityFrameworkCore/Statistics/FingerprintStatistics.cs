@@ -19,6 +19,9 @@ internal sealed class FingerprintStatistics
     private long _blocked;
     private long _rateLimited;
     private long _fallbacks;
+    private long _sessionWaits;
+    private long _sessionWaitsServed;
+    private long _sessionWaitMicros;
     private readonly long[] _fallbackReasons = new long[FallbackReasons.Names.Length];
 
     public FingerprintStatistics(string fingerprint, SqlCommandInfo? info, string? source, int targetCount)
@@ -91,6 +94,24 @@ internal sealed class FingerprintStatistics
     public long FallbacksFor(FallbackReason reason) => Volatile.Read(ref _fallbackReasons[(int)reason]);
 
     public void WasBlocked() => Interlocked.Increment(ref _blocked);
+
+    /// <summary>A read waited <paramref name="micros"/> for a replica to replay the session's write; <paramref name="served"/>:
+    /// the replica then served it (else the primary did).</summary>
+    public void SessionWaited(long micros, bool served)
+    {
+        Interlocked.Increment(ref _sessionWaits);
+        Interlocked.Add(ref _sessionWaitMicros, micros);
+        if (served)
+        {
+            Interlocked.Increment(ref _sessionWaitsServed);
+        }
+    }
+
+    public long SessionWaits => Volatile.Read(ref _sessionWaits);
+
+    public long SessionWaitsServed => Volatile.Read(ref _sessionWaitsServed);
+
+    public long SessionWaitMicros => Volatile.Read(ref _sessionWaitMicros);
 
     public void WasRateLimited() => Interlocked.Increment(ref _rateLimited);
 

@@ -219,6 +219,9 @@ public sealed class QueryStatistics
             P99Ms = LatencyHistogram.Quantile(counts, 0.99, max) / 1000.0,
             MaxMs = max / 1000.0,
             Fallbacks = e.Fallbacks,
+            SessionWaits = e.SessionWaits,
+            SessionWaitsServed = e.SessionWaitsServed,
+            SessionWaitMs = Math.Round(e.SessionWaitMicros / 1000.0, 3),
             Blocked = e.Blocked,
             RateLimited = e.RateLimited,
         };

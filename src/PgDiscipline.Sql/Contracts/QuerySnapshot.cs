@@ -59,6 +59,15 @@ public sealed class QuerySnapshot
     /// <summary>Those fallbacks by reason (<c>no_replica_in_rotation</c>, <c>behind_session</c>, …).</summary>
     public Dictionary<string, long> FallbackReasons { get; set; } = new();
 
+    /// <summary>Read-your-writes reads that waited for a replica to replay the session's write.</summary>
+    public long SessionWaits { get; set; }
+
+    /// <summary>Of those, the ones the replica then served (the others ran on the primary).</summary>
+    public long SessionWaitsServed { get; set; }
+
+    /// <summary>Total time those reads waited, ms.</summary>
+    public double SessionWaitMs { get; set; }
+
     /// <summary>Refused by a Block rule.</summary>
     public long Blocked { get; set; }
 
