@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local PostgreSQL topology for PgDiscipline's tests and demo:
-#   one primary, two physical streaming replicas (pg_basebackup -R, hot_standby=on),
+#   one primary, two physical streaming replicas (pg_basebackup -R, hot_standby=on; more with add-replica),
 #   PgBouncer in pool_mode=transaction in front of the primary.
 # Everything listens on 127.0.0.1 only, on free ports chosen at start.
 #
@@ -203,7 +203,9 @@ stop_processes() {
     for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.1; done
     if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
-  for n in replica2 replica1 primary; do
+  local dirs=()
+  for d in "$CLUSTER_DIR"/replica*/; do [[ -d "$d" ]] && dirs+=("$(basename "$d")"); done
+  for n in "${dirs[@]}" primary; do
     pid="$(postmaster_pid "$CLUSTER_DIR/$n")"
     if pid_alive "$pid"; then
       as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" stop -m immediate -w -t 30 >/dev/null 2>&1 \
@@ -369,10 +371,64 @@ EOF
   log "env file: $ENV_FILE"
 }
 
+# add-replica NAME: one more streaming replica of the running primary (pg_basebackup -R, its own slot), on a free
+# port; prints its connection string and adds PGD_<NAME> / PGD_<NAME>_PORT / PGD_<NAME>_DATA to the env file. For
+# tests of a replica set that changes while the application runs. NAME is replica3 .. replica99.
+cmd_add_replica() {
+  local n="${1:-}"
+  [[ "$n" =~ ^replica([3-9]|[1-9][0-9])$ ]] || die "add-replica needs a name replica3 .. replica99"
+  PG_BIN="$(find_pg_bin)"
+  load_state || die "no running cluster (build/cluster.sh start first)"
+  [[ -d "$CLUSTER_DIR/$n" ]] && die "$n already exists (remove-replica $n first)"
+  local port; port="$(pick_port "" "$n")"
+  log "pg_basebackup -R $n (port $port)"
+  as_pg env PGPASSWORD="$DB_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U "$DB_USER" \
+    -D "$CLUSTER_DIR/$n" -R -X stream -c fast -C -S "$n" >"$CLUSTER_DIR/basebackup-$n.log" 2>&1 \
+    || die "pg_basebackup for $n failed (log: $CLUSTER_DIR/basebackup-$n.log)"
+  printf '\n# --- %s ---\nport = %s\nhot_standby = on\ncluster_name = %s\n' "$n" "$port" "'$n'" \
+    | as_pg tee -a "$CLUSTER_DIR/$n/postgresql.conf" >/dev/null
+  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" -l "$CLUSTER_DIR/$n.log" -o "-p $port" -w -t 60 start >/dev/null \
+    || die "$n failed to start (log: $CLUSTER_DIR/$n.log)"
+  wait_ready "$port" "$n"
+  local streaming=0
+  for _ in $(seq 1 120); do
+    streaming="$(psql_primary "select count(*) from pg_stat_replication where application_name = '$n' and state = 'streaming'" 2>/dev/null || echo 0)"
+    [[ "$streaming" == 1 ]] && break
+    sleep 0.25
+  done
+  [[ "$streaming" == 1 ]] || die "$n is not streaming after 30 s (log: $CLUSTER_DIR/$n.log)"
+  local key="PGD_${n^^}"
+  { echo "$key='$(conn "$port")'"; echo "${key}_PORT='$port'"; echo "${key}_DATA='$CLUSTER_DIR/$n'"; } >> "$ENV_FILE"
+  log "$n streaming on 127.0.0.1:$port"
+  conn "$port"; echo
+}
+
+# remove-replica NAME: stops a replica added with add-replica, drops its slot and data, and its env-file lines.
+cmd_remove_replica() {
+  local n="${1:-}"
+  [[ "$n" =~ ^replica([3-9]|[1-9][0-9])$ ]] || die "remove-replica needs a name replica3 .. replica99"
+  PG_BIN="$(find_pg_bin)"
+  load_state || die "no running cluster"
+  [[ -d "$CLUSTER_DIR/$n" ]] || die "$n does not exist"
+  if pg_ctl_status "$CLUSTER_DIR/$n"; then
+    as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" stop -m fast -w -t 30 >/dev/null 2>&1 || true
+  fi
+  psql_primary "select pg_drop_replication_slot('$n') from pg_replication_slots where slot_name = '$n'" >/dev/null 2>&1 || true
+  rm -rf "${CLUSTER_DIR:?}/$n"
+  local key="PGD_${n^^}"
+  if [[ -f "$ENV_FILE" ]]; then
+    grep -v -E "^${key}(_PORT|_DATA)?=" "$ENV_FILE" > "$ENV_FILE.tmp" || true
+    mv "$ENV_FILE.tmp" "$ENV_FILE"
+  fi
+  log "$n stopped and removed"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) echo "$ENV_FILE" ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 64 ;;
+  add-replica) cmd_add_replica "${2:-}" ;;
+  remove-replica) cmd_remove_replica "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|env|add-replica replicaN|remove-replica replicaN" >&2; exit 64 ;;
 esac

@@ -3,7 +3,7 @@
 # Run after adding public API on purpose and review the diff; at a release, Unshipped lines move to PublicAPI.Shipped.txt.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-out="$(dotnet build PgDiscipline.sln -c Release -nologo -v:q -p:TreatWarningsAsErrors=false 2>&1 || true)"
+out="$(dotnet build PgDiscipline.sln -c Release -nologo -v:q --no-incremental -p:TreatWarningsAsErrors=false 2>&1 || true)"
 grep -oE "RS0016: Symbol '.*' is not part of the declared public API.*\[[^]]*\.csproj" <<<"$out" \
   | sed -E "s/^RS0016: Symbol '(.*)' is not part of the declared public API.*\[([^]:]*\.csproj).*/\2\t\1/" \
   | sort -u | while IFS=$'\t' read -r project symbol; do

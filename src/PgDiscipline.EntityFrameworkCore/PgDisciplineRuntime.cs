@@ -29,12 +29,16 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     {
         _options = options;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PgDiscipline");
-        Router = options.Replicas.Count > 0 ? new ReplicaRouter(() => _options, Logger, options.Replicas) : null;
         if (options.Statistics.Enabled)
         {
-            var replicas = Router?.Replicas ?? [];
-            Statistics = new QueryStatistics(options.Statistics, ["primary", .. replicas.Select(r => r.Name)], () => Router?.Replicas ?? []);
+            Statistics = new QueryStatistics(
+                options.Statistics,
+                ["primary", .. options.Replicas.Select(ReplicaEndpoint.NameOf)],
+                () => Router?.Replicas ?? [],
+                maxTargets: 1 + Math.Max(64, 2 * options.Replicas.Count));
         }
+
+        Router = options.Replicas.Count > 0 ? new ReplicaRouter(() => _options, Logger, options.Replicas, Statistics is { } s ? s.TargetIndex : null) : null;
 
         Planner = new CommandPlanner(() => _options, () => _rules, Statistics);
         Enforcer = new RuleEnforcer(Logger);
@@ -102,6 +106,38 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
         => Statistics?.WriteSnapshotAsync(path, cancellationToken)
            ?? throw new InvalidOperationException("Statistics are disabled (PgDiscipline:Statistics:Enabled = false).");
 
+    /// <summary>
+    /// Replaces the replica set while the application runs (configuration reloads do this too): replicas whose definition
+    /// is unchanged keep their state; new ones are admitted by the health checks (one good check); removed ones take no
+    /// new read at once and close their connections when the reads running on them end. The runtime must have been
+    /// created with at least one replica. Invalid replicas throw <see cref="OptionsValidationException"/> naming each key,
+    /// and nothing changes.
+    /// </summary>
+    public void SetReplicas(IEnumerable<ReplicaOptions> replicas)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        var router = Router ?? throw new InvalidOperationException("This PgDiscipline runtime was created without replicas; configure at least one to change the replica set later.");
+        var list = replicas.ToList();
+        var check = new PgDisciplineOptions();
+        foreach (var r in list)
+        {
+            check.Replicas.Add(r);
+        }
+
+        var errors = PgDisciplineOptionsValidator.Collect(check, PgDisciplineOptions.SectionName).Where(e => e.Contains(":Replicas:", StringComparison.Ordinal)).ToList();
+        if (list.Count == 0)
+        {
+            errors.Add($"{PgDisciplineOptions.SectionName}:Replicas must keep at least one replica (set DefaultRead = Primary to stop routing reads).");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(PgDisciplineOptions), errors);
+        }
+
+        router.SetReplicas(list);
+    }
+
     /// <summary>Runs one round of replica health checks now (the monitor also runs them every <c>HealthCheckInterval</c>).</summary>
     public Task CheckReplicasNowAsync(CancellationToken cancellationToken = default)
         => Router?.Monitor.CheckAllAsync(cancellationToken) ?? Task.CompletedTask;
@@ -161,6 +197,10 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
         {
             runtime._options = o;
             runtime.Bump();
+            if (runtime.Router is { } router && o.Replicas.Count > 0)
+            {
+                router.SetReplicas([.. o.Replicas]);
+            }
         });
         if (change is not null)
         {

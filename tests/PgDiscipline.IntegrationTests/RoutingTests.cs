@@ -726,6 +726,94 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Replicas_added_removed_and_re_added_while_reads_run_fail_no_read_and_serve_no_stale_session_read()
+    {
+        // A steady read-your-writes load (write, then read the row back from a replica) while the replica set changes:
+        // a third replica is added, an original one removed, the third removed, and both brought back.
+        await using var ctx = await Create(pg => pg.HealthCheckInterval = TimeSpan.FromMilliseconds(200));
+        var runtime = ctx.FindPgDisciplineRuntime()!;
+        ReplicaOptions Replica(string cs, string name) => new() { ConnectionString = cs, Name = name };
+        var original = new[] { Replica(cluster.Replicas[0], "r1"), Replica(cluster.Replicas[1], "r2") };
+        runtime.SetReplicas(original);
+
+        using var stop = new CancellationTokenSource();
+        var failures = new List<string>();
+        var reads = 0;
+        var portsSeen = new HashSet<int>();
+        var load = Task.Run(async () =>
+        {
+            var options = new DbContextOptionsBuilder<ProbeContext>().UseNpgsql(cluster.Primary).UsePgDiscipline(runtime).Options;
+            while (!stop.IsCancellationRequested)
+            {
+                await using var db = new ProbeContext(options);
+                try
+                {
+                    var marker = await InsertAsync(db, "live");
+                    var port = (await db.Database.SqlQueryRaw<int>(WhereAmI + " from probe_items where name = {0}", marker).ReadFromReplica().ToListAsync()).SingleOrDefault();
+                    if (port == 0)
+                    {
+                        lock (failures) { failures.Add("stale: the read did not see the session's write"); }
+                    }
+                    else
+                    {
+                        lock (portsSeen) { portsSeen.Add(port); }
+                    }
+
+                    Interlocked.Increment(ref reads);
+                }
+                catch (Exception ex)
+                {
+                    lock (failures) { failures.Add(ex.GetType().Name + ": " + ex.Message); }
+                }
+            }
+        });
+
+        var added = await LocalCluster.AddReplicaAsync("replica3");
+        try
+        {
+            var port3 = new NpgsqlConnectionStringBuilder(added).Port;
+            runtime.SetReplicas([.. original, Replica(added, "r3")]);
+            await WaitUntil(() => runtime.Replicas.Any(r => r.Name == "r3" && r.IsInRotation), "r3 admitted");
+            await WaitUntil(() => { lock (portsSeen) { return portsSeen.Contains(port3); } }, "a read served by r3");
+
+            runtime.SetReplicas([original[1], Replica(added, "r3")]);           // r1 removed while reads run
+            Assert.DoesNotContain(runtime.Replicas, r => r.Name == "r1");
+            var before = Volatile.Read(ref reads);
+            await WaitUntil(() => Volatile.Read(ref reads) > before + 20, "reads go on without r1");
+
+            runtime.SetReplicas(original);                                      // r3 removed, r1 back
+            await LocalCluster.RemoveReplicaAsync("replica3");                  // and its server gone
+            await WaitUntil(() => runtime.Replicas.All(r => r.IsInRotation), "r1 re-admitted");
+            before = Volatile.Read(ref reads);
+            await WaitUntil(() => Volatile.Read(ref reads) > before + 20, "reads go on after the changes");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await load;
+            if (Directory.Exists(Path.Combine(cluster.Env["PGD_CLUSTER_DIR"], "replica3")))
+            {
+                await LocalCluster.RemoveReplicaAsync("replica3");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {reads} reads failed or were stale: " + string.Join("; ", failures.Distinct().Take(5)));
+        Assert.True(reads > 60, $"only {reads} reads ran");
+        Assert.Equal(["r1", "r2"], runtime.Replicas.Select(r => r.Name));
+        Assert.Contains("r3", runtime.Statistics!.Targets); // counted under its own target while it served
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, string what)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), "timed out waiting for: " + what);
+            await Task.Delay(50);
+        }
+    }
+
     private static async Task<string> InsertAsync(ProbeContext ctx, string prefix)
     {
         var marker = $"{prefix}-{Guid.NewGuid():N}";

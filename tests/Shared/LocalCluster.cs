@@ -158,7 +158,7 @@ public class LocalCluster
     public Task StartPgBouncerAsync()
         => RunAsClusterUserAsync(File.Exists("/usr/sbin/pgbouncer") ? "/usr/sbin/pgbouncer" : "pgbouncer", "-d", "-q", Env["PGD_PGBOUNCER_INI"]);
 
-    /// <summary>Waits until the primary sees both replicas streaming (after a fault).</summary>
+    /// <summary>Waits until the primary sees both replicas streaming (after a fault; replicas added by a test count too).</summary>
     public async Task WaitForStreamingAsync(TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();
@@ -166,7 +166,7 @@ public class LocalCluster
         {
             try
             {
-                if ((long)(await ScalarAsync(Primary, "select count(*) from pg_stat_replication where state = 'streaming'").ConfigureAwait(false))! == 2)
+                if ((long)(await ScalarAsync(Primary, "select count(*) from pg_stat_replication where state = 'streaming'").ConfigureAwait(false))! >= 2)
                 {
                     return;
                 }
@@ -183,6 +183,18 @@ public class LocalCluster
             await Task.Delay(200).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Adds a streaming replica to the running cluster (<c>build/cluster.sh add-replica</c>, e.g. <c>replica3</c>);
+    /// returns its connection string. Remove it with <see cref="RemoveReplicaAsync"/>.</summary>
+    public static async Task<string> AddReplicaAsync(string name)
+    {
+        var output = await ProcessRunner.RunCheckedAsync("bash", Path.Combine(RepoPaths.RepoRoot, "build", "cluster.sh"), "add-replica", name).ConfigureAwait(false);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last(l => l.StartsWith("Host=", StringComparison.Ordinal));
+    }
+
+    /// <summary>Stops and removes a replica added with <see cref="AddReplicaAsync"/>.</summary>
+    public static Task RemoveReplicaAsync(string name)
+        => ProcessRunner.RunCheckedAsync("bash", Path.Combine(RepoPaths.RepoRoot, "build", "cluster.sh"), "remove-replica", name);
 
     /// <summary>Runs a PostgreSQL server binary (pg_ctl, …) as the cluster's OS user.</summary>
     public Task<string> RunPgBinaryAsync(string binary, params string[] args) => RunAsClusterUserAsync(Path.Combine(Env["PGD_PG_BIN"], binary), args);

@@ -44,4 +44,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = PgDisciplineEventId.SnapshotFailed, EventName = nameof(PgDisciplineEventId.SnapshotFailed), Level = LogLevel.Warning, Message = "Statistics snapshot could not be written to {Path}: {Error}")]
     public static partial void SnapshotFailed(ILogger logger, string path, string error);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.ReplicaSetChanged, EventName = nameof(PgDisciplineEventId.ReplicaSetChanged), Level = LogLevel.Information, Message = "Replica set changed: {Added} added, {Removed} removed (draining), {Count} in the set")]
+    public static partial void ReplicaSetChanged(ILogger logger, int added, int removed, int count);
 }

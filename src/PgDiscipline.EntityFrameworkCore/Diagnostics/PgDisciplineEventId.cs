@@ -31,6 +31,9 @@ public static class PgDisciplineEventId
     /// <summary>Error: The replica health loop failed once (it keeps running).</summary>
     public const int HealthLoopFailed = 1013;
 
+    /// <summary>Information: Replicas were added to or removed from the running replica set.</summary>
+    public const int ReplicaSetChanged = 1014;
+
     /// <summary>Warning: A migration statement with an error-level finding ran because the migration allows the rule.</summary>
     public const int UnsafeMigrationAllowed = 1020;
 

@@ -23,6 +23,7 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable
         Host = builder.Host;
         Port = builder.Port;
         Name = options.Name ?? $"{builder.Host}:{builder.Port}";
+        Definition = options;
         Pool = options.Pool;
         Weight = options.Weight;
         DataSource = NpgsqlDataSource.Create(builder);
@@ -31,6 +32,24 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable
 
     /// <summary>Display name (metrics, logs, health check).</summary>
     public string Name { get; }
+
+    /// <summary>The options it was made from (connection string with the Direct-mode startup options).</summary>
+    internal ReplicaOptions Definition { get; }
+
+    /// <summary>The name a replica's options give it: <see cref="ReplicaOptions.Name"/>, else host:port.</summary>
+    internal static string NameOf(ReplicaOptions options)
+    {
+        if (options.Name is { } name)
+        {
+            return name;
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        return $"{builder.Host}:{builder.Port}";
+    }
+
+    /// <summary>Taken out of the replica set: no new reads; its data source is disposed once the reads in flight end.</summary>
+    internal volatile bool Removed;
 
     /// <summary>Position in the routing targets (0 is the primary, replicas from 1 in configuration order).</summary>
     internal int Index { get; }

@@ -27,12 +27,12 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
 
     private readonly Func<PgDisciplineOptions> _options;
     private readonly ILogger _logger;
-    private readonly IReadOnlyList<ReplicaEndpoint> _replicas;
+    private readonly Func<IReadOnlyList<ReplicaEndpoint>> _replicas;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _startGate = new();
     private Task? _loop;
 
-    public ReplicaHealthMonitor(Func<PgDisciplineOptions> options, ILogger logger, IReadOnlyList<ReplicaEndpoint> replicas)
+    public ReplicaHealthMonitor(Func<PgDisciplineOptions> options, ILogger logger, Func<IReadOnlyList<ReplicaEndpoint>> replicas)
     {
         _options = options;
         _logger = logger;
@@ -50,9 +50,9 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     /// <summary>Starts the check loop once; the task completes when its first round has ended.</summary>
     public Task EnsureStarted()
     {
-        if (_loop is not null || _replicas.Count == 0)
+        if (_loop is not null || _replicas().Count == 0)
         {
-            return _replicas.Count == 0 ? Task.CompletedTask : _firstRound.Task;
+            return _loop is null ? Task.CompletedTask : _firstRound.Task;
         }
 
         lock (_startGate)
@@ -110,7 +110,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             samples = (PrimaryReading[])_primarySamples.Clone();
         }
 
-        await Task.WhenAll(_replicas.Select(r => CheckAsync(r, current, samples, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(_replicas().Select(r => CheckAsync(r, current, samples, cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>Takes a replica out at once (a read on it just failed at connection level).</summary>
@@ -229,7 +229,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         // Never ejected: one good check. Ejected before: 2 consecutive good checks, 4 after two recent ejections, then 8.
         var recentEjections = now - replica.LastEjected < TimeSpan.FromMinutes(5) ? replica.EjectionCount : 0;
         var needed = replica.LastEjected == default ? 1 : recentEjections <= 1 ? 2 : Math.Min(2 << (recentEjections - 1), 8);
-        if (replica.HealthyStreak >= needed)
+        if (replica.HealthyStreak >= needed && !replica.Removed)
         {
             replica.Admitted = true;
             Log.ReplicaAdmitted(_logger, replica.Name);

@@ -14,23 +14,108 @@ internal sealed class ReplicaRouter : IAsyncDisposable
 {
     private readonly Func<PgDisciplineOptions> _options;
     private readonly ILogger _logger;
-    private readonly ReplicaEndpoint[] _all;
-    private readonly Dictionary<string, ReplicaEndpoint[]> _pools;
+    private readonly object _setGate = new();
+    private readonly Func<string, int> _targetIndex;
+    private readonly List<Task> _draining = new();
+    private volatile ReplicaSet _set;
     private readonly ConditionalWeakTable<DbCommand, ReplicaEndpoint> _running = new();
     private readonly ConditionalWeakTable<DbContext, PgDisciplineSession> _sessions = new();
     private readonly RetryBudget _retryBudget = new();
     private string? _primaryConnectionString;
 
-    public ReplicaRouter(Func<PgDisciplineOptions> options, ILogger logger, IEnumerable<ReplicaOptions> replicas)
+    /// <param name="options">The options in force (read on every use: they reload).</param>
+    /// <param name="logger">PgDiscipline's logger.</param>
+    /// <param name="replicas">The replicas at start.</param>
+    /// <param name="targetIndex">The statistics target index of a replica name (1 and up; 0 is the primary).</param>
+    public ReplicaRouter(Func<PgDisciplineOptions> options, ILogger logger, IEnumerable<ReplicaOptions> replicas, Func<string, int>? targetIndex = null)
     {
         _options = options;
         _logger = logger;
-        _all = replicas.Select((r, i) => new ReplicaEndpoint(WithTimeouts(r, options()), i + 1)).ToArray();
-        _pools = _all.GroupBy(r => r.Pool, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-        Monitor = new ReplicaHealthMonitor(options, logger, _all);
+        var next = 0;
+        _targetIndex = targetIndex ?? (_ => ++next);
+        _set = new ReplicaSet(replicas.Select(Create).ToArray());
+        Monitor = new ReplicaHealthMonitor(options, logger, () => _set.All);
     }
 
-    public IReadOnlyList<ReplicaEndpoint> Replicas => _all;
+    /// <summary>The replicas in the set now (a removed replica leaves it at once).</summary>
+    public IReadOnlyList<ReplicaEndpoint> Replicas => _set.All;
+
+    private ReplicaEndpoint Create(ReplicaOptions replica)
+        => new(WithTimeouts(replica, _options()), _targetIndex(ReplicaEndpoint.NameOf(replica)));
+
+    /// <summary>
+    /// Makes <paramref name="replicas"/> the replica set, while reads run: a replica whose definition is unchanged keeps its
+    /// endpoint (health, lag history, connections); a new one starts out of rotation and is admitted by the health checks;
+    /// a removed one takes no new read at once, and its connections are closed when the reads running on it have ended.
+    /// </summary>
+    public (int Added, int Removed) SetReplicas(IReadOnlyList<ReplicaOptions> replicas)
+    {
+        lock (_setGate)
+        {
+            var current = _set.All;
+            var wanted = replicas.Select(r => WithTimeouts(r, _options())).ToList();
+            var kept = new List<ReplicaEndpoint>();
+            var added = 0;
+            foreach (var (definition, original) in wanted.Zip(replicas))
+            {
+                var same = current.FirstOrDefault(e => !kept.Contains(e) && SameDefinition(e.Definition, definition));
+                if (same is not null)
+                {
+                    kept.Add(same);
+                }
+                else
+                {
+                    kept.Add(Create(original));
+                    added++;
+                }
+            }
+
+            var removed = current.Where(e => !kept.Contains(e)).ToList();
+            _set = new ReplicaSet([.. kept]);
+            foreach (var endpoint in removed)
+            {
+                endpoint.Removed = true;
+                endpoint.Admitted = false;
+                _draining.Add(DrainAsync(endpoint));
+            }
+
+            if (added > 0 || removed.Count > 0)
+            {
+                Log.ReplicaSetChanged(_logger, added, removed.Count, kept.Count);
+            }
+
+            return (added, removed.Count);
+        }
+    }
+
+    private static bool SameDefinition(ReplicaOptions a, ReplicaOptions b)
+        => a.ConnectionString == b.ConnectionString && a.Name == b.Name && a.Pool == b.Pool && a.Weight == b.Weight;
+
+    /// <summary>Waits for the reads running on a removed replica (at most a minute), then closes its connections.</summary>
+    private static async Task DrainAsync(ReplicaEndpoint endpoint)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
+        while (endpoint.InFlight > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
+        await endpoint.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>An immutable replica set: read once per routing decision, replaced whole by <see cref="SetReplicas"/>.</summary>
+    private sealed class ReplicaSet
+    {
+        public ReplicaSet(ReplicaEndpoint[] all)
+        {
+            All = all;
+            Pools = all.GroupBy(r => r.Pool, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        }
+
+        public ReplicaEndpoint[] All { get; }
+
+        public Dictionary<string, ReplicaEndpoint[]> Pools { get; }
+    }
 
     /// <summary>
     /// Where a read should go, from what is known before touching any server: the replica pool, or null for the primary.
@@ -146,7 +231,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
 
     public ReplicaHealthMonitor Monitor { get; }
 
-    public bool HasReplicas => _all.Length > 0;
+    public bool HasReplicas => _set.All.Length > 0;
 
     /// <summary>Remembers the primary (from the first connection a context opens) for LSN reads.</summary>
     public void SeePrimary(string connectionString)
@@ -156,7 +241,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             return;
         }
 
-        lock (_all)
+        lock (_setGate)
         {
             if (_primaryConnectionString is null)
             {
@@ -196,7 +281,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         }
 
         var p = plan.Priority ?? priority;
-        return p == QueryPriority.Low && _pools.ContainsKey("low") ? "low" : ReplicaOptions.DefaultPool;
+        return p == QueryPriority.Low && _set.Pools.ContainsKey("low") ? "low" : ReplicaOptions.DefaultPool;
     }
 
     /// <summary>Power of two choices, weighted, among the replicas of the pool in rotation that may serve a read needing
@@ -232,7 +317,10 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     }
 
     private ReplicaEndpoint[] PoolMembers(string pool)
-        => _pools.TryGetValue(pool, out var replicas) || _pools.TryGetValue(ReplicaOptions.DefaultPool, out replicas) ? replicas : _all;
+    {
+        var set = _set;
+        return set.Pools.TryGetValue(pool, out var replicas) || set.Pools.TryGetValue(ReplicaOptions.DefaultPool, out replicas) ? replicas : set.All;
+    }
 
     private static ReplicaEndpoint Pick(ReplicaEndpoint[] replicas, ReadOnlySpan<int> eligible, int ticket)
     {
@@ -545,10 +633,18 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             await primary.DisposeAsync().ConfigureAwait(false);
         }
 
-        foreach (var r in _all)
+        Task[] draining;
+        lock (_setGate)
+        {
+            draining = [.. _draining];
+        }
+
+        foreach (var r in _set.All)
         {
             await r.DisposeAsync().ConfigureAwait(false);
         }
+
+        await Task.WhenAll(draining).ConfigureAwait(false);
     }
 
     /// <summary>Retries allowed: at least 10 a second, or 20% of the reads of the last second — so a dying replica cannot

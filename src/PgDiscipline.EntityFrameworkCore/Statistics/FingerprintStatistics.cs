@@ -83,7 +83,13 @@ internal sealed class FingerprintStatistics
     public void AddRows(long rows) => Interlocked.Add(ref _rows, rows);
 
     /// <summary>Target 0 is the primary; 1..n are the replicas in configuration order.</summary>
-    public void RoutedTo(int target) => Interlocked.Increment(ref _targets[target]);
+    public void RoutedTo(int target)
+    {
+        if ((uint)target < (uint)_targets.Length)
+        {
+            Interlocked.Increment(ref _targets[target]);
+        }
+    }
 
     public void FellBack(FallbackReason reason)
     {

@@ -26,20 +26,54 @@ public sealed class QueryStatistics
     private readonly string? _sourceRoot;
     private readonly Func<IReadOnlyList<ReplicaEndpoint>> _replicas;
 
-    internal QueryStatistics(StatisticsOptions options, IReadOnlyList<string> targets, Func<IReadOnlyList<ReplicaEndpoint>> replicas)
+    /// <param name="options">The statistics options.</param>
+    /// <param name="targets"><c>primary</c>, then the replicas' names.</param>
+    /// <param name="replicas">The replicas now, for their lag history.</param>
+    /// <param name="maxTargets">Routing targets counted per fingerprint at most (replicas added later take the free slots;
+    /// beyond them a replica's reads are not counted per target). Default: the given targets plus 64.</param>
+    internal QueryStatistics(StatisticsOptions options, IReadOnlyList<string> targets, Func<IReadOnlyList<ReplicaEndpoint>> replicas, int? maxTargets = null)
     {
         _max = options.MaxFingerprints;
         _sourceRoot = string.IsNullOrEmpty(options.SourceRoot) ? null : Path.GetFullPath(options.SourceRoot);
-        Targets = targets;
+        _targets = [.. targets];
+        _maxTargets = Math.Max(targets.Count, maxTargets ?? targets.Count + 64);
         _replicas = replicas;
-        _overflow = new FingerprintStatistics(OverflowFingerprint, null, null, targets.Count);
+        _overflow = new FingerprintStatistics(OverflowFingerprint, null, null, _maxTargets);
+    }
+
+    private readonly List<string> _targets;
+    private readonly int _maxTargets;
+
+    /// <summary>The index of a routing target by name, adding it when there is room; -1 when there is none.</summary>
+    internal int TargetIndex(string name)
+    {
+        lock (_targets)
+        {
+            var i = _targets.IndexOf(name);
+            if (i < 0 && _targets.Count < _maxTargets)
+            {
+                _targets.Add(name);
+                i = _targets.Count - 1;
+            }
+
+            return i;
+        }
     }
 
     /// <summary>When counting started.</summary>
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
-    /// <summary>Routing targets: <c>primary</c>, then each replica's name.</summary>
-    public IReadOnlyList<string> Targets { get; }
+    /// <summary>Routing targets: <c>primary</c>, then each replica's name (replicas added while running included).</summary>
+    public IReadOnlyList<string> Targets
+    {
+        get
+        {
+            lock (_targets)
+            {
+                return [.. _targets];
+            }
+        }
+    }
 
     /// <summary>Distinct fingerprints tracked (without the overflow entry).</summary>
     public int Count => _entries.Count;
@@ -60,7 +94,7 @@ public sealed class QueryStatistics
             return _overflow;
         }
 
-        return _entries.GetOrAdd(hash, _ => new FingerprintStatistics(info.Fingerprint.ToString(), info, source, Targets.Count));
+        return _entries.GetOrAdd(hash, _ => new FingerprintStatistics(info.Fingerprint.ToString(), info, source, _maxTargets));
     }
 
     /// <summary>The call site named by an EF Core <c>TagWithCallSite()</c> tag (<c>File: PATH:LINE</c>), with the path
@@ -128,6 +162,7 @@ public sealed class QueryStatistics
     /// <summary>The snapshot (<see cref="Schema"/>) of the counters now.</summary>
     public StatisticsSnapshot ToSnapshot()
     {
+        var targets = Targets;
         var snapshot = new StatisticsSnapshot
         {
             CreatedAt = DateTimeOffset.UtcNow,
@@ -136,7 +171,7 @@ public sealed class QueryStatistics
             MaxFingerprints = _max,
             DistinctFingerprints = _entries.Count,
             Overflowed = Overflowed,
-            Targets = [.. Targets],
+            Targets = [.. targets],
             Histogram = new HistogramLayout
             {
                 Unit = "us",
@@ -149,7 +184,7 @@ public sealed class QueryStatistics
         {
             if (e.Calls + e.Blocked + e.RateLimited != 0)
             {
-                snapshot.Queries.Add(Entry(e));
+                snapshot.Queries.Add(Entry(e, targets));
             }
         }
 
@@ -198,7 +233,7 @@ public sealed class QueryStatistics
         }
     }
 
-    private QuerySnapshot Entry(FingerprintStatistics e)
+    private static QuerySnapshot Entry(FingerprintStatistics e, IReadOnlyList<string> targets)
     {
         var counts = e.Latency.Snapshot();
         var max = e.Latency.Max;
@@ -230,9 +265,9 @@ public sealed class QueryStatistics
             entry.Errors[code] = n;
         }
 
-        for (var i = 0; i < Targets.Count; i++)
+        for (var i = 0; i < targets.Count; i++)
         {
-            entry.Routing[Targets[i]] = e.Target(i);
+            entry.Routing[targets[i]] = e.Target(i);
         }
 
         for (var r = 0; r < FallbackReasons.Names.Length; r++)
