@@ -3,19 +3,26 @@ using BenchmarkDotNet.Attributes;
 namespace PgDiscipline.Benchmarks;
 
 /// <summary>The routing decision for a warm replica-safe read: plan lookup, pool choice, and power-of-two-choices among
-/// two admitted replicas (no I/O: the replicas are marked admitted by hand, the monitor is not started).</summary>
+/// the admitted replicas (no I/O: the replicas are marked admitted by hand, the monitor is not started). 2 replicas, and
+/// 50 (issue 15: a fleet's replica count per app).</summary>
 [MemoryDiagnoser]
 public class RoutingDecisionBenchmarks
 {
     private PgDisciplineRuntime _runtime = null!;
     private string _text = null!;
 
+    [Params(2, 50)]
+    public int Replicas { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         var options = new PgDisciplineOptions();
-        options.AddReplica("Host=127.0.0.1;Port=1;Database=x;Username=x");
-        options.AddReplica("Host=127.0.0.1;Port=2;Database=x;Username=x");
+        for (var i = 1; i <= Replicas; i++)
+        {
+            options.AddReplica($"Host=127.0.0.1;Port={i};Database=x;Username=x");
+        }
+
         _runtime = PgDisciplineRuntime.Create(options);
         foreach (var replica in _runtime.Router!.Replicas)
         {
