@@ -74,6 +74,14 @@ internal static class Mix
 
         md.AppendLine();
         md.AppendLine("Per round (req/s): " + string.Join("; ", variants.Select(v => $"{v.Name.Split(' ')[0]}{(v.Name.Contains("hand", StringComparison.Ordinal) ? " hand-rolled" : v.Name.Contains("PgBouncer", StringComparison.Ordinal) ? " → PgBouncer" : v.Name.Contains("pgpool", StringComparison.Ordinal) ? " → pgpool-II" : "")}: {string.Join(" / ", results[v.Name].Select(r => r.Throughput.ToString("0", Inv)))}")) + ".");
+        // Where PgDiscipline's replica-safe reads ran, over every round, from its own statistics.
+        var snapshot = runtime.Statistics!.ToSnapshot();
+        var reads = snapshot.Queries.Where(q => q.Kind == "select").ToList();
+        var onPrimary = reads.Sum(q => q.Routing.GetValueOrDefault("primary"));
+        var total = reads.Sum(q => q.Routing.Values.Sum());
+        var reasons = reads.SelectMany(q => q.FallbackReasons).GroupBy(p => p.Key).Select(g => $"{g.Key} {g.Sum(p => p.Value)}");
+        md.AppendLine();
+        md.AppendLine(Inv, $"PgDiscipline, all rounds: {total - onPrimary} of {total} reads on replicas ({(total == 0 ? 0 : 100.0 * (total - onPrimary) / total):0.00}%); fallbacks by reason: {string.Join(", ", reasons.DefaultIfEmpty("none"))}; read-your-writes waits: {reads.Sum(q => q.SessionWaits)} ({reads.Sum(q => q.SessionWaitsServed)} then served by the replica, {reads.Sum(q => q.SessionWaitMs):0} ms in total).");
         await File.WriteAllTextAsync(output, md.ToString());
         Console.WriteLine(md.ToString());
         return 0;

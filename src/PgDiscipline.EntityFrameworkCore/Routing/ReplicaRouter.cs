@@ -366,16 +366,17 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             try
             {
                 connection = sync ? replica.DataSource.OpenConnection() : await replica.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                if (probe && !await HasReplayedAsync(replica, connection, required, sync, cancellationToken).ConfigureAwait(false))
+                var reader = await RunOnAsync(replica, connection, command, plan, sync, cancellationToken, probe ? required : null).ConfigureAwait(false);
+                if (reader is null)
                 {
+                    // The probe sent with the read found the replica behind the session: its result is discarded.
                     replica.Leave();
-                    await connection.DisposeAsync().ConfigureAwait(false);
                     behind = true;
                     (tried1, tried2) = tried1 is null ? (replica, tried2) : (tried1, replica);
                     continue;
                 }
 
-                return await RunOnAsync(replica, connection, command, plan, sync, cancellationToken).ConfigureAwait(false);
+                return reader;
             }
             catch (Exception ex) when (IsConnectionLevel(ex))
             {
@@ -492,11 +493,18 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         plan.Stats?.SessionWaited((long)(waited.Ticks / TimeSpan.TicksPerMicrosecond), replayed);
     }
 
-    /// <summary>Runs the read on an open connection to <paramref name="replica"/> (which the caller entered).</summary>
-    private async ValueTask<DbDataReader> RunOnAsync(ReplicaEndpoint replica, NpgsqlConnection connection, DbCommand command, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    /// <summary>The freshness probe sent in the same round trip as a read (first statement of the batch, marked so row
+    /// counts skip it). The statements of a batch run in order in one implicit transaction, and the read takes its snapshot
+    /// after the probe: when the probe shows the session's position replayed, the read sees the session's write.</summary>
+    internal const string ProbeBatchSql = "/* pgdiscipline:probe */ select pg_last_wal_replay_lsn()::text as pgdiscipline_replay_position;";
+
+    /// <summary>Runs the read on an open connection to <paramref name="replica"/> (which the caller entered). With
+    /// <paramref name="probeFor"/>, the replay position is asked in the same round trip; when the replica has not replayed
+    /// that far the reader (and the connection) is closed and null returned, and the caller tries elsewhere.</summary>
+    private async ValueTask<DbDataReader?> RunOnAsync(ReplicaEndpoint replica, NpgsqlConnection connection, DbCommand command, CommandPlan plan, bool sync, CancellationToken cancellationToken, NpgsqlLogSequenceNumber? probeFor = null)
     {
         var replicaCommand = connection.CreateCommand();
-        replicaCommand.CommandText = plan.ReplicaText;
+        replicaCommand.CommandText = probeFor is null ? plan.ReplicaText : ProbeBatchSql + plan.ReplicaText;
         replicaCommand.CommandTimeout = command.CommandTimeout;
         foreach (DbParameter p in command.Parameters)
         {
@@ -506,6 +514,25 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         var reader = sync
             ? replicaCommand.ExecuteReader(CommandBehavior.CloseConnection)
             : await replicaCommand.ExecuteReaderAsync(CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
+        if (probeFor is { } required)
+        {
+            var replayed = sync ? reader.Read() : await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (!replayed || !Lsns.TryParse(reader.IsDBNull(0) ? null : reader.GetString(0), out var position) || position < required)
+            {
+                if (replayed && Lsns.TryParse(reader.IsDBNull(0) ? null : reader.GetString(0), out var seen))
+                {
+                    replica.SawReplay(seen);
+                }
+
+                replica.ProbedBehindAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                await reader.DisposeAsync().ConfigureAwait(false);
+                return null;
+            }
+
+            replica.SawReplay(position);
+            _ = sync ? reader.NextResult() : await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (plan.ReplicaTextIsPrefixed)
         {
             if (sync)

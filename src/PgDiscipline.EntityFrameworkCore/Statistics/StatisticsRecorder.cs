@@ -49,7 +49,7 @@ internal sealed class StatisticsRecorder(CommandPlanner planner, bool enabled)
         }
     }
 
-    /// <summary>Rows the server returned (from each statement's completion tag, without the timeout prefix); when the
+    /// <summary>Rows the server returned (from each statement's completion tag, without PgDiscipline's own statements); when the
     /// reader was not read to the end, the rows the application read.</summary>
     internal static long RowsRead(DbDataReader dataReader, int readCount)
     {
@@ -63,7 +63,7 @@ internal sealed class StatisticsRecorder(CommandPlanner planner, bool enabled)
 #pragma warning restore CS0618
             foreach (var statement in statements)
             {
-                if (!statement.CommandText.StartsWith(TimeoutSql.Marker, StringComparison.Ordinal))
+                if (!statement.CommandText.StartsWith("/* pgdiscipline:", StringComparison.Ordinal)) // the timeout prefix, the freshness probe
                 {
                     rows += (long)statement.Rows;
                 }
