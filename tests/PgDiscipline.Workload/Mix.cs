@@ -26,12 +26,35 @@ internal static class Mix
             Replicas = { new ReplicaOptions { ConnectionString = cluster.Replicas[0], Name = "replica1" }, new ReplicaOptions { ConnectionString = cluster.Replicas[1], Name = "replica2" } },
         });
         var routed = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).UsePgDiscipline(runtime).Options;
+
+        // Variants that isolate where PgDiscipline's cost goes (issue 15): no read-your-writes bookkeeping, no statistics,
+        // health checks once an hour (freshness then comes from the probes alone).
+        PgDisciplineRuntime Isolated(Action<PgDisciplineOptions> change)
+        {
+            var o = new PgDisciplineOptions
+            {
+                Consistency = ReadConsistency.Session,
+                MaxReplicaLag = TimeSpan.FromSeconds(1),
+                HealthCheckInterval = TimeSpan.FromMilliseconds(500),
+                Replicas = { new ReplicaOptions { ConnectionString = cluster.Replicas[0], Name = "replica1" }, new ReplicaOptions { ConnectionString = cluster.Replicas[1], Name = "replica2" } },
+            };
+            change(o);
+            return PgDisciplineRuntime.Create(o);
+        }
+
+        await using var eventual = Isolated(o => o.Consistency = ReadConsistency.Eventual);
+        await using var noStats = Isolated(o => o.Statistics.Enabled = false);
+        await using var hourly = Isolated(o => { o.HealthCheckInterval = TimeSpan.FromHours(1); o.MaxReplicaLag = TimeSpan.FromHours(2); });
+        DbContextOptions<WorkloadDb> With(PgDisciplineRuntime r) => new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).UsePgDiscipline(r).Options;
         var variants = new List<Variant>
         {
             new("plain EF Core → primary (baseline)", Plain(cluster.Primary), Plain(cluster.Primary)),
             new("plain EF Core, second DbContext → replica1 for reads (hand-rolled)", Plain(cluster.Replicas[0]), Plain(cluster.Primary)),
             new("PgDiscipline (Session consistency, 2 replicas)", routed, routed, runtime),
             new("plain EF Core → PgBouncer (transaction pooling) → primary", Plain(cluster.PgBouncer), Plain(cluster.PgBouncer)),
+            new("PgDiscipline-isolation: Eventual consistency", With(eventual), With(eventual), eventual),
+            new("PgDiscipline-isolation: Session, statistics off", With(noStats), With(noStats), noStats),
+            new("PgDiscipline-isolation: Session, health checks hourly", With(hourly), With(hourly), hourly),
         };
         if (cluster.PgPool is { } pgpool)
         {
@@ -39,7 +62,11 @@ internal static class Mix
         }
 
         // Warm every path (JIT, pools, the runtime's first health check) before measuring.
-        await runtime.CheckReplicasNowAsync();
+        foreach (var r in new[] { runtime, eventual, noStats, hourly })
+        {
+            await r.CheckReplicasNowAsync();
+        }
+
         foreach (var v in variants)
         {
             await Workload.RunAsync(v, workers, TimeSpan.FromSeconds(1), cluster.Primary);
@@ -73,7 +100,7 @@ internal static class Mix
         }
 
         md.AppendLine();
-        md.AppendLine("Per round (req/s): " + string.Join("; ", variants.Select(v => $"{v.Name.Split(' ')[0]}{(v.Name.Contains("hand", StringComparison.Ordinal) ? " hand-rolled" : v.Name.Contains("PgBouncer", StringComparison.Ordinal) ? " → PgBouncer" : v.Name.Contains("pgpool", StringComparison.Ordinal) ? " → pgpool-II" : "")}: {string.Join(" / ", results[v.Name].Select(r => r.Throughput.ToString("0", Inv)))}")) + ".");
+        md.AppendLine("Per round (req/s): " + string.Join("; ", variants.Select(v => $"{(v.Name.StartsWith("PgDiscipline-isolation: ", StringComparison.Ordinal) ? v.Name["PgDiscipline-isolation: ".Length..] : v.Name.Split(' ')[0])}{(v.Name.Contains("hand", StringComparison.Ordinal) ? " hand-rolled" : v.Name.Contains("PgBouncer", StringComparison.Ordinal) ? " → PgBouncer" : v.Name.Contains("pgpool", StringComparison.Ordinal) ? " → pgpool-II" : "")}: {string.Join(" / ", results[v.Name].Select(r => r.Throughput.ToString("0", Inv)))}")) + ".");
         // Where PgDiscipline's replica-safe reads ran, over every round, from its own statistics.
         var snapshot = runtime.Statistics!.ToSnapshot();
         var reads = snapshot.Queries.Where(q => q.Kind == "select").ToList();
