@@ -118,13 +118,8 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(replicas);
         var router = Router ?? throw new InvalidOperationException("This PgDiscipline runtime was created without replicas; configure at least one to change the replica set later.");
         var list = replicas.ToList();
-        var check = new PgDisciplineOptions();
-        foreach (var r in list)
-        {
-            check.Replicas.Add(r);
-        }
-
-        var errors = PgDisciplineOptionsValidator.Collect(check, PgDisciplineOptions.SectionName).Where(e => e.Contains(":Replicas:", StringComparison.Ordinal)).ToList();
+        var errors = new List<string>();
+        PgDisciplineOptionsValidator.CollectReplicas(list, PgDisciplineOptions.SectionName, errors);
         if (list.Count == 0)
         {
             errors.Add($"{PgDisciplineOptions.SectionName}:Replicas must keep at least one replica (set DefaultRead = Primary to stop routing reads).");

@@ -62,25 +62,19 @@ internal static class Fleet
         return admitted == endpoints ? 0 : 1;
     }
 
-    private static async Task<long[]> ChecksAsync(LocalCluster cluster)
+    private static Task<long[]> ChecksAsync(LocalCluster cluster)
+        => OnEachReplicaAsync(cluster, $"select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like '{CheckPattern}'");
+
+    private static Task<long[]> ConnectionsAsync(LocalCluster cluster)
+        => OnEachReplicaAsync(cluster, "select count(*) from pg_stat_activity where application_name like 'pgd-fleet-%'");
+
+    /// <summary>One number from each replica server.</summary>
+    private static async Task<long[]> OnEachReplicaAsync(LocalCluster cluster, string sql)
     {
         var result = new long[cluster.Replicas.Count];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = Convert.ToInt64(await LocalCluster.ScalarAsync(cluster.Replicas[i],
-                $"select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like '{CheckPattern}'"), Inv);
-        }
-
-        return result;
-    }
-
-    private static async Task<long[]> ConnectionsAsync(LocalCluster cluster)
-    {
-        var result = new long[cluster.Replicas.Count];
-        for (var i = 0; i < result.Length; i++)
-        {
-            result[i] = Convert.ToInt64(await LocalCluster.ScalarAsync(cluster.Replicas[i],
-                "select count(*) from pg_stat_activity where application_name like 'pgd-fleet-%'"), Inv);
+            result[i] = Convert.ToInt64(await LocalCluster.ScalarAsync(cluster.Replicas[i], sql), Inv);
         }
 
         return result;

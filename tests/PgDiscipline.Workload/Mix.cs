@@ -18,18 +18,9 @@ internal static class Mix
         await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
 
         static DbContextOptions<WorkloadDb> Plain(string cs) => new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cs).Options;
-        await using var runtime = PgDisciplineRuntime.Create(new PgDisciplineOptions
-        {
-            Consistency = ReadConsistency.Session,
-            MaxReplicaLag = TimeSpan.FromSeconds(1),
-            HealthCheckInterval = TimeSpan.FromMilliseconds(500),
-            Replicas = { new ReplicaOptions { ConnectionString = cluster.Replicas[0], Name = "replica1" }, new ReplicaOptions { ConnectionString = cluster.Replicas[1], Name = "replica2" } },
-        });
-        var routed = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).UsePgDiscipline(runtime).Options;
-
-        // Variants that isolate where PgDiscipline's cost goes (issue 15): no read-your-writes bookkeeping, no statistics,
-        // health checks once an hour (freshness then comes from the probes alone).
-        PgDisciplineRuntime Isolated(Action<PgDisciplineOptions> change)
+        // The runtime as shipped, and variants that isolate where its cost goes (issue 15): no read-your-writes
+        // bookkeeping, no statistics, health checks once an hour (freshness then comes from the probes alone).
+        PgDisciplineRuntime Runtime(Action<PgDisciplineOptions> change)
         {
             var o = new PgDisciplineOptions
             {
@@ -42,10 +33,12 @@ internal static class Mix
             return PgDisciplineRuntime.Create(o);
         }
 
-        await using var eventual = Isolated(o => o.Consistency = ReadConsistency.Eventual);
-        await using var noStats = Isolated(o => o.Statistics.Enabled = false);
-        await using var hourly = Isolated(o => { o.HealthCheckInterval = TimeSpan.FromHours(1); o.MaxReplicaLag = TimeSpan.FromHours(2); });
+        await using var runtime = Runtime(_ => { });
+        await using var eventual = Runtime(o => o.Consistency = ReadConsistency.Eventual);
+        await using var noStats = Runtime(o => o.Statistics.Enabled = false);
+        await using var hourly = Runtime(o => { o.HealthCheckInterval = TimeSpan.FromHours(1); o.MaxReplicaLag = TimeSpan.FromHours(2); });
         DbContextOptions<WorkloadDb> With(PgDisciplineRuntime r) => new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).UsePgDiscipline(r).Options;
+        var routed = With(runtime);
         var variants = new List<Variant>
         {
             new("plain EF Core → primary (baseline)", Plain(cluster.Primary), Plain(cluster.Primary)),

@@ -85,10 +85,21 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
             errors.Add($"{prefix}:DatabaseRules:PollInterval must be positive.");
         }
 
-        for (var i = 0; i < options.Replicas.Count; i++)
+        CollectReplicas(options.Replicas, prefix, errors);
+
+        // Rules are validated one by one by the rule compiler (QueryRuleCompiler), so that on a live reload a malformed
+        // rule is rejected on its own and the other rules keep working; at startup any invalid rule is an error.
+        return errors;
+    }
+
+    /// <summary>Problems with a replica list (<c>{prefix}:Replicas:N:…</c>): at startup, and when the replica set is
+    /// replaced while running (<see cref="PgDisciplineRuntime.SetReplicas"/>).</summary>
+    public static void CollectReplicas(IList<ReplicaOptions> replicas, string prefix, List<string> errors)
+    {
+        for (var i = 0; i < replicas.Count; i++)
         {
             var key = string.Create(CultureInfo.InvariantCulture, $"{prefix}:Replicas:{i}");
-            var replica = options.Replicas[i];
+            var replica = replicas[i];
             if (string.IsNullOrWhiteSpace(replica.ConnectionString))
             {
                 errors.Add($"{key}:ConnectionString is empty.");
@@ -111,10 +122,6 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
                 errors.Add($"{key}:Pool must not be empty.");
             }
         }
-
-        // Rules are validated one by one by the rule compiler (QueryRuleCompiler), so that on a live reload a malformed
-        // rule is rejected on its own and the other rules keep working; at startup any invalid rule is an error.
-        return errors;
     }
 
     private static void CheckEnum<T>(T value, string key, List<string> errors)

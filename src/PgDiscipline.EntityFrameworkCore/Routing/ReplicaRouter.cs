@@ -33,15 +33,17 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         _logger = logger;
         var next = 0;
         _targetIndex = targetIndex ?? (_ => ++next);
-        _set = new ReplicaSet(replicas.Select(Create).ToArray());
+        _set = new ReplicaSet(replicas.Select(r => Create(WithTimeouts(r, options()))).ToArray());
         Monitor = new ReplicaHealthMonitor(options, logger, () => _set.All);
     }
 
     /// <summary>The replicas in the set now (a removed replica leaves it at once).</summary>
     public IReadOnlyList<ReplicaEndpoint> Replicas => _set.All;
 
-    private ReplicaEndpoint Create(ReplicaOptions replica)
-        => new(WithTimeouts(replica, _options()), _targetIndex(ReplicaEndpoint.NameOf(replica)));
+    /// <summary>An endpoint for a replica whose options already carry the timeouts (<see cref="WithTimeouts"/>; the name
+    /// and host:port are unchanged by them).</summary>
+    private ReplicaEndpoint Create(ReplicaOptions withTimeouts)
+        => new(withTimeouts, _targetIndex(ReplicaEndpoint.NameOf(withTimeouts)));
 
     /// <summary>
     /// Makes <paramref name="replicas"/> the replica set, while reads run: a replica whose definition is unchanged keeps its
@@ -53,10 +55,9 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         lock (_setGate)
         {
             var current = _set.All;
-            var wanted = replicas.Select(r => WithTimeouts(r, _options())).ToList();
             var kept = new List<ReplicaEndpoint>();
             var added = 0;
-            foreach (var (definition, original) in wanted.Zip(replicas))
+            foreach (var definition in replicas.Select(r => WithTimeouts(r, _options())))
             {
                 var same = current.FirstOrDefault(e => !kept.Contains(e) && SameDefinition(e.Definition, definition));
                 if (same is not null)
@@ -65,7 +66,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
                 }
                 else
                 {
-                    kept.Add(Create(original));
+                    kept.Add(Create(definition));
                     added++;
                 }
             }
@@ -386,12 +387,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             }
             catch
             {
-                replica.Leave();
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                }
-
+                await ReleaseAsync(replica, connection).ConfigureAwait(false);
                 throw;
             }
         }
@@ -450,8 +446,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             {
                 if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= budget)
                 {
-                    replica.Leave();
-                    await connection.DisposeAsync().ConfigureAwait(false);
+                    await ReleaseAsync(replica, connection).ConfigureAwait(false);
                     RecordWait(plan, started, replayed: false);
                     return null;
                 }
@@ -476,12 +471,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         }
         catch
         {
-            replica.Leave();
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
+            await ReleaseAsync(replica, connection).ConfigureAwait(false);
             throw;
         }
     }
@@ -496,7 +486,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     /// <summary>The freshness probe sent in the same round trip as a read (first statement of the batch, marked so row
     /// counts skip it). The statements of a batch run in order in one implicit transaction, and the read takes its snapshot
     /// after the probe: when the probe shows the session's position replayed, the read sees the session's write.</summary>
-    internal const string ProbeBatchSql = "/* pgdiscipline:probe */ select pg_last_wal_replay_lsn()::text as pgdiscipline_replay_position;";
+    internal const string ProbeBatchSql = TimeoutSql.OwnStatementPrefix + "probe */ " + ProbeSql + ";";
 
     /// <summary>Runs the read on an open connection to <paramref name="replica"/> (which the caller entered). With
     /// <paramref name="probeFor"/>, the replay position is asked in the same round trip; when the replica has not replayed
@@ -516,20 +506,13 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             : await replicaCommand.ExecuteReaderAsync(CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
         if (probeFor is { } required)
         {
-            var replayed = sync ? reader.Read() : await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (!replayed || !Lsns.TryParse(reader.IsDBNull(0) ? null : reader.GetString(0), out var position) || position < required)
+            var answered = sync ? reader.Read() : await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (!HasReplayed(replica, answered && !reader.IsDBNull(0) ? reader.GetString(0) : null, required))
             {
-                if (replayed && Lsns.TryParse(reader.IsDBNull(0) ? null : reader.GetString(0), out var seen))
-                {
-                    replica.SawReplay(seen);
-                }
-
-                replica.ProbedBehindAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 await reader.DisposeAsync().ConfigureAwait(false);
                 return null;
             }
 
-            replica.SawReplay(position);
             _ = sync ? reader.NextResult() : await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -552,14 +535,19 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         return reader;
     }
 
-    private async ValueTask FailedAsync(ReplicaEndpoint replica, NpgsqlConnection? connection, Exception ex)
+    /// <summary>The read will not run on <paramref name="replica"/> after all: leave it and close the connection.</summary>
+    private static async ValueTask ReleaseAsync(ReplicaEndpoint replica, NpgsqlConnection? connection)
     {
         replica.Leave();
         if (connection is not null)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
         }
+    }
 
+    private async ValueTask FailedAsync(ReplicaEndpoint replica, NpgsqlConnection? connection, Exception ex)
+    {
+        await ReleaseAsync(replica, connection).ConfigureAwait(false);
         Monitor.MarkFailed(replica, "read failed: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name));
         Log.ReplicaReadFailed(_logger, replica.Name, ex.GetType().Name);
     }
@@ -584,7 +572,14 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         await using var probe = connection.CreateCommand();
         probe.CommandText = ProbeSql;
         var text = (sync ? probe.ExecuteScalar() : await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false)) as string;
-        if (Lsns.TryParse(text, out var replayed))
+        return HasReplayed(replica, text, required);
+    }
+
+    /// <summary>Judges a probe's answer (<c>pg_last_wal_replay_lsn()</c> as text, or null): raises the replica's known
+    /// position, and when it is behind <paramref name="required"/> pauses further probes of it briefly.</summary>
+    private static bool HasReplayed(ReplicaEndpoint replica, string? answer, NpgsqlLogSequenceNumber required)
+    {
+        if (Lsns.TryParse(answer, out var replayed))
         {
             replica.SawReplay(replayed);
             if (replayed >= required)

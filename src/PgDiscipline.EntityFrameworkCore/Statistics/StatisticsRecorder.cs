@@ -9,7 +9,7 @@ internal sealed class StatisticsRecorder(CommandPlanner planner, bool enabled)
     /// <summary>A command completed.</summary>
     public void Executed(DbCommand command, TimeSpan duration, long rows)
     {
-        if (enabled && planner.PlanOfExecuted(command.CommandText)?.Stats is { } stats)
+        if (StatsOf(command) is { } stats)
         {
             stats.Completed(duration.Ticks / TimeSpan.TicksPerMicrosecond);
             if (rows > 0)
@@ -31,7 +31,7 @@ internal sealed class StatisticsRecorder(CommandPlanner planner, bool enabled)
         }
 
         var code = exception is null ? "canceled" : PgDisciplineTelemetry.ErrorCode(exception);
-        if (enabled && planner.PlanOfExecuted(command.CommandText)?.Stats is { } stats)
+        if (StatsOf(command) is { } stats)
         {
             stats.Completed(duration.Ticks / TimeSpan.TicksPerMicrosecond);
             stats.Failed(code);
@@ -43,11 +43,14 @@ internal sealed class StatisticsRecorder(CommandPlanner planner, bool enabled)
     /// <summary>A reader is closing: count the rows it returned.</summary>
     public void ReaderClosing(DbCommand command, DbDataReader reader, int readCount)
     {
-        if (readCount > 0 && enabled && planner.PlanOfExecuted(command.CommandText)?.Stats is { } stats)
+        if (readCount > 0 && StatsOf(command) is { } stats)
         {
             stats.AddRows(RowsRead(reader, readCount));
         }
     }
+
+    /// <summary>The statistics entry of a command the planner has seen, by its (possibly prefixed) text.</summary>
+    private FingerprintStatistics? StatsOf(DbCommand command) => enabled ? planner.PlanOfExecuted(command.CommandText)?.Stats : null;
 
     /// <summary>Rows the server returned (from each statement's completion tag, without PgDiscipline's own statements); when the
     /// reader was not read to the end, the rows the application read.</summary>
@@ -63,7 +66,7 @@ internal sealed class StatisticsRecorder(CommandPlanner planner, bool enabled)
 #pragma warning restore CS0618
             foreach (var statement in statements)
             {
-                if (!statement.CommandText.StartsWith("/* pgdiscipline:", StringComparison.Ordinal)) // the timeout prefix, the freshness probe
+                if (!statement.CommandText.StartsWith(TimeoutSql.OwnStatementPrefix, StringComparison.Ordinal))
                 {
                     rows += (long)statement.Rows;
                 }

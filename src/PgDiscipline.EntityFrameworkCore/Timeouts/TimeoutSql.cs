@@ -7,7 +7,11 @@ namespace PgDiscipline.Timeouts;
 /// <summary>The SQL and connection-string forms of server-side timeouts.</summary>
 internal static class TimeoutSql
 {
-    public const string Marker = "/* pgdiscipline:timeouts */ ";
+    /// <summary>How every statement PgDiscipline adds to a command starts (the timeout prefix, the freshness probe), so
+    /// row counts and plan lookups can tell them from the application's own.</summary>
+    public const string OwnStatementPrefix = "/* pgdiscipline:";
+
+    public const string Marker = OwnStatementPrefix + "timeouts */ ";
 
     /// <summary><c>SELECT set_config('statement_timeout', '2000ms', true), …;</c> — transaction-local, so behind PgBouncer
     /// transaction pooling it applies to the rest of this (implicit or explicit) transaction and never leaks.</summary>
