@@ -554,36 +554,116 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Equal("5s", (await ctx.Database.SqlQueryRaw<string>("select current_setting('statement_timeout') as \"Value\"").ToListAsync()).Single());
     }
 
-    [Fact]
-    public async Task Session_consistency_costs_at_most_one_extra_round_trip_per_write_transaction()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Session_consistency_costs_at_most_one_extra_round_trip_per_write_transaction(bool pipelined)
     {
         await ClusterFixture.ScalarAsync(cluster.Primary, "select pg_stat_statements_reset()");
-        await using var ctx = await Create(pg => pg.Consistency = ReadConsistency.Session);
+        await using var ctx = await Create(pg =>
+        {
+            pg.Consistency = ReadConsistency.Session;
+            pg.PipelineWritePosition = pipelined;
+        });
+        var session = ctx.GetPgDisciplineSession();
 
-        // 5 write transactions, each followed by 3 replica reads: one capture per write, none per read.
+        // 5 autocommit writes, each followed by 3 replica reads. Pipelined: each write carries its capture (the session has
+        // it before any read runs); otherwise the first read after it captures. Never one per read.
         for (var w = 0; w < 5; w++)
         {
             var marker = await InsertAsync(ctx, "cost");
+            Assert.Equal(!pipelined, session.HasUncapturedWrite);
             for (var r = 0; r < 3; r++)
             {
                 Assert.Equal(1, await ctx.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
             }
         }
 
-        // 3 writes in a row and then one read: still one capture (positions only move forward).
+        // 3 writes in a row and then one read: lazily, still one capture (positions only move forward).
         for (var w = 0; w < 3; w++)
         {
             await InsertAsync(ctx, "burst");
         }
 
         await ctx.Items.ReadFromReplica().CountAsync();
-        // Writes that no read follows cost nothing.
+
+        // A write transaction is captured by the next read, pipelined or not (its commit is not a command).
+        await using (var tx = await ctx.Database.BeginTransactionAsync())
+        {
+            await InsertAsync(ctx, "tx");
+            await tx.CommitAsync();
+        }
+
+        Assert.True(session.HasUncapturedWrite);
+        await ctx.Items.ReadFromReplica().CountAsync();
+
+        // Lazily, a write that no read follows costs nothing; pipelined, it costs a statement in its own round trip.
         await InsertAsync(ctx, "tail");
 
         var captures = (long)(await ClusterFixture.ScalarAsync(cluster.Primary,
             "select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like '%pgdiscipline_session_position%' and query not like '%pg_stat_statements%'"))!;
-        Assert.Equal(6, captures);
+        Assert.Equal(pipelined ? 5 + 3 + 1 + 1 : 5 + 1 + 1, captures);
     }
+
+    public static TheoryData<string> PoolerModes => new() { "Direct", "PgBouncerTransaction" };
+
+    [Theory]
+    [MemberData(nameof(PoolerModes))]
+    public async Task An_autocommit_write_reads_its_commit_position_in_its_own_round_trip(string mode)
+    {
+        var (connectionString, pooler) = mode == "Direct" ? (cluster.Primary, PoolerMode.Direct) : (cluster.PgBouncer, PoolerMode.PgBouncerTransaction);
+        await using var ctx = ProbeContext.Create(connectionString, pg =>
+        {
+            pg.AddReplica(cluster.Replicas[0]);
+            pg.AddReplica(cluster.Replicas[1]);
+            pg.Pooler = pooler;
+            pg.Timeouts.Statement = TimeSpan.FromSeconds(7); // a timeout prefix in PgBouncer mode
+            pg.HealthCheckInterval = TimeSpan.FromMilliseconds(250);
+            pg.MaxReplicaLag = TimeSpan.FromSeconds(3); // options of its own: runtimes are shared by equal options
+        });
+        var session = ctx.GetPgDisciplineSession();
+        Assert.Null(session.Token);
+
+        // SaveChanges (EF Core reads INSERT … RETURNING id through a reader).
+        var marker = await InsertAsync(ctx, "pipelined");
+        Assert.False(session.HasUncapturedWrite);
+        var afterInsert = Position(session);
+
+        // UPDATE … RETURNING through SqlQuery: the position the write sees inside its own transaction is below the captured
+        // one, which is read after the write's commit record (the error barrier ends the write's transaction first).
+        var inside = (await ctx.Database.SqlQuery<string>(
+            $"update probe_items set qty = 0 where name = {marker} returning pg_current_wal_insert_lsn()::text as \"Value\"").ToListAsync()).Single();
+        Assert.False(session.HasUncapturedWrite);
+        var afterUpdate = Position(session);
+        Assert.True(afterUpdate > NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(inside), $"captured {afterUpdate}, inside the write {inside}");
+        Assert.True(afterUpdate > afterInsert);
+
+        // Non-query writes, async and sync: their row counts are the application statement's alone.
+        Assert.Equal(1, await ctx.Items.Where(i => i.Name == marker).ExecuteUpdateAsync(u => u.SetProperty(i => i.Qty, 0)));
+        Assert.False(session.HasUncapturedWrite);
+        Assert.Equal(1, ctx.Items.Where(i => i.Name == marker).ExecuteUpdate(u => u.SetProperty(i => i.Qty, 0)));
+        Assert.False(session.HasUncapturedWrite);
+        Assert.Equal(1, ctx.Database.ExecuteSql($"update probe_items set qty = 0 where name = {marker}"));
+        var afterSync = Position(session);
+        Assert.True(afterSync > afterUpdate);
+
+        // The write runs with its statement timeout (in PgBouncer mode the prefix shares the write's transaction).
+        Assert.Equal("7s", (await ctx.Database.SqlQuery<string>(
+            $"update probe_items set qty = 0 where name = {marker} returning current_setting('statement_timeout') as \"Value\"").ToListAsync()).Single());
+
+        // A failing write surfaces its own error, not one of the batch's. The capture still runs after the barrier (its
+        // position is after everything the session wrote, so it is still a valid one).
+        var error = await Assert.ThrowsAsync<PostgresException>(() => ctx.Database.ExecuteSqlAsync($"update probe_items set qty = 1 / (qty - qty) where name = {marker}"));
+        Assert.Equal(PostgresErrorCodes.DivisionByZero, error.SqlState);
+        Assert.True(Position(session) >= afterSync);
+
+        // The session's reads see the writes on a replica.
+        Assert.Equal(1, await ctx.Items.ReadFromReplica().CountAsync(x => x.Name == marker && x.Qty == 0));
+        Assert.False(session.HasUncapturedWrite);
+    }
+
+    private static NpgsqlTypes.NpgsqlLogSequenceNumber Position(PgDisciplineSession session)
+        => NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(session.Token!["pgd1.".Length..]);
 
     [Fact]
     public async Task Synchronous_ef_calls_keep_read_your_writes()

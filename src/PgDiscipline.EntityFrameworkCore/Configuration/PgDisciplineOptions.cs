@@ -27,6 +27,12 @@ public sealed class PgDisciplineOptions
     /// it to the primary at once.</summary>
     public TimeSpan ReadYourWritesWait { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Read-your-writes (<see cref="ReadConsistency.Session"/>): an autocommit INSERT/UPDATE/DELETE/MERGE reads the
+    /// primary's position right after its commit in the same network round trip (an Npgsql batch with an error barrier),
+    /// instead of one more round trip before the next replica read. Default: true. Turn it off for a pooler that does not
+    /// pass pipelined Sync messages through (the test cluster's PgBouncer 1.18 in transaction mode does).</summary>
+    public bool PipelineWritePosition { get; set; } = true;
+
     /// <summary>Whether a replica read that failed on every replica may run on the primary. Default: true.</summary>
     public bool FallbackToPrimary { get; set; } = true;
 

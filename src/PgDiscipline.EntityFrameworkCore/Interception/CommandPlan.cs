@@ -21,6 +21,16 @@ internal sealed class CommandPlan
     /// (null when nothing needs to be set).</summary>
     public required string? PrefixedOutsideTransaction { get; init; }
 
+    /// <summary>The <c>set_config</c> statement of <see cref="PrefixedOutsideTransaction"/> on its own, or null.</summary>
+    public required string? OutsidePrefixStatement { get; init; }
+
+    /// <summary>The application's command text, unprefixed.</summary>
+    public required string CommandText { get; init; }
+
+    /// <summary>One INSERT/UPDATE/DELETE/MERGE statement: outside a transaction it can carry its own read-your-writes
+    /// position capture in the same round trip (<see cref="WritePositionCapture"/>).</summary>
+    public required bool CarriesPositionCapture { get; init; }
+
     /// <summary>Command text with only the statement-timeout override, for commands inside an explicit transaction.</summary>
     public required string? PrefixedInsideTransaction { get; init; }
 

@@ -84,6 +84,9 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
             StatementTimeoutOverride = overrideTimeout,
             PrefixedOutsideTransaction = outside is null ? null : outside + commandText,
             PrefixedInsideTransaction = inside is null ? null : inside + commandText,
+            OutsidePrefixStatement = outside,
+            CommandText = commandText,
+            CarriesPositionCapture = IsSingleWrite(info),
             ClientTimeoutSeconds = statement is { } s ? TimeoutSql.ClientCommandTimeoutSeconds(s) : null,
             IsReplicaSafe = info.IsReplicaSafe,
             Intent = intent,
@@ -108,4 +111,8 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
 
         return plan;
     }
+
+    private static bool IsSingleWrite(SqlCommandInfo info)
+        => info.Statements.Count == 1 && !info.IsReplicaSafe
+            && info.Kind is SqlStatementKind.Insert or SqlStatementKind.Update or SqlStatementKind.Delete or SqlStatementKind.Merge;
 }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace PgDiscipline.Interception;
 
@@ -32,6 +33,12 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         }
 
         await OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is { } session
+            && await runtime.Router.WriteCapture.ExecuteReaderAsync((NpgsqlCommand)command, plan, session, sync, cancellationToken).ConfigureAwait(false) is { } withCapture)
+        {
+            return InterceptionResult<DbDataReader>.SuppressWithResult(withCapture);
+        }
+
         return result;
     }
 
@@ -122,7 +129,13 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
                 : result;
         }
 
-        PrepareAsync(runtime, command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        var plan = PrepareAsync(runtime, command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is { } session
+            && runtime.Router.WriteCapture.ExecuteNonQueryAsync((NpgsqlCommand)command, plan, session, sync: true, CancellationToken.None).GetAwaiter().GetResult() is { } rows)
+        {
+            return InterceptionResult<int>.SuppressWithResult(rows);
+        }
+
         if (!PrimaryConnection.IsPrefixed(command))
         {
             return result;
@@ -151,7 +164,13 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
                 : result;
         }
 
-        await PrepareAsync(runtime, command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
+        var plan = await PrepareAsync(runtime, command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
+        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is { } session
+            && await runtime.Router.WriteCapture.ExecuteNonQueryAsync((NpgsqlCommand)command, plan, session, sync: false, cancellationToken).ConfigureAwait(false) is { } rows)
+        {
+            return InterceptionResult<int>.SuppressWithResult(rows);
+        }
+
         if (!PrimaryConnection.IsPrefixed(command))
         {
             return result;
@@ -313,10 +332,11 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
     }
 
     /// <summary>Rules, then timeouts, then the primary connection.</summary>
-    private async ValueTask PrepareAsync(PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, bool sync, CancellationToken cancellationToken)
+    private async ValueTask<CommandPlan> PrepareAsync(PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, bool sync, CancellationToken cancellationToken)
     {
         var plan = await BeginAsync(runtime, command, eventData, sync, cancellationToken).ConfigureAwait(false);
         await OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+        return plan;
     }
 
     /// <summary>The command runs on the primary: its timeouts, read-your-writes bookkeeping, and the deferred open.</summary>

@@ -99,7 +99,12 @@ public sealed class PgDisciplineSession
             return;
         }
 
-        var lsn = await capture(sync, cancellationToken).ConfigureAwait(false);
+        Captured(await capture(sync, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The primary's position read after the session's last write committed: reads now wait for it.</summary>
+    internal void Captured(NpgsqlLogSequenceNumber lsn)
+    {
         lock (_gate)
         {
             _dirty = false;

@@ -263,7 +263,25 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     /// position (<c>pg_current_wal_lsn()</c>): with <c>synchronous_commit = off</c> (often set per transaction) a commit
     /// returns before its record is written, and a position below the commit record would let a replica that lacks the
     /// write serve the session's next read.</summary>
-    internal const string CaptureSql = "select pg_current_wal_insert_lsn()::text as pgdiscipline_session_position";
+    internal const string CaptureSql = "select pg_current_wal_insert_lsn()::text as " + CaptureColumn;
+
+    internal const string CaptureColumn = "pgdiscipline_session_position";
+
+    /// <summary>Autocommit writes that read their own commit position in the same round trip.</summary>
+    public WritePositionCapture WriteCapture { get; } = new();
+
+    /// <summary>The session whose write <paramref name="command"/> is, when that write can carry its position capture
+    /// (see <see cref="WritePositionCapture.Applies"/>); null otherwise. Call after <see cref="OnPrimary"/>.</summary>
+    public PgDisciplineSession? CaptureSessionFor(DbCommand command, CommandEventData eventData, CommandPlan plan)
+    {
+        if (!plan.CarriesPositionCapture || eventData.Context is not { } context)
+        {
+            return null;
+        }
+
+        var session = Session(context);
+        return WritePositionCapture.Applies(_options(), command, plan, session) ? session : null;
+    }
 
     private async ValueTask<NpgsqlLogSequenceNumber> CapturePrimaryPositionAsync(bool sync, CancellationToken cancellationToken)
     {

@@ -111,4 +111,67 @@ public sealed class CommandPlannerTests
         Assert.Equal(1, statistics.Count);
         Assert.Equal(SqlFingerprint.Compute("select * from users").ToString(), plan.Fingerprint);
     }
+
+    [Theory]
+    [InlineData("INSERT INTO items (name) VALUES (@p0) RETURNING id;", true)]
+    [InlineData("-- tag\nUPDATE items SET qty = 0 WHERE id = @p0", true)]
+    [InlineData("DELETE FROM items WHERE id = @p0", true)]
+    [InlineData("MERGE INTO items t USING src s ON t.id = s.id WHEN MATCHED THEN DELETE", true)]
+    [InlineData("UPDATE items SET qty = 0; UPDATE items SET qty = 1", false)] // Npgsql batch commands hold one statement
+    [InlineData("select * from items", false)]
+    [InlineData("select nextval('items_id_seq')", false)] // not replica-safe, but not a data change to capture
+    [InlineData("create index concurrently ix on items (name)", false)]
+    [InlineData("begin", false)]
+    public void Only_one_data_changing_statement_carries_its_position_capture(string sql, bool carries)
+    {
+        var (planner, _) = Planner(new PgDisciplineOptions());
+        Assert.Equal(carries, planner.PlanFor(sql).CarriesPositionCapture);
+    }
+
+    [Fact]
+    public void A_write_batch_is_the_prefix_then_the_write_with_an_error_barrier_then_the_capture()
+    {
+        var options = new PgDisciplineOptions { Pooler = PoolerMode.PgBouncerTransaction };
+        options.Timeouts.Statement = TimeSpan.FromSeconds(2);
+        var (planner, _) = Planner(options);
+        const string Sql = "UPDATE items SET qty = @p0 WHERE id = @p1";
+        var plan = planner.PlanFor(Sql);
+        using var connection = new Npgsql.NpgsqlConnection("Host=127.0.0.1;Database=x;Username=x");
+        using var command = new Npgsql.NpgsqlCommand(plan.PrefixedOutsideTransaction, connection) { CommandTimeout = 3 };
+        command.Parameters.AddWithValue("p0", 5);
+        command.Parameters.AddWithValue("p1", 7);
+
+        using var batch = WritePositionCapture.CreateBatch(command, plan);
+        Assert.Equal(3, batch.Timeout);
+        Assert.Collection(
+            (IEnumerable<Npgsql.NpgsqlBatchCommand>)batch.BatchCommands,
+            prefix =>
+            {
+                Assert.Equal(plan.OutsidePrefixStatement, prefix.CommandText);
+                Assert.False(prefix.AppendErrorBarrier ?? false); // the prefix's set_config stays in the write's transaction
+            },
+            write =>
+            {
+                Assert.Equal(Sql, write.CommandText);
+                Assert.True(write.AppendErrorBarrier); // the write commits before the capture runs
+                Assert.Equal([5, 7], write.Parameters.Select(p => (int)p.Value!));
+                Assert.NotSame(command.Parameters[0], write.Parameters[0]); // clones: EF Core's command keeps its own
+            },
+            capture => Assert.Equal(WritePositionCapture.Sql, capture.CommandText));
+
+        // Direct mode without an override: no prefix.
+        var direct = new CommandPlanner(() => new PgDisciplineOptions(), () => QueryRuleSnapshot.Empty, null).PlanFor(Sql);
+        using var plain = new Npgsql.NpgsqlCommand(Sql, connection);
+        using var directBatch = WritePositionCapture.CreateBatch(plain, direct);
+        Assert.Equal([Sql, WritePositionCapture.Sql], ((IEnumerable<Npgsql.NpgsqlBatchCommand>)directBatch.BatchCommands).Select(c => c.CommandText));
+    }
+
+    [Theory]
+    [InlineData("pgdiscipline_session_position 0/40FE728", true)]
+    [InlineData("pgdiscipline_session_position 16/B374D848", true)]
+    [InlineData("pgdiscipline_session_position nonsense", false)]
+    [InlineData("some other notice 0/40FE728", false)]
+    [InlineData(null, false)]
+    public void The_capture_message_is_recognised_and_nothing_else_is(string? text, bool recognised)
+        => Assert.Equal(recognised, WritePositionCapture.TryParse(text, out _));
 }
