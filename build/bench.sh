@@ -6,6 +6,8 @@
 #   build/bench.sh mix          the chat-like read-heavy mix with 8 clients through plain EF Core (primary), a hand-rolled
 #                               replica DbContext, PgDiscipline, PgBouncer and pgpool-II, interleaved rounds, ratios
 #                               against plain EF Core -> artifacts/bench/mix.md (tests/PgDiscipline.Workload)
+#   build/bench.sh writecost    read-your-writes cost per write: one client, the session position read in the write's
+#                               round trip or in one more, direct and through PgBouncer -> artifacts/bench/writecost.md
 #   build/bench.sh analyzers    analyzer cost on a generated 300-file project (build/bench-analyzers.sh)
 # Extra arguments go to BenchmarkDotNet (default: --job medium). Results: BenchmarkDotNet.Artifacts/ under artifacts/bench.
 set -euo pipefail
@@ -36,7 +38,16 @@ case "$what" in
     mix_args=("$@"); [[ ${#mix_args[@]} -eq 0 ]] && mix_args=(--workers 8 --seconds 10 --rounds 3)
     dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll mix --env "$REPO_ROOT/artifacts/cluster/cluster.env" \
       --out "$REPO_ROOT/artifacts/bench/mix.md" "${mix_args[@]}" ;;
+  writecost)
+    build/install-deps.sh
+    dotnet build tests/PgDiscipline.Workload -c Release -nologo -v:q -clp:ErrorsOnly
+    trap 'build/cluster.sh stop >/dev/null 2>&1 || true' EXIT
+    build/cluster.sh stop >/dev/null 2>&1 || true
+    build/cluster.sh start
+    wc_args=("$@"); [[ ${#wc_args[@]} -eq 0 ]] && wc_args=(--writes 2000 --rounds 5)
+    dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll writecost --env "$REPO_ROOT/artifacts/cluster/cluster.env" \
+      --out "$REPO_ROOT/artifacts/bench/writecost.md" "${wc_args[@]}" ;;
   analyzers)
     build/bench-analyzers.sh 300 5 ;;
-  *) echo "usage: $0 micro|e2e|mix|analyzers [args]" >&2; exit 64 ;;
+  *) echo "usage: $0 micro|e2e|mix|writecost|analyzers [args]" >&2; exit 64 ;;
 esac

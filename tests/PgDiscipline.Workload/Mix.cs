@@ -19,7 +19,8 @@ internal static class Mix
 
         static DbContextOptions<WorkloadDb> Plain(string cs) => new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cs).Options;
         // The runtime as shipped, and variants that isolate where its cost goes (issue 15): no read-your-writes
-        // bookkeeping, no statistics, health checks once an hour (freshness then comes from the probes alone).
+        // bookkeeping, no statistics, health checks once an hour (freshness then comes from the probes alone), the write
+        // position read in a round trip of its own (as before PipelineWritePosition).
         PgDisciplineRuntime Runtime(Action<PgDisciplineOptions> change)
         {
             var o = new PgDisciplineOptions
@@ -37,6 +38,7 @@ internal static class Mix
         await using var eventual = Runtime(o => o.Consistency = ReadConsistency.Eventual);
         await using var noStats = Runtime(o => o.Statistics.Enabled = false);
         await using var hourly = Runtime(o => { o.HealthCheckInterval = TimeSpan.FromHours(1); o.MaxReplicaLag = TimeSpan.FromHours(2); });
+        await using var lazyCapture = Runtime(o => o.PipelineWritePosition = false);
         DbContextOptions<WorkloadDb> With(PgDisciplineRuntime r) => new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).UsePgDiscipline(r).Options;
         var routed = With(runtime);
         var variants = new List<Variant>
@@ -48,6 +50,7 @@ internal static class Mix
             new("PgDiscipline-isolation: Eventual consistency", With(eventual), With(eventual), eventual),
             new("PgDiscipline-isolation: Session, statistics off", With(noStats), With(noStats), noStats),
             new("PgDiscipline-isolation: Session, health checks hourly", With(hourly), With(hourly), hourly),
+            new("PgDiscipline-isolation: Session, write position in one more round trip", With(lazyCapture), With(lazyCapture), lazyCapture),
         };
         if (cluster.PgPool is { } pgpool)
         {
@@ -55,7 +58,7 @@ internal static class Mix
         }
 
         // Warm every path (JIT, pools, the runtime's first health check) before measuring.
-        foreach (var r in new[] { runtime, eventual, noStats, hourly })
+        foreach (var r in new[] { runtime, eventual, noStats, hourly, lazyCapture })
         {
             await r.CheckReplicasNowAsync();
         }
