@@ -12,7 +12,7 @@ internal static class Mix
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static async Task<int> RunAsync(LocalCluster cluster, int workers, TimeSpan duration, int rounds, string output)
+    public static async Task<int> RunAsync(LocalCluster cluster, int workers, TimeSpan duration, int rounds, string output, string? only = null)
     {
         await Workload.CreateSchemaAsync(cluster.Primary);
         await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
@@ -39,6 +39,7 @@ internal static class Mix
         await using var noStats = Runtime(o => o.Statistics.Enabled = false);
         await using var hourly = Runtime(o => { o.HealthCheckInterval = TimeSpan.FromHours(1); o.MaxReplicaLag = TimeSpan.FromHours(2); });
         await using var lazyCapture = Runtime(o => o.PipelineWritePosition = false);
+        await using var oneReplica = Runtime(o => o.Replicas.RemoveAt(1));
         DbContextOptions<WorkloadDb> With(PgDisciplineRuntime r) => new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).UsePgDiscipline(r).Options;
         var routed = With(runtime);
         var variants = new List<Variant>
@@ -51,14 +52,22 @@ internal static class Mix
             new("PgDiscipline-isolation: Session, statistics off", With(noStats), With(noStats), noStats),
             new("PgDiscipline-isolation: Session, health checks hourly", With(hourly), With(hourly), hourly),
             new("PgDiscipline-isolation: Session, write position in one more round trip", With(lazyCapture), With(lazyCapture), lazyCapture),
+            new("PgDiscipline-isolation: Session, replica1 only (as the hand-rolled path)", With(oneReplica), With(oneReplica), oneReplica),
         };
         if (cluster.PgPool is { } pgpool)
         {
             variants.Add(new("plain EF Core → pgpool-II (load balancing, 2 replicas)", Plain(pgpool), Plain(pgpool)));
         }
 
+        // --only "a,b": the baseline and the variants whose names contain one of the parts (a quicker, narrower run).
+        if (only is not null)
+        {
+            var parts = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            variants = variants.Where((v, i) => i == 0 || parts.Any(p => v.Name.Contains(p, StringComparison.OrdinalIgnoreCase))).ToList();
+        }
+
         // Warm every path (JIT, pools, the runtime's first health check) before measuring.
-        foreach (var r in new[] { runtime, eventual, noStats, hourly, lazyCapture })
+        foreach (var r in new[] { runtime, eventual, noStats, hourly, lazyCapture, oneReplica })
         {
             await r.CheckReplicasNowAsync();
         }

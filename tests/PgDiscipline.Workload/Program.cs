@@ -1,6 +1,6 @@
 using PgDiscipline.Testing;
 // Load, fault and fuzz runs against the local cluster (not unit tests; not part of build/test.sh's test run).
-//   mix    --env FILE [--workers 8] [--seconds 10] [--rounds 3] --out FILE.md    side-by-side end-to-end comparison
+//   mix    --env FILE [--workers 8] [--seconds 10] [--rounds 3] [--only A,B] --out FILE.md    side-by-side end-to-end comparison
 //   faults --env FILE --cli PGDISCIPLINE.DLL [--workers 8] [--only TEXT] --out FILE.md
 //   fuzz   [--seconds 60] [--seed N] --out FILE.md                              lexer/fingerprint/lint and configuration
 //   writecost --env FILE [--writes 2000] [--rounds 3] --out FILE.md                read-your-writes cost per write
@@ -16,7 +16,7 @@ Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 switch (command)
 {
     case "mix":
-        return await Mix.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 8), TimeSpan.FromSeconds(Int("--seconds", 10)), Int("--rounds", 3), output);
+        return await Mix.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 8), TimeSpan.FromSeconds(Int("--seconds", 10)), Int("--rounds", 3), output, Arg("--only"));
     case "faults":
         return await Faults.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 8), Arg("--cli") ?? throw new ArgumentException("--cli PATH is required"), output, Arg("--only"));
     case "fleet":

@@ -51,7 +51,11 @@ internal sealed class PgDisciplineOptionsExtension : IDbContextOptionsExtension
     internal static string KeyOf(PgDisciplineOptions options)
         => Convert.ToHexString(XxHash128.Hash(JsonSerializer.SerializeToUtf8Bytes(options, PgDisciplineOptionsJson.Default.PgDisciplineOptions)));
 
-    public void ApplyServices(IServiceCollection services) => services.TryAddSingleton<PgDisciplineRuntimeRegistry>();
+    public void ApplyServices(IServiceCollection services)
+    {
+        services.TryAddSingleton<PgDisciplineRuntimeRegistry>();
+        ContextState.Register(services);
+    }
 
     public void Validate(IDbContextOptions options)
     {

@@ -46,6 +46,7 @@ public static class PgDisciplineServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton<PgDisciplineRuntimeRegistry>();
+        ContextState.Register(services);
         return services;
     }
 

@@ -33,8 +33,8 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         }
 
         await OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
-        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is { } session
-            && await runtime.Router.WriteCapture.ExecuteReaderAsync((NpgsqlCommand)command, plan, session, sync, cancellationToken).ConfigureAwait(false) is { } withCapture)
+        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is var (session, state)
+            && await runtime.Router.WriteCapture.ExecuteReaderAsync((NpgsqlCommand)command, plan, session, state, sync, cancellationToken).ConfigureAwait(false) is { } withCapture)
         {
             return InterceptionResult<DbDataReader>.SuppressWithResult(withCapture);
         }
@@ -130,8 +130,8 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         }
 
         var plan = PrepareAsync(runtime, command, eventData, sync: true, CancellationToken.None).GetAwaiter().GetResult();
-        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is { } session
-            && runtime.Router.WriteCapture.ExecuteNonQueryAsync((NpgsqlCommand)command, plan, session, sync: true, CancellationToken.None).GetAwaiter().GetResult() is { } rows)
+        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is var (session, state)
+            && runtime.Router.WriteCapture.ExecuteNonQueryAsync((NpgsqlCommand)command, plan, session, state, sync: true, CancellationToken.None).GetAwaiter().GetResult() is { } rows)
         {
             return InterceptionResult<int>.SuppressWithResult(rows);
         }
@@ -165,8 +165,8 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         }
 
         var plan = await PrepareAsync(runtime, command, eventData, sync: false, cancellationToken).ConfigureAwait(false);
-        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is { } session
-            && await runtime.Router.WriteCapture.ExecuteNonQueryAsync((NpgsqlCommand)command, plan, session, sync: false, cancellationToken).ConfigureAwait(false) is { } rows)
+        if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is var (session, state)
+            && await runtime.Router.WriteCapture.ExecuteNonQueryAsync((NpgsqlCommand)command, plan, session, state, sync: false, cancellationToken).ConfigureAwait(false) is { } rows)
         {
             return InterceptionResult<int>.SuppressWithResult(rows);
         }

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -18,7 +19,11 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     private readonly Func<string, int> _targetIndex;
     private readonly List<Task> _draining = new();
     private volatile ReplicaSet _set;
-    private readonly ConditionalWeakTable<DbCommand, ReplicaEndpoint> _running = new();
+    // Strong references from the read's start until EF Core disposes its reader (a weak table cost a GC handle per read).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<DbCommand, ReplicaEndpoint> _running = new(ReferenceEqualityComparer.Instance);
+
+    // Only for contexts whose internal service provider lacks ContextState (built by the application without
+    // AddEntityFrameworkPgDiscipline()).
     private readonly ConditionalWeakTable<DbContext, PgDisciplineSession> _sessions = new();
     private readonly RetryBudget _retryBudget = new();
     private string? _primaryConnectionString;
@@ -252,12 +257,21 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         }
     }
 
-    public PgDisciplineSession Session(DbContext context) => _sessions.GetValue(context, _ =>
+    public PgDisciplineSession Session(DbContext context)
     {
-        var session = new PgDisciplineSession();
-        session.CapturePosition = CapturePrimaryPositionAsync;
-        return session;
-    });
+        if (StateOf(context) is { } state)
+        {
+            return state.Session ??= NewSession();
+        }
+
+        return _sessions.GetValue(context, _ => NewSession());
+    }
+
+    /// <summary>The context's scoped PgDiscipline state (null when its service provider lacks it).</summary>
+    internal static ContextState? StateOf(DbContext context)
+        => ((IInfrastructure<IServiceProvider>)context).Instance.GetService(typeof(ContextState)) as ContextState;
+
+    private PgDisciplineSession NewSession() => new() { CapturePosition = CapturePrimaryPositionAsync };
 
     /// <summary>Distinct text so its cost can be counted in pg_stat_statements. The insert position, not the write
     /// position (<c>pg_current_wal_lsn()</c>): with <c>synchronous_commit = off</c> (often set per transaction) a commit
@@ -272,7 +286,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
 
     /// <summary>The session whose write <paramref name="command"/> is, when that write can carry its position capture
     /// (see <see cref="WritePositionCapture.Applies"/>); null otherwise. Call after <see cref="OnPrimary"/>.</summary>
-    public PgDisciplineSession? CaptureSessionFor(DbCommand command, CommandEventData eventData, CommandPlan plan)
+    public (PgDisciplineSession Session, ContextState? State)? CaptureSessionFor(DbCommand command, CommandEventData eventData, CommandPlan plan)
     {
         if (!plan.CarriesPositionCapture || eventData.Context is not { } context)
         {
@@ -280,7 +294,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         }
 
         var session = Session(context);
-        return WritePositionCapture.Applies(_options(), command, plan, session) ? session : null;
+        return WritePositionCapture.Applies(_options(), command, plan, session) ? (session, StateOf(context)) : null;
     }
 
     private async ValueTask<NpgsqlLogSequenceNumber> CapturePrimaryPositionAsync(bool sync, CancellationToken cancellationToken)
@@ -546,7 +560,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             }
         }
 
-        _running.AddOrUpdate(command, replica);
+        _running[command] = replica;
         PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
         plan.Stats?.RoutedTo(replica.Index);
         PgDisciplineTelemetry.SetTarget(command, replica.Name, replica.Host, replica.Port);
@@ -626,9 +640,8 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     /// <summary>The read that ran on a replica finished.</summary>
     public void Completed(DbCommand command)
     {
-        if (_running.TryGetValue(command, out var replica))
+        if (_running.TryRemove(command, out var replica))
         {
-            _running.Remove(command);
             replica.Leave();
         }
     }

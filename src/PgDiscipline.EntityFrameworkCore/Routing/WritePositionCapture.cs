@@ -27,6 +27,7 @@ internal sealed class WritePositionCapture
     /// <summary>The statement after the barrier (a DO block: no result set, one INFO message carrying the position).</summary>
     internal const string Sql = "DO $pgdiscipline$BEGIN RAISE INFO '" + ReplicaRouter.CaptureColumn + " %', pg_current_wal_insert_lsn(); END$pgdiscipline$";
 
+    // Only for contexts without a ContextState (see ReplicaRouter.Session); otherwise the listener lives in it.
     private readonly ConditionalWeakTable<NpgsqlConnection, Listener> _listeners = new();
 
     /// <summary>True when <paramref name="command"/> can carry its own position capture: the option is on, the session
@@ -42,11 +43,11 @@ internal sealed class WritePositionCapture
     /// <summary>Runs the write and its capture as one batch; the reader is positioned like the command's own reader would
     /// be (on the timeout prefix's row when there is one). Null when Npgsql refuses the batch before sending anything (it
     /// splits the text into more statements than PgDiscipline.Sql did): then the command runs as it is.</summary>
-    public async ValueTask<DbDataReader?> ExecuteReaderAsync(NpgsqlCommand command, CommandPlan plan, PgDisciplineSession session, bool sync, CancellationToken cancellationToken)
+    public async ValueTask<DbDataReader?> ExecuteReaderAsync(NpgsqlCommand command, CommandPlan plan, PgDisciplineSession session, ContextState? state, bool sync, CancellationToken cancellationToken)
     {
         // Not disposed here: the open reader belongs to it. It holds nothing but the statements and parameter clones.
         var batch = CreateBatch(command, plan);
-        var listener = ListenOn(command.Connection!);
+        var listener = ListenOn(command.Connection!, state);
         listener.Session = session;
         try
         {
@@ -61,10 +62,10 @@ internal sealed class WritePositionCapture
 
     /// <summary>ExecuteNonQuery for a write that carries its capture: the rows the application's statement changed, or null
     /// when Npgsql refuses the batch before sending anything (then the command runs as it is).</summary>
-    public async ValueTask<int?> ExecuteNonQueryAsync(NpgsqlCommand command, CommandPlan plan, PgDisciplineSession session, bool sync, CancellationToken cancellationToken)
+    public async ValueTask<int?> ExecuteNonQueryAsync(NpgsqlCommand command, CommandPlan plan, PgDisciplineSession session, ContextState? state, bool sync, CancellationToken cancellationToken)
     {
         await using var batch = CreateBatch(command, plan);
-        var listener = ListenOn(command.Connection!);
+        var listener = ListenOn(command.Connection!, state);
         listener.Session = session;
         NpgsqlDataReader reader;
         try
@@ -117,18 +118,36 @@ internal sealed class WritePositionCapture
             && Lsns.TryParse(messageText[MessagePrefix.Length..], out lsn);
     }
 
-    private Listener ListenOn(NpgsqlConnection connection) => _listeners.GetValue(connection, static c =>
+    private Listener ListenOn(NpgsqlConnection connection, ContextState? state)
     {
-        var listener = new Listener();
-        c.Notice += listener.OnNotice;
+        if (state is null)
+        {
+            return _listeners.GetValue(connection, static c => new Listener(c));
+        }
+
+        if (state.CaptureListener is Listener listener && ReferenceEquals(listener.Connection, connection))
+        {
+            return listener;
+        }
+
+        listener = new Listener(connection);
+        state.CaptureListener = listener;
         return listener;
-    });
+    }
 
     /// <summary>One per connection object: the session whose write is in flight on it (a connection runs one command at a
     /// time).</summary>
     private sealed class Listener
     {
         public volatile PgDisciplineSession? Session;
+
+        public Listener(NpgsqlConnection connection)
+        {
+            Connection = connection;
+            connection.Notice += OnNotice;
+        }
+
+        public NpgsqlConnection Connection { get; }
 
         public void OnNotice(object sender, NpgsqlNoticeEventArgs e)
         {
