@@ -98,4 +98,35 @@ public sealed class RegistrationTests
         provider.Dispose();
         Assert.Throws<ObjectDisposedException>(() => runtime.Router!.Replicas[0].DataSource.CreateConnection().Open());
     }
+
+    [Fact]
+    public void Each_context_has_its_own_session_and_a_pooled_context_returns_to_its_pool_without_it()
+    {
+        var services = new ServiceCollection().AddPgDiscipline(pg => pg.AddReplica("Host=replica.invalid"));
+        services.AddDbContextPool<AppContext>((sp, o) => o.UseNpgsql("Host=primary.invalid").UsePgDiscipline(sp));
+        using var provider = services.BuildServiceProvider();
+        PgDisciplineSession first;
+        AppContext leased;
+        using (var scope = provider.CreateScope())
+        {
+            leased = scope.ServiceProvider.GetRequiredService<AppContext>();
+            first = leased.GetPgDisciplineSession();
+            Assert.Same(first, leased.GetPgDisciplineSession()); // one per context instance
+            first.Token = "pgd1.0/3000060";
+            using (var otherScope = provider.CreateScope())
+            {
+                var other = otherScope.ServiceProvider.GetRequiredService<AppContext>();
+                Assert.NotSame(leased, other);
+                Assert.Null(other.GetPgDisciplineSession().Token); // another request's context starts clean
+            }
+        }
+
+        // The pool hands both instances out again; the last requests' read-your-writes positions are gone with them.
+        using var scope1 = provider.CreateScope();
+        using var scope2 = provider.CreateScope();
+        var again = new[] { scope1.ServiceProvider.GetRequiredService<AppContext>(), scope2.ServiceProvider.GetRequiredService<AppContext>() };
+        Assert.Contains(leased, again);
+        Assert.All(again, c => Assert.Null(c.GetPgDisciplineSession().Token));
+        Assert.DoesNotContain(first, again.Select(c => c.GetPgDisciplineSession()));
+    }
 }
