@@ -254,6 +254,27 @@ public sealed class StatisticsReportTests(ClusterFixture cluster) : IAsyncLifeti
 
     private static async Task<string> RunChromiumAsync(string chromium, string[] args)
     {
+        // A profile of its own, removed afterwards (a fixed per-process name left one directory in /tmp per test run).
+        var profile = Directory.CreateTempSubdirectory("pgd-chromium-");
+        try
+        {
+            return await RunChromiumAsync(chromium, args, profile.FullName);
+        }
+        finally
+        {
+            try
+            {
+                profile.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // chromium's helpers may still hold a file for a moment; the OS cleans /tmp.
+            }
+        }
+    }
+
+    private static async Task<string> RunChromiumAsync(string chromium, string[] args, string profile)
+    {
         var psi = new ProcessStartInfo(chromium)
         {
             RedirectStandardOutput = true,
@@ -262,7 +283,7 @@ public sealed class StatisticsReportTests(ClusterFixture cluster) : IAsyncLifeti
         };
         foreach (var a in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check", "--virtual-time-budget=3000",
-                     "--user-data-dir=" + Path.Combine(Path.GetTempPath(), "pgd-chromium-" + Environment.ProcessId), .. args])
+                     "--user-data-dir=" + profile, .. args])
         {
             psi.ArgumentList.Add(a);
         }
