@@ -5,7 +5,7 @@ using PgDiscipline.Sql;
 
 namespace PgDiscipline.Cli;
 
-/// <summary><c>pgdiscipline rules list|block|limit|unblock --connection …</c>: writes <c>pgdiscipline.query_rules</c>, which every
+/// <summary><c>pgdiscipline rules list|block|limit|coalesce|unblock --connection …</c>: writes <c>pgdiscipline.query_rules</c>, which every
 /// running instance configured with <c>DatabaseRules</c> picks up within a second (LISTEN/NOTIFY).</summary>
 internal static class RulesCommand
 {
@@ -35,7 +35,7 @@ internal static class RulesCommand
 
         var fingerprint = new Argument<string>("fingerprint") { Description = "16 hex digits, as printed by `pgdiscipline fingerprint`." };
         var reason = new Option<string>("--reason") { Description = "Why (shown in the exception and logs).", Required = true };
-        var id = new Option<string?>("--id") { Description = "Rule id (default: block-<fingerprint> / limit-<fingerprint>)." };
+        var id = new Option<string?>("--id") { Description = "Rule id (default: block-, limit- or coalesce-<fingerprint>)." };
         var expires = new Option<TimeSpan?>("--expires") { Description = "Expire after this long, e.g. 01:00:00." };
 
         var block = new Command("block", "Block every query with this fingerprint.") { fingerprint, reason, id, expires };
@@ -45,6 +45,9 @@ internal static class RulesCommand
         var queue = new Option<int?>("--max-queue-ms") { Description = "How long a query may wait for a permit (default: fail at once)." };
         var limit = new Command("limit", "Rate-limit queries with this fingerprint.") { fingerprint, perSecond, reason, id, expires, queue };
         limit.SetAction((parse, ct) => Run(parse, connection, ct, (conn, output) => Upsert(conn, output, parse, fingerprint, id, reason, expires, "limit", RuleTable.ActionRateLimit, parse.GetValue(perSecond), parse.GetValue(queue), ct)));
+
+        var coalesce = new Command("coalesce", "Coalesce identical reads with this fingerprint in flight: one execution answers every caller with the same parameters.") { fingerprint, reason, id, expires };
+        coalesce.SetAction((parse, ct) => Run(parse, connection, ct, (conn, output) => Upsert(conn, output, parse, fingerprint, id, reason, expires, "coalesce", RuleTable.ActionCoalesce, null, null, ct)));
 
         var target = new Argument<string>("id-or-fingerprint") { Description = "A rule id, or a fingerprint (removes every rule on it)." };
         var unblock = new Command("unblock", "Remove rules by id or fingerprint.") { target };
@@ -60,6 +63,7 @@ internal static class RulesCommand
         rules.Subcommands.Add(list);
         rules.Subcommands.Add(block);
         rules.Subcommands.Add(limit);
+        rules.Subcommands.Add(coalesce);
         rules.Subcommands.Add(unblock);
         return rules;
     }

@@ -97,6 +97,9 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
 
     internal StatisticsRecorder Recorder { get; }
 
+    /// <summary>Identical reads in flight (Coalesce rules and tags).</summary>
+    internal ReadCoalescer Coalescer { get; } = new();
+
     internal PrimaryConnection Primary { get; }
 
     internal QueryRuleSnapshot Rules => _rules;

@@ -31,8 +31,11 @@ public static class RuleTable
     /// <summary><c>action</c> that sends matching reads to a pool or the primary (<c>QueryRuleAction.Route</c>).</summary>
     public const string ActionRoute = "Route";
 
+    /// <summary><c>action</c> that coalesces identical reads in flight (<c>QueryRuleAction.Coalesce</c>).</summary>
+    public const string ActionCoalesce = "Coalesce";
+
     /// <summary>Every <c>action</c> name the runtime accepts.</summary>
-    public static readonly IReadOnlyList<string> Actions = [ActionBlock, ActionRateLimit, ActionConcurrency, ActionTimeout, ActionRoute];
+    public static readonly IReadOnlyList<string> Actions = [ActionBlock, ActionRateLimit, ActionConcurrency, ActionTimeout, ActionRoute, ActionCoalesce];
 
     /// <summary>The LISTEN/NOTIFY channel.</summary>
     public const string Channel = "pgdiscipline_rules";

@@ -143,4 +143,16 @@ public sealed class OptionsValidationTests
         Assert.Contains("melting the primary", ex.Message, StringComparison.Ordinal);
         Assert.IsAssignableFrom<PgDisciplineException>(ex);
     }
+
+    [Theory]
+    [InlineData(0, 8L << 20, "PgDiscipline:Coalescing:MaxRows")]
+    [InlineData(100, 10L, "PgDiscipline:Coalescing:MaxBytes")]
+    public void Coalescing_bounds_out_of_range_name_their_key(int maxRows, long maxBytes, string key)
+    {
+        var options = new PgDisciplineOptions();
+        options.Coalescing.MaxRows = maxRows;
+        options.Coalescing.MaxBytes = maxBytes;
+        var error = Assert.Single(PgDisciplineOptionsValidator.Collect(options, "PgDiscipline"));
+        Assert.StartsWith(key + " ", error, StringComparison.Ordinal);
+    }
 }

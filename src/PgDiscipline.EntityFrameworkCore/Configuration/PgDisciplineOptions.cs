@@ -56,6 +56,9 @@ public sealed class PgDisciplineOptions
     /// <summary>Rules from the database table <c>pgdiscipline.query_rules</c> (written by <c>pgdiscipline rules …</c>).</summary>
     public DatabaseRuleOptions DatabaseRules { get; } = new();
 
+    /// <summary>Bounds of read coalescing (Coalesce rules and <c>.Coalesce()</c>).</summary>
+    public CoalescingOptions Coalescing { get; } = new();
+
     /// <summary>Per-fingerprint runtime statistics and their JSON snapshot (for <c>pgdiscipline report</c>).</summary>
     public StatisticsOptions Statistics { get; } = new();
 

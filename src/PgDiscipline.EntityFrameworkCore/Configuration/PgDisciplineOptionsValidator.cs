@@ -50,6 +50,16 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
             errors.Add($"{prefix}:Migrations:MaxAttempts must be at least 1.");
         }
 
+        if (options.Coalescing.MaxRows is < 1 or > 10_000_000)
+        {
+            errors.Add($"{prefix}:Coalescing:MaxRows must be between 1 and 10000000.");
+        }
+
+        if (options.Coalescing.MaxBytes is < 1024 or > (1L << 34))
+        {
+            errors.Add($"{prefix}:Coalescing:MaxBytes must be between 1024 and 17179869184 (16 GiB).");
+        }
+
         if (options.Statistics.MaxFingerprints is < 1 or > 1_000_000)
         {
             errors.Add($"{prefix}:Statistics:MaxFingerprints must be between 1 and 1000000.");

@@ -41,6 +41,9 @@ public static class PgDisciplineTelemetry
     internal static readonly Histogram<double> SessionWait = Meter.CreateHistogram<double>(
         "pgdiscipline.reads.session_wait", "ms", "Time a read-your-writes read waited for a replica to replay the session's write (pgdiscipline.outcome = replica or primary).");
 
+    internal static readonly Histogram<double> CoalescedWait = Meter.CreateHistogram<double>(
+        "pgdiscipline.reads.coalesced", "ms", "Reads that waited for an identical read in flight (Coalesce), and how long (pgdiscipline.outcome = shared: got its rows; own: ran its own read).");
+
     internal static readonly Counter<long> Ejections = Meter.CreateCounter<long>(
         "pgdiscipline.replicas.ejections", "{event}", "Replicas taken out of rotation.");
 

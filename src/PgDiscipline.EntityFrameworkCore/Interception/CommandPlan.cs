@@ -31,6 +31,9 @@ internal sealed class CommandPlan
     /// position capture in the same round trip (<see cref="WritePositionCapture"/>).</summary>
     public required bool CarriesPositionCapture { get; init; }
 
+    /// <summary>A Coalesce rule or tag asks for it and the read is replica-safe (<see cref="ReadCoalescer"/>).</summary>
+    public required bool Coalesce { get; init; }
+
     /// <summary>Command text with only the statement-timeout override, for commands inside an explicit transaction.</summary>
     public required string? PrefixedInsideTransaction { get; init; }
 

@@ -46,7 +46,7 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
     {
         var current = options();
         var matched = snapshot.Match(info);
-        var (overrideTimeout, intent, priority) = QueryTags.Parse(info.Tags);
+        var (overrideTimeout, intent, priority, coalesce) = QueryTags.Parse(info.Tags);
         string? routeTo = null;
         foreach (var rule in matched)
         {
@@ -57,6 +57,10 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
             else if (rule.Action == QueryRuleAction.Route)
             {
                 routeTo = rule.Rule.RouteTo;
+            }
+            else if (rule.Action == QueryRuleAction.Coalesce)
+            {
+                coalesce = true;
             }
         }
 
@@ -87,6 +91,7 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
             OutsidePrefixStatement = outside,
             CommandText = commandText,
             CarriesPositionCapture = IsSingleWrite(info),
+            Coalesce = coalesce && info.IsReplicaSafe,
             ClientTimeoutSeconds = statement is { } s ? TimeoutSql.ClientCommandTimeoutSeconds(s) : null,
             IsReplicaSafe = info.IsReplicaSafe,
             Intent = intent,

@@ -26,6 +26,12 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         }
 
         var plan = await BeginAsync(runtime, command, eventData, sync, cancellationToken).ConfigureAwait(false);
+        if (plan.Coalesce
+            && await CoalescedRead.TryReadAsync(runtime, command, eventData, plan, () => OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken), sync, cancellationToken).ConfigureAwait(false) is { } coalesced)
+        {
+            return InterceptionResult<DbDataReader>.SuppressWithResult(coalesced);
+        }
+
         if (runtime.Router is { } router
             && await router.TryReadAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false) is { } reader)
         {

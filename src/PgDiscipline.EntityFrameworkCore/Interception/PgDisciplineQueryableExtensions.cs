@@ -20,6 +20,11 @@ public static class PgDisciplineQueryableExtensions
     public static IQueryable<T> WithPriority<T>(this IQueryable<T> source, QueryPriority priority)
         => source.TagWith(QueryTags.Priority + priority.ToString().ToLowerInvariant());
 
+    /// <summary>While an identical execution of this read (same SQL, same parameter values) is in flight in this process,
+    /// wait for it and share its rows instead of running another (a cache-miss storm becomes one query). Only for
+    /// replica-safe reads outside transactions; see <see cref="PgDisciplineOptions.Coalescing"/>.</summary>
+    public static IQueryable<T> Coalesce<T>(this IQueryable<T> source) => source.TagWith(QueryTags.Coalesce);
+
     /// <summary>Sets <c>statement_timeout</c> for this query only (server-side; the client timeout is aligned above it).</summary>
     public static IQueryable<T> WithStatementTimeout<T>(this IQueryable<T> source, TimeSpan timeout)
     {

@@ -11,10 +11,12 @@ internal static class QueryTags
     public const string ReadReplica = Prefix + "read=replica";
     public const string ReadPrimary = Prefix + "read=primary";
     public const string Priority = Prefix + "priority=";
+    public const string Coalesce = Prefix + "coalesce";
 
     /// <summary>What a command's own tags ask for.</summary>
-    public static (TimeSpan? StatementTimeout, ReadIntent Intent, QueryPriority? Priority) Parse(IReadOnlyList<string> tags)
+    public static (TimeSpan? StatementTimeout, ReadIntent Intent, QueryPriority? Priority, bool Coalesce) Parse(IReadOnlyList<string> tags)
     {
+        var coalesce = false;
         TimeSpan? timeout = null;
         var intent = ReadIntent.None;
         QueryPriority? priority = null;
@@ -41,9 +43,13 @@ internal static class QueryTags
             {
                 priority = p;
             }
+            else if (tag == Coalesce)
+            {
+                coalesce = true;
+            }
         }
 
-        return (timeout, intent, priority);
+        return (timeout, intent, priority, coalesce);
     }
 
     private static bool TryParseMilliseconds(ReadOnlySpan<char> text, out TimeSpan value)

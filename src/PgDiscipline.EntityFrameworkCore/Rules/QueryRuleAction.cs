@@ -21,4 +21,9 @@ public enum QueryRuleAction
     /// <summary>Sends matching replica-safe reads to the replica pool named by <see cref="QueryRule.RouteTo"/>, or to the
     /// primary when it is <c>primary</c>.</summary>
     Route,
+
+    /// <summary>Coalesces identical matching reads in flight in this process: while one runs, the same command text with the
+    /// same parameter values waits for it and gets its rows (replica-safe reads outside transactions only; see
+    /// <see cref="PgDisciplineOptions.Coalescing"/>).</summary>
+    Coalesce,
 }

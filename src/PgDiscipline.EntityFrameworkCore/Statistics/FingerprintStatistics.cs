@@ -22,6 +22,10 @@ internal sealed class FingerprintStatistics
     private long _sessionWaits;
     private long _sessionWaitsServed;
     private long _sessionWaitMicros;
+    private long _coalescedReads;
+    private long _coalescedFlights;
+    private long _coalescedRanOwn;
+    private long _coalescedWaitMicros;
     private readonly long[] _fallbackReasons = new long[FallbackReasons.Names.Length];
 
     public FingerprintStatistics(string fingerprint, SqlCommandInfo? info, string? source, int targetCount)
@@ -120,6 +124,25 @@ internal sealed class FingerprintStatistics
     public long SessionWaitMicros => Volatile.Read(ref _sessionWaitMicros);
 
     public void WasRateLimited() => Interlocked.Increment(ref _rateLimited);
+
+    /// <summary>A coalesced read waited <paramref name="micros"/> for its leader; <paramref name="served"/>: it got the
+    /// leader's rows (else it ran its own read).</summary>
+    public void CoalescedWait(long micros, bool served)
+    {
+        Interlocked.Add(ref _coalescedWaitMicros, micros);
+        Interlocked.Increment(ref served ? ref _coalescedReads : ref _coalescedRanOwn);
+    }
+
+    /// <summary>A leader's execution answered at least one follower.</summary>
+    public void CoalescedFlight() => Interlocked.Increment(ref _coalescedFlights);
+
+    public long CoalescedReads => Volatile.Read(ref _coalescedReads);
+
+    public long CoalescedFlights => Volatile.Read(ref _coalescedFlights);
+
+    public long CoalescedRanOwn => Volatile.Read(ref _coalescedRanOwn);
+
+    public long CoalescedWaitMicros => Volatile.Read(ref _coalescedWaitMicros);
 
     /// <summary>The counter for one call site (resolved once per command plan, so the hot path only increments it).</summary>
     public Counter CallSite(string site) => Get(_callSites, site);

@@ -257,6 +257,10 @@ public sealed class QueryStatistics
             SessionWaits = e.SessionWaits,
             SessionWaitsServed = e.SessionWaitsServed,
             SessionWaitMs = Math.Round(e.SessionWaitMicros / 1000.0, 3),
+            CoalescedReads = e.CoalescedReads,
+            CoalescedFlights = e.CoalescedFlights,
+            CoalescedRanOwn = e.CoalescedRanOwn,
+            CoalescedWaitMs = Math.Round(e.CoalescedWaitMicros / 1000.0, 3),
             Blocked = e.Blocked,
             RateLimited = e.RateLimited,
         };

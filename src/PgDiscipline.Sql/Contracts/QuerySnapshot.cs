@@ -68,6 +68,19 @@ public sealed class QuerySnapshot
     /// <summary>Total time those reads waited, ms.</summary>
     public double SessionWaitMs { get; set; }
 
+    /// <summary>Coalesced reads answered with another execution's rows: server executions saved.</summary>
+    public long CoalescedReads { get; set; }
+
+    /// <summary>Executions that answered at least one coalesced read (leaders with followers).</summary>
+    public long CoalescedFlights { get; set; }
+
+    /// <summary>Reads that waited for a leader and then ran their own (the leader failed, was cancelled, or passed the
+    /// buffer bound).</summary>
+    public long CoalescedRanOwn { get; set; }
+
+    /// <summary>Total time coalesced reads waited for their leader, ms.</summary>
+    public double CoalescedWaitMs { get; set; }
+
     /// <summary>Refused by a Block rule.</summary>
     public long Blocked { get; set; }
 

@@ -174,4 +174,19 @@ public sealed class CommandPlannerTests
     [InlineData(null, false)]
     public void The_capture_message_is_recognised_and_nothing_else_is(string? text, bool recognised)
         => Assert.Equal(recognised, WritePositionCapture.TryParse(text, out _));
+
+    [Fact]
+    public void A_coalesce_tag_or_rule_marks_replica_safe_reads_only()
+    {
+        var options = new PgDisciplineOptions();
+        var (planner, setRules) = Planner(options);
+        Assert.True(planner.PlanFor("-- pgdiscipline:coalesce\n\nSELECT * FROM users WHERE id = @p0").Coalesce);
+        Assert.False(planner.PlanFor("-- pgdiscipline:coalesce\n\nUPDATE users SET n = 1 RETURNING *").Coalesce);
+        Assert.False(planner.PlanFor("SELECT * FROM users WHERE id = @p0").Coalesce);
+
+        setRules(Rules(2, new QueryRule { Id = "storm", Table = "users", Action = QueryRuleAction.Coalesce }));
+        Assert.True(planner.PlanFor("SELECT * FROM users WHERE id = @p0").Coalesce);
+        Assert.False(planner.PlanFor("SELECT * FROM orders WHERE id = @p0").Coalesce);
+        Assert.False(planner.PlanFor("DELETE FROM users WHERE id = @p0").Coalesce);
+    }
 }
