@@ -1,0 +1,183 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using PgDiscipline.Testing;
+
+namespace PgDiscipline.IntegrationTests;
+
+/// <summary>Coalesced reads (issue 23) on the real cluster: how many times the servers ran a query is counted in
+/// pg_stat_statements on the primary and both replicas, not taken from PgDiscipline's own statistics.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
+{
+    public async Task InitializeAsync()
+    {
+        await ProbeContext.EnsureTableAsync(cluster.Primary);
+        await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public Task DisposeAsync() => ClusterFixture.ScalarAsync(cluster.Primary, "delete from probe_items where qty = 0");
+
+    private PgDisciplineRuntime Runtime(Action<PgDisciplineOptions>? extra = null)
+    {
+        var options = new PgDisciplineOptions { HealthCheckInterval = TimeSpan.FromMilliseconds(250) };
+        options.AddReplica(cluster.Replicas[0]);
+        options.AddReplica(cluster.Replicas[1]);
+        extra?.Invoke(options);
+        return PgDisciplineRuntime.Create(options);
+    }
+
+    private ProbeContext Context(PgDisciplineRuntime runtime)
+        => new(new DbContextOptionsBuilder<ProbeContext>().UseNpgsql(cluster.Primary).UsePgDiscipline(runtime).Options);
+
+    // A slow read (the leader holds the flight open for the sleep), told apart in pg_stat_statements by its alias. The
+    // alias and the sleep are this file's constants (they must be in the text: they are what tells the tests apart).
+#pragma warning disable PGD104
+    private static IQueryable<Item> Slow(ProbeContext ctx, string alias, int minQty, double sleepSeconds = 0.5)
+        => ctx.Items.FromSqlRaw($"select {alias}.id, {alias}.name, {alias}.qty from probe_items {alias}, pg_sleep({sleepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}) where {alias}.qty > {{0}} order by {alias}.id", minQty)
+            .AsNoTracking();
+#pragma warning restore PGD104
+
+    private async Task ResetStatementsAsync()
+    {
+        foreach (var server in cluster.Replicas.Prepend(cluster.Primary))
+        {
+            await ClusterFixture.ScalarAsync(server, "select pg_stat_statements_reset()");
+        }
+    }
+
+    private async Task<long> ExecutionsAsync(string alias)
+    {
+        long calls = 0;
+        foreach (var server in cluster.Replicas.Prepend(cluster.Primary))
+        {
+            calls += (long)(await ClusterFixture.ScalarAsync(server,
+                $"select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like '%probe_items {alias},%' and query not like '%pg_stat_statements%'"))!;
+        }
+
+        return calls;
+    }
+
+    private static List<int> Expected(int minQty) => Enumerable.Range(1, 20).Where(q => q > minQty).ToList();
+
+    [Fact]
+    public async Task Fifty_identical_concurrent_reads_are_one_server_execution_and_every_caller_gets_the_rows()
+    {
+        await using var runtime = Runtime();
+        await runtime.CheckReplicasNowAsync();
+        await ResetStatementsAsync();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var readers = Enumerable.Range(0, 50).Select(async _ =>
+        {
+            await using var ctx = Context(runtime);
+            await start.Task;
+            return await Slow(ctx, "storm", 5).Coalesce().ToListAsync();
+        }).ToList();
+        start.SetResult();
+        var results = await Task.WhenAll(readers);
+
+        Assert.All(results, rows => Assert.Equal(Expected(5), rows.Select(r => r.Qty)));
+        Assert.Equal(1, await ExecutionsAsync("storm"));
+        var stats = runtime.Statistics!.ToSnapshot().Queries.Single(q => q.Normalized.Contains("probe_items storm", StringComparison.Ordinal));
+        Assert.Equal(49, stats.CoalescedReads);
+        Assert.Equal(1, stats.CoalescedFlights);
+        Assert.Equal(50, stats.Calls);
+
+        // Without the tag the same storm is 50 executions: the test can tell the difference.
+        await ResetStatementsAsync();
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            await using var ctx = Context(runtime);
+            return await Slow(ctx, "storm", 5, 0.05).ToListAsync();
+        }));
+        Assert.Equal(10, await ExecutionsAsync("storm"));
+    }
+
+    [Fact]
+    public async Task Different_parameter_values_never_share_rows()
+    {
+        await using var runtime = Runtime();
+        await runtime.CheckReplicasNowAsync();
+        await ResetStatementsAsync();
+        var reads = Enumerable.Range(0, 20).Select(async i =>
+        {
+            var minQty = i % 2 == 0 ? 5 : 15;
+            await using var ctx = Context(runtime);
+            return (minQty, rows: await Slow(ctx, "params", minQty).Coalesce().ToListAsync());
+        }).ToList();
+        var results = await Task.WhenAll(reads);
+        Assert.All(results, r => Assert.Equal(Expected(r.minQty), r.rows.Select(x => x.Qty)));
+        Assert.Equal(2, await ExecutionsAsync("params"));
+    }
+
+    [Fact]
+    public async Task A_read_after_the_sessions_own_write_never_joins_a_leader_that_started_before_it()
+    {
+        await using var runtime = Runtime();
+        await runtime.CheckReplicasNowAsync();
+        await ResetStatementsAsync();
+
+        // A leader starts (its snapshot predates the write below) and sleeps.
+        await using var early = Context(runtime);
+        var leader = Slow(early, "ryw", -1, 1.0).Coalesce().ToListAsync();
+        await Task.Delay(200);
+
+        // Another request writes, then reads the same query: it must see its row.
+        await using var writer = Context(runtime);
+        writer.Items.Add(new Item { Name = "coalesce-" + Guid.NewGuid().ToString("N"), Qty = 0 });
+        await writer.SaveChangesAsync();
+        var mine = await Slow(writer, "ryw", -1, 0.01).Coalesce().ToListAsync();
+
+        Assert.Contains(mine, r => r.Qty == 0);
+        Assert.DoesNotContain(await leader, r => r.Qty == 0);
+        Assert.Equal(2, await ExecutionsAsync("ryw"));
+    }
+
+    [Fact]
+    public async Task Past_the_row_bound_followers_run_their_own_reads_and_the_leader_streams()
+    {
+        await using var runtime = Runtime(o => o.Coalescing.MaxRows = 5);
+        await runtime.CheckReplicasNowAsync();
+        await ResetStatementsAsync();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reads = Enumerable.Range(0, 8).Select(async _ =>
+        {
+            await using var ctx = Context(runtime);
+            await start.Task;
+            return await Slow(ctx, "bound", 5).Coalesce().ToListAsync();
+        }).ToList();
+        start.SetResult();
+        var results = await Task.WhenAll(reads);
+
+        Assert.All(results, rows => Assert.Equal(Expected(5), rows.Select(r => r.Qty))); // 15 rows each, past a bound of 5
+        Assert.Equal(8, await ExecutionsAsync("bound"));
+        var stats = runtime.Statistics!.ToSnapshot().Queries.Single(q => q.Normalized.Contains("probe_items bound", StringComparison.Ordinal));
+        Assert.Equal(0, stats.CoalescedReads);
+        Assert.Equal(7, stats.CoalescedRanOwn);
+    }
+
+    [Fact]
+    public async Task A_cancelled_leader_cancels_only_itself_and_its_followers_are_answered()
+    {
+        await using var runtime = Runtime();
+        await runtime.CheckReplicasNowAsync();
+        await ResetStatementsAsync();
+        using var cancel = new CancellationTokenSource();
+        await using var leaderContext = Context(runtime);
+        var leader = Slow(leaderContext, "cancel", 5, 1.0).Coalesce().ToListAsync(cancel.Token);
+        await Task.Delay(200);
+        var followers = Enumerable.Range(0, 5).Select(async _ =>
+        {
+            await using var ctx = Context(runtime);
+            return await Slow(ctx, "cancel", 5, 1.0).Coalesce().ToListAsync();
+        }).ToList();
+        await Task.Delay(200);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leader);
+        var results = await Task.WhenAll(followers);
+        Assert.All(results, rows => Assert.Equal(Expected(5), rows.Select(r => r.Qty)));
+        var stats = runtime.Statistics!.ToSnapshot().Queries.Single(q => q.Normalized.Contains("probe_items cancel", StringComparison.Ordinal));
+        Assert.Equal(5, stats.CoalescedRanOwn + stats.CoalescedReads); // each waited, then ran its own or shared a new leader's rows
+        Assert.InRange(await ExecutionsAsync("cancel"), 2, 6); // the cancelled one, then one to five: never more than one each
+    }
+}
