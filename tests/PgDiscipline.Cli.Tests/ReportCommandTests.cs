@@ -54,4 +54,29 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Contains("No runtime statistics given", html, StringComparison.Ordinal);
         Assert.DoesNotContain(root, html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Coalesced_reads_show_per_fingerprint_with_the_executions_they_saved()
+    {
+        var snapshot = Path.Combine(_dir, "stats.json");
+        await File.WriteAllTextAsync(snapshot, """
+            { "schema": "pgdiscipline.stats/v1", "createdAt": "2026-11-29T15:00:00Z", "startedAt": "2026-11-29T14:00:00Z",
+              "application": "chat", "targets": ["primary", "replica1"], "histogram": { "unit": "us", "upperBounds": [1000, 10000] },
+              "queries": [
+                { "fingerprint": "0123456789abcdef", "normalized": "SELECT * FROM profiles WHERE user_id = $1", "kind": "select",
+                  "calls": 50, "routing": { "primary": 0, "replica1": 1 }, "coalescedReads": 49, "coalescedFlights": 1,
+                  "coalescedRanOwn": 0, "coalescedWaitMs": 245.5, "buckets": [[1, 50]] },
+                { "fingerprint": "fedcba9876543210", "normalized": "SELECT * FROM messages WHERE id = $1", "kind": "select",
+                  "calls": 10, "routing": { "primary": 0, "replica1": 10 }, "buckets": [[0, 10]] } ] }
+            """);
+        var outDir = Path.Combine(_dir, "out-coalesced");
+        var (code, _, err) = await CliRunner.Run("report", snapshot, "--out", outDir);
+        Assert.True(code == 0, err);
+        var md = await File.ReadAllTextAsync(Path.Combine(outDir, "report.md"));
+        Assert.Contains("| Coalesced reads (server executions saved) | 49 |", md, StringComparison.Ordinal);
+        Assert.Contains("| `0123456789abcdef` | `SELECT * FROM profiles WHERE user_id = $1` | 50 | 49 | 1 | 49 | 0 | 5.0 |", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("`fedcba9876543210` | `SELECT * FROM messages WHERE id = $1` | 10 | 0", md, StringComparison.Ordinal);
+        var html = await File.ReadAllTextAsync(Path.Combine(outDir, "index.html"));
+        Assert.Contains("Server executions saved: <b>49</b>", html, StringComparison.Ordinal);
+    }
 }

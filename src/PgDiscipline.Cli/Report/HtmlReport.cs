@@ -53,6 +53,7 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
         Joins(h, d);
         Routing(h, d);
         Shed(h, d);
+        Coalesced(h, d);
         Findings(h, "findings", "Analyzer findings by rule", d.AnalyzerFindings.ToList(), "No analyzer findings in the SARIF logs given.");
         Findings(h, "migrations", "Unsafe migrations", d.MigrationFindings.ToList(), "No migration findings (PGD3xx) in the inputs.");
         RawSql(h, d);
@@ -230,6 +231,34 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
             Num(h, q.Blocked);
             Num(h, q.RateLimited);
             Num(h, q.Calls);
+            h.Append("</tr>\n");
+        }
+
+        h.Append("</tbody></table></section>\n");
+    }
+
+    private static void Coalesced(StringBuilder h, ReportData d)
+    {
+        var list = d.Coalesced.ToList();
+        h.Append("<section id=\"coalesced\"><h2>Coalesced reads</h2>");
+        if (list.Count == 0)
+        {
+            h.Append("<p class=\"muted\">No read was coalesced (Coalesce rules and <code>.Coalesce()</code>).</p></section>\n");
+            return;
+        }
+
+        h.Append(Inv, $"<p>Server executions saved: <b>{d.CoalescedReads}</b>.</p>");
+        h.Append("<table class=\"sortable\"><thead><tr><th>Fingerprint</th><th>Query (normalized)</th><th>Calls</th><th>Executions saved</th><th>Leaders</th><th>Waited, then ran own</th><th>Wait ms (total)</th></tr></thead><tbody>\n");
+        foreach (var q in list)
+        {
+            h.Append("<tr>");
+            Fp(h, q);
+            Sql(h, q);
+            Num(h, q.Calls);
+            Num(h, q.CoalescedReads);
+            Num(h, q.CoalescedFlights);
+            Num(h, q.CoalescedRanOwn);
+            Num(h, q.CoalescedWaitMs);
             h.Append("</tr>\n");
         }
 

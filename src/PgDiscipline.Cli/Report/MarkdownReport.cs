@@ -32,6 +32,7 @@ internal static class MarkdownReport
         m.AppendLine(Inv, $"| Failed commands | {d.TotalErrors} |");
         m.AppendLine(Inv, $"| Served by replicas | {(routed == 0 ? "–" : ReportReader.Pct(replica, routed))} ({string.Join(", ", d.Targets.Select(t => $"{t}: {d.RoutedTo(t)}"))}; fallbacks {d.Fallbacks}{(d.Fallbacks > 0 ? $" — {d.FallbackReasonText}" : "")}) |");
         m.AppendLine(Inv, $"| Blocked / rate-limited | {d.Blocked} / {d.RateLimited} |");
+        m.AppendLine(Inv, $"| Coalesced reads (server executions saved) | {d.CoalescedReads} |");
         m.AppendLine(Inv, $"| Analyzer findings | {d.AnalyzerFindings.Count()}{(d.SuppressedFindings > 0 ? $" ({d.SuppressedFindings} suppressed)" : "")} |");
         m.AppendLine(Inv, $"| Migration findings | {d.MigrationFindings.Count()} |");
         m.AppendLine(Inv, $"| Raw SQL sites (PGD104/PGD105) | {d.RawSqlFindings.Count()} |").AppendLine();
@@ -57,6 +58,19 @@ internal static class MarkdownReport
             foreach (var q in shed)
             {
                 m.AppendLine(Inv, $"| `{q.Fingerprint}` | `{Cell(Short(q.Normalized))}` | {q.Blocked} | {q.RateLimited} |");
+            }
+
+            m.AppendLine();
+        }
+
+        var coalesced = d.Coalesced.ToList();
+        if (coalesced.Count > 0)
+        {
+            m.AppendLine("## Coalesced reads").AppendLine().AppendLine("| Fingerprint | Query | Calls | Executions saved | Leaders | Followers per leader | Waited, then ran own | Wait ms (mean) |").AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var q in coalesced)
+            {
+                var waits = q.CoalescedReads + q.CoalescedRanOwn;
+                m.AppendLine(Inv, $"| `{q.Fingerprint}` | `{Cell(Short(q.Normalized))}` | {q.Calls} | {q.CoalescedReads} | {q.CoalescedFlights} | {(q.CoalescedFlights == 0 ? "–" : (q.CoalescedReads / (double)q.CoalescedFlights).ToString("0.#", Inv))} | {q.CoalescedRanOwn} | {ReportReader.Ms(waits == 0 ? 0 : q.CoalescedWaitMs / waits)} |");
             }
 
             m.AppendLine();

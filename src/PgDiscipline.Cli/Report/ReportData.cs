@@ -25,6 +25,10 @@ internal sealed class QueryRow
     public long Fallbacks { get; set; }
     public long Blocked { get; set; }
     public long RateLimited { get; set; }
+    public long CoalescedReads { get; set; }
+    public long CoalescedFlights { get; set; }
+    public long CoalescedRanOwn { get; set; }
+    public double CoalescedWaitMs { get; set; }
     public Dictionary<string, long> CallSites { get; } = new(StringComparer.Ordinal);
     public double P50Ms { get; set; }
     public double P95Ms { get; set; }
@@ -63,6 +67,10 @@ internal sealed class ReportData
     public long Blocked => Queries.Sum(q => q.Blocked);
     public long RateLimited => Queries.Sum(q => q.RateLimited);
     public long Fallbacks => Queries.Sum(q => q.Fallbacks);
+    public long CoalescedReads => Queries.Sum(q => q.CoalescedReads);
+
+    /// <summary>Queries with coalesced reads (or reads that waited for a leader and then ran their own).</summary>
+    public IEnumerable<QueryRow> Coalesced => Queries.Where(q => q.CoalescedReads + q.CoalescedRanOwn > 0).OrderByDescending(q => q.CoalescedReads);
 
     /// <summary>"behind_session: 12, no_replica_in_rotation: 3", or "" without fallbacks.</summary>
     public string FallbackReasonText => string.Join(", ", Queries.SelectMany(q => q.FallbackReasons)
@@ -220,6 +228,10 @@ internal static class ReportReader
             row.Fallbacks += q.Fallbacks;
             row.Blocked += q.Blocked;
             row.RateLimited += q.RateLimited;
+            row.CoalescedReads += q.CoalescedReads;
+            row.CoalescedFlights += q.CoalescedFlights;
+            row.CoalescedRanOwn += q.CoalescedRanOwn;
+            row.CoalescedWaitMs += q.CoalescedWaitMs;
             AddAll(row.Errors, q.Errors);
             AddAll(row.Routing, q.Routing);
             AddAll(row.FallbackReasons, q.FallbackReasons);
