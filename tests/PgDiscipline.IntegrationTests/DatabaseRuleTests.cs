@@ -105,6 +105,36 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task A_coalesce_rule_written_by_the_cli_marks_the_fingerprint_within_a_second()
+    {
+        await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
+        {
+            pg.DatabaseRules.ConnectionString = cluster.Primary;
+            pg.DatabaseRules.PollInterval = TimeSpan.FromMinutes(4);
+        });
+        var runtime = ctx.FindPgDisciplineRuntime()!;
+        await runtime.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
+        const string Storm = "select id, name from probe_items where qty = 11";
+        Assert.False(runtime.Planner.PlanFor(Storm).Coalesce);
+
+        var fingerprint = SqlFingerprint.Compute(Storm).ToString();
+        var (code, stdout, stderr) = await Cli("rules", "coalesce", fingerprint, "--reason", "profile cache down");
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"coalesce-{fingerprint}", stdout, StringComparison.Ordinal);
+        var took = await TimeUntil(() => Task.FromResult(runtime.Planner.PlanFor(Storm).Coalesce), TimeSpan.FromSeconds(5));
+        Assert.True(took < TimeSpan.FromSeconds(1), $"took {took}");
+        Assert.False(runtime.Planner.PlanFor("update probe_items set qty = 11 where qty = 11").Coalesce); // other fingerprints untouched
+
+        (code, stdout, _) = await Cli("rules", "list");
+        Assert.Equal(0, code);
+        Assert.Contains($"coalesce-{fingerprint}\tfingerprint:{fingerprint}\tCoalesce", stdout, StringComparison.Ordinal);
+        (code, _, _) = await Cli("rules", "unblock", fingerprint);
+        Assert.Equal(0, code);
+        await TimeUntil(() => Task.FromResult(!runtime.Planner.PlanFor(Storm).Coalesce), TimeSpan.FromSeconds(5));
+        Assert.False(runtime.Planner.PlanFor(Storm).Coalesce);
+    }
+
+    [Fact]
     public async Task Missed_notification_is_caught_up_by_the_poll()
     {
         await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
