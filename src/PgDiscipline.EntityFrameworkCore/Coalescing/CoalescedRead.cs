@@ -15,8 +15,7 @@ namespace PgDiscipline.Coalescing;
 internal static class CoalescedRead
 {
     public static async ValueTask<DbDataReader?> TryReadAsync(
-        PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, CommandPlan plan,
-        Func<ValueTask> onPrimary, bool sync, CancellationToken cancellationToken)
+        PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
     {
         if (command.Transaction is not null || System.Transactions.Transaction.Current is not null)
         {
@@ -49,7 +48,7 @@ internal static class CoalescedRead
         }
 
         return leader
-            ? await LeadAsync(runtime, flight, command, eventData, plan, onPrimary, sync, cancellationToken).ConfigureAwait(false)
+            ? await LeadAsync(runtime, flight, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false)
             : await FollowAsync(flight, command, plan, sync, cancellationToken).ConfigureAwait(false);
     }
 
@@ -89,7 +88,7 @@ internal static class CoalescedRead
 
     private static async ValueTask<DbDataReader?> LeadAsync(
         PgDisciplineRuntime runtime, ReadCoalescer.Flight flight, DbCommand command, CommandEventData eventData, CommandPlan plan,
-        Func<ValueTask> onPrimary, bool sync, CancellationToken cancellationToken)
+        bool sync, CancellationToken cancellationToken)
     {
         DbDataReader? reader = null;
         try
@@ -102,7 +101,7 @@ internal static class CoalescedRead
             var prefixed = false;
             if (reader is null)
             {
-                await onPrimary().ConfigureAwait(false);
+                await PgDisciplineCommandInterceptor.OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
                 reader = sync ? command.ExecuteReader() : await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 prefixed = PrimaryConnection.IsPrefixed(command);
                 if (prefixed)

@@ -27,7 +27,7 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
 
         var plan = await BeginAsync(runtime, command, eventData, sync, cancellationToken).ConfigureAwait(false);
         if (plan.Coalesce
-            && await CoalescedRead.TryReadAsync(runtime, command, eventData, plan, () => OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken), sync, cancellationToken).ConfigureAwait(false) is { } coalesced)
+            && await CoalescedRead.TryReadAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false) is { } coalesced)
         {
             return InterceptionResult<DbDataReader>.SuppressWithResult(coalesced);
         }
@@ -346,7 +346,7 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
     }
 
     /// <summary>The command runs on the primary: its timeouts, read-your-writes bookkeeping, and the deferred open.</summary>
-    private ValueTask OnPrimaryAsync(PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    internal static ValueTask OnPrimaryAsync(PgDisciplineRuntime runtime, DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
     {
         PrimaryConnection.ApplyTimeouts(command, plan);
         plan.Stats?.RoutedTo(0);
