@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The fault suite and the fuzz run -> docs/reliability.md. Not part of build/test.sh (about 5 minutes here).
-#   build/faults.sh                 fresh local cluster, every fault scenario under load, then 60 s of fuzzing
+#   build/faults.sh                 fresh local cluster, every fault scenario under load, the cache-layer failure with and
+#                                   without Coalesce (cachestorm), then 60 s of fuzzing
 #   build/faults.sh --only TEXT     only the scenarios whose name contains TEXT (no fuzzing)
 #   build/faults.sh --fuzz-only     only the fuzz run (no cluster); reuses the last artifacts/faults/faults.md for the doc
 #   PGD_FUZZ_SECONDS=600 build/faults.sh --fuzz-only
@@ -32,6 +33,9 @@ if (( faults )); then
   args=(faults --env "$REPO_ROOT/artifacts/cluster/cluster.env" --cli "$REPO_ROOT/src/PgDiscipline.Cli/bin/Release/net10.0/pgdiscipline.dll" --out "$OUT/faults.md")
   [[ -n "$only" ]] && args+=(--only "$only")
   "${WORKLOAD[@]}" "${args[@]}" || rc=1
+  if [[ -z "$only" ]]; then
+    "${WORKLOAD[@]}" cachestorm --env "$REPO_ROOT/artifacts/cluster/cluster.env" --out "$OUT/cachestorm.md" || rc=1
+  fi
 fi
 if (( fuzz )); then
   "${WORKLOAD[@]}" fuzz --seconds "${PGD_FUZZ_SECONDS:-60}" --out "$OUT/fuzz.md" || rc=1
@@ -41,6 +45,7 @@ if [[ -z "$only" && -s "$OUT/fuzz.md" && ( $faults == 0 || -s "$OUT/faults.md" )
   {
     cat tests/PgDiscipline.Workload/reliability.head.md
     if [[ -s "$OUT/faults.md" ]]; then echo; echo "## Fault scenarios (\`build/faults.sh\`)"; echo; cat "$OUT/faults.md"; fi
+    if [[ -s "$OUT/cachestorm.md" ]]; then echo; cat tests/PgDiscipline.Workload/cachestorm.head.md; cat "$OUT/cachestorm.md"; fi
     echo; echo "## Fuzzing"; echo; cat "$OUT/fuzz.md"
   } > "$OUT/reliability.md"
   cp "$OUT/reliability.md" docs/reliability.md

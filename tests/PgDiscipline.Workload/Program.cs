@@ -3,6 +3,7 @@ using PgDiscipline.Testing;
 //   mix    --env FILE [--workers 8] [--seconds 10] [--rounds 3] [--only A,B] --out FILE.md    side-by-side end-to-end comparison
 //   faults --env FILE --cli PGDISCIPLINE.DLL [--workers 8] [--only TEXT] --out FILE.md
 //   fuzz   [--seconds 60] [--seed N] --out FILE.md                              lexer/fingerprint/lint and configuration
+//   cachestorm --env FILE [--workers 32] [--rate 3000] [--seconds 8] [--rounds 3] --out FILE.md   the cache layer fails, with and without Coalesce
 //   writecost --env FILE [--writes 2000] [--rounds 3] --out FILE.md                read-your-writes cost per write
 //   fleet  --env FILE [--endpoints 50] [--seconds 10] [--interval-ms 1000] --out FILE.md   health-monitor cost per app
 using System.Globalization;
@@ -21,11 +22,13 @@ switch (command)
         return await Faults.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 8), Arg("--cli") ?? throw new ArgumentException("--cli PATH is required"), output, Arg("--only"));
     case "fleet":
         return await Fleet.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--endpoints", 50), TimeSpan.FromSeconds(Int("--seconds", 10)), TimeSpan.FromMilliseconds(Int("--interval-ms", 1000)), output);
+    case "cachestorm":
+        return await CacheStorm.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 32), Int("--rate", 3000), TimeSpan.FromSeconds(Int("--seconds", 8)), Int("--rounds", 3), output);
     case "writecost":
         return await WriteCost.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--writes", 2000), Int("--rounds", 3), output);
     case "fuzz":
         return await Fuzz.RunAsync(TimeSpan.FromSeconds(Int("--seconds", 60)), Int("--seed", 20261123), output);
     default:
-        Console.Error.WriteLine("usage: PgDiscipline.Workload mix|faults|fuzz|fleet|writecost … --out FILE.md");
+        Console.Error.WriteLine("usage: PgDiscipline.Workload mix|faults|fuzz|fleet|writecost|cachestorm … --out FILE.md");
         return 2;
 }
