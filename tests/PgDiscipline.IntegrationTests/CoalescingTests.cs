@@ -180,4 +180,44 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Equal(5, stats.CoalescedRanOwn + stats.CoalescedReads); // each waited, then ran its own or shared a new leader's rows
         Assert.InRange(await ExecutionsAsync("cancel"), 2, 6); // the cancelled one, then one to five: never more than one each
     }
+
+    [Fact]
+    public async Task Tracking_queries_get_their_own_entity_instances_and_a_follower_times_out_on_its_own_timeout()
+    {
+        await using var runtime = Runtime();
+        await runtime.CheckReplicasNowAsync();
+
+        // Tracked: each context materialises and tracks its own instances from the shared rows.
+        await using var first = Context(runtime);
+        await using var second = Context(runtime);
+        var tracked = await Task.WhenAll(
+            first.Items.FromSqlRaw("select t.id, t.name, t.qty from probe_items t, pg_sleep(0.3) where t.qty > {0} order by t.id", 17).Coalesce().ToListAsync(),
+            second.Items.FromSqlRaw("select t.id, t.name, t.qty from probe_items t, pg_sleep(0.3) where t.qty > {0} order by t.id", 17).Coalesce().ToListAsync());
+        Assert.Equal([18, 19, 20], tracked[0].Select(i => i.Qty));
+        Assert.Equal([18, 19, 20], tracked[1].Select(i => i.Qty));
+        Assert.NotSame(tracked[0][0], tracked[1][0]);
+        Assert.Equal(3, first.ChangeTracker.Entries<Item>().Count());
+        Assert.Equal(3, second.ChangeTracker.Entries<Item>().Count());
+        tracked[0][0].Name = "changed in the first context only";
+        Assert.True(first.ChangeTracker.HasChanges());
+        Assert.False(second.ChangeTracker.HasChanges());
+        var stats = runtime.Statistics!.ToSnapshot().Queries.Single(q => q.Normalized.Contains("probe_items t,", StringComparison.Ordinal));
+        Assert.Equal(1, stats.CoalescedReads);
+
+        // The wait for a leader counts against the follower's own command timeout.
+        await using var slow = Context(runtime);
+        var leader = Slow(slow, "timeout", 5, 3.0).Coalesce().ToListAsync();
+        await Task.Delay(300);
+        await using var impatient = Context(runtime);
+        impatient.Database.SetCommandTimeout(1);
+        // As for a server-side command timeout: an NpgsqlException with a TimeoutException inside, which EF Core's default
+        // execution strategy reports as a transient failure.
+        var wrapped = await Assert.ThrowsAsync<InvalidOperationException>(() => Slow(impatient, "timeout", 5, 3.0).Coalesce().ToListAsync());
+        var timedOut = Assert.IsType<NpgsqlException>(wrapped.InnerException);
+        Assert.True(timedOut.IsTransient);
+        Assert.IsType<TimeoutException>(timedOut.InnerException);
+        Assert.Contains("Coalesce", timedOut.Message, StringComparison.Ordinal);
+        Assert.False(leader.IsCompleted); // it gave up on its own timeout, not when the leader answered
+        Assert.Equal(Expected(5), (await leader).Select(r => r.Qty)); // the leader is not affected
+    }
 }
