@@ -10,6 +10,7 @@ grep -oE "RS0016: Symbol '.*' is not part of the declared public API.*\[[^]]*\.c
       echo "$symbol" >> "$(dirname "$project")/PublicAPI.Unshipped.txt"
     done
 for f in src/*/PublicAPI.Unshipped.txt; do
-  { echo '#nullable enable'; grep -v '^#nullable' "$f" | LC_ALL=C sort -u; } > "$f.tmp" && mv "$f.tmp" "$f"
+  # grep finds nothing in an empty file (exit 1; pipefail): that must not leave the .tmp behind.
+  { echo '#nullable enable'; { grep -v '^#nullable' "$f" || true; } | LC_ALL=C sort -u; } > "$f.tmp" && mv "$f.tmp" "$f"
 done
 git diff --stat -- 'src/*/PublicAPI.Unshipped.txt'

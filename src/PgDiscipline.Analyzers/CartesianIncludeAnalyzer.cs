@@ -31,31 +31,45 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
             return;
         }
 
-        var collections = new List<string>();
+        // Rows multiply only across sibling collection branches: Include(a => a.Xs).Include(a => a.Ys) gives |Xs| × |Ys|
+        // rows per parent, while one path Include(a => a.Xs).ThenInclude(x => x.Ys) gives one row per leaf. So collect the
+        // collection navigations with their full paths (an Include starts a path at the root, a ThenInclude extends the
+        // one before it) and count those not on one line of descent.
+        var paths = new List<(string Path, bool Collection)>();
         IInvocationOperation? lastInclude = null;
-        foreach (var op in chain.Operators)
+        var current = "";
+        for (var i = chain.Operators.Count - 1; i >= 0; i--) // source order
         {
+            var op = chain.Operators[i];
             if (op.TargetMethod.Name is not ("Include" or "ThenInclude") || !ef.IsIn(op.TargetMethod, ef.EfQueryableExtensions))
             {
                 continue;
             }
 
-            lastInclude ??= op; // outermost include
-            if (IncludedType(op) is { } type && ef.CollectionElement(type) is not null)
-            {
-                var path = QueryChain.IncludePath(op);
-                collections.Add(path.Substring(path.LastIndexOf('.') + 1));
-            }
+            lastInclude = op; // the outermost include, at the end
+            var step = QueryChain.IncludePath(op);
+            current = op.TargetMethod.Name == "Include" || current.Length == 0 ? step : current + "." + step;
+            var isCollection = IncludedType(op) is { } type && ef.CollectionElement(type) is not null;
+            paths.Add((current, isCollection));
         }
+
+        var branches = paths.Where(p => p.Collection).Select(p => p.Path).Distinct(System.StringComparer.Ordinal).ToList();
+        var collections = branches
+            .Where(path => branches.Any(other => !OnOneLine(path, other)))
+            .Select(path => path.Substring(path.LastIndexOf('.') + 1))
+            .ToList();
 
         if (collections.Count >= 2 && lastInclude is not null)
         {
-            collections.Reverse();
             var properties = ImmutableDictionary<string, string?>.Empty.Add("IncludeSpanStart", lastInclude.Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.CartesianInclude, QueryChain.NameLocation(invocation), properties, collections.Count, string.Join(", ", collections)));
         }
     }
+
+    /// <summary>True when one path is the other or leads to it (<c>Blocks</c> and <c>Blocks.Fields</c>).</summary>
+    private static bool OnOneLine(string a, string b)
+        => a == b || b.StartsWith(a + ".", System.StringComparison.Ordinal) || a.StartsWith(b + ".", System.StringComparison.Ordinal);
 
     private static ITypeSymbol? IncludedType(IInvocationOperation include)
         => include.TargetMethod.TypeArguments.Length > 1 ? include.TargetMethod.TypeArguments[include.TargetMethod.TypeArguments.Length - 1] : null;

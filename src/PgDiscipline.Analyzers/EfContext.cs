@@ -37,6 +37,7 @@ internal sealed class EfContext
         RelationalDatabaseFacadeExtensions = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions");
         Ef = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.EF");
         ListOfT = compilation.GetTypeByMetadataName("System.Collections.Generic.List`1");
+        ExpressionOfT = compilation.GetTypeByMetadataName("System.Linq.Expressions.Expression`1");
         String = compilation.GetSpecialType(SpecialType.System_String);
         RoutingExtensions = compilation.GetTypeByMetadataName(RuntimeContract.QueryableExtensionsType);
         PgDisciplineRouting = compilation.GetTypeByMetadataName(RuntimeContract.RoutingScopeType);
@@ -72,6 +73,30 @@ internal sealed class EfContext
     public INamedTypeSymbol? Ef { get; }
 
     public INamedTypeSymbol? ListOfT { get; }
+
+    /// <summary><c>System.Linq.Expressions.Expression&lt;TDelegate&gt;</c>: a lambda converted to it is translated, never run.</summary>
+    public INamedTypeSymbol? ExpressionOfT { get; }
+
+    /// <summary>True when <paramref name="lambda"/> is converted to an expression tree (<c>Expression&lt;Func&lt;…&gt;&gt;</c>), as
+    /// the lambdas of <c>Queryable</c> operators are: its body is data for the LINQ provider, not code that runs.</summary>
+    public bool IsExpressionTree(IAnonymousFunctionOperation lambda)
+    {
+        if (ExpressionOfT is null)
+        {
+            return false;
+        }
+
+        for (IOperation? parent = lambda.Parent; parent is IDelegateCreationOperation or IConversionOperation; parent = parent.Parent)
+        {
+            if (parent.Type is INamedTypeSymbol type && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, ExpressionOfT))
+            {
+                return true;
+            }
+        }
+
+        return lambda.SemanticModel?.GetTypeInfo(lambda.Syntax).ConvertedType is INamedTypeSymbol converted
+            && SymbolEqualityComparer.Default.Equals(converted.OriginalDefinition, ExpressionOfT);
+    }
 
     public INamedTypeSymbol String { get; }
 

@@ -46,6 +46,11 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
             }
         }
 
+        if (InsideExpressionTree(invocation, ef) || IsMemoised(invocation))
+        {
+            return;
+        }
+
         if (EnclosingLoop(invocation, ef) is { } loop)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop));
@@ -81,6 +86,113 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         }
 
         return null;
+    }
+
+    /// <summary>Code inside a lambda converted to an expression tree (a <c>Where</c>, <c>Select</c>, … of a query) is
+    /// translated into the query's SQL: a <c>Contains</c> or <c>Any</c> there is a subquery, run once with the query, not
+    /// per element (found on bitwarden/server: <c>.Where(c =&gt; c.Files.All(f =&gt; ids.Contains(f.Id)))</c>).</summary>
+    private static bool InsideExpressionTree(IOperation operation, EfContext ef)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation lambda && ef.IsExpressionTree(lambda))
+            {
+                return true;
+            }
+
+            if (current is ILocalFunctionOperation or IMethodBodyOperation)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A lookup run at most once by the loop: <c>x ??= await query</c>, or <c>if (x == null) x = await query</c> /
+    /// <c>if (x is null) { x = … }</c> (found on PiranhaCMS: a language looked up on the first iteration that needs it).</summary>
+    private static bool IsMemoised(IInvocationOperation invocation)
+    {
+        IOperation value = invocation;
+        while (value.Parent is IAwaitOperation or IConversionOperation)
+        {
+            value = value.Parent;
+        }
+
+        if (value.Parent is ICoalesceAssignmentOperation coalesce && ReferenceEquals(coalesce.Value, value))
+        {
+            return true;
+        }
+
+        if (value.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Value, value) || TargetOf(assignment.Target) is not { } target)
+        {
+            return false;
+        }
+
+        for (var current = assignment.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IConditionalOperation conditional && ChecksNull(conditional.Condition, target) && !IsInside(assignment, conditional.WhenFalse))
+            {
+                return true;
+            }
+
+            if (current is ILoopOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static ISymbol? TargetOf(IOperation target) => target switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IFieldReferenceOperation field => field.Field,
+        IPropertyReferenceOperation property => property.Property,
+        _ => null,
+    };
+
+    /// <summary><c>x == null</c>, <c>null == x</c>, <c>x is null</c> (possibly as one operand of <c>&amp;&amp;</c>).</summary>
+    private static bool ChecksNull(IOperation condition, ISymbol target)
+    {
+        switch (condition)
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } and:
+                return ChecksNull(and.LeftOperand, target) || ChecksNull(and.RightOperand, target);
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals:
+                return (IsNull(equals.RightOperand) && Refers(equals.LeftOperand, target)) || (IsNull(equals.LeftOperand) && Refers(equals.RightOperand, target));
+            case IIsPatternOperation { Pattern: IConstantPatternOperation constant } pattern:
+                return IsNull(constant.Value) && Refers(pattern.Value, target);
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsNull(IOperation operation)
+        => operation.ConstantValue.HasValue && operation.ConstantValue.Value is null;
+
+    private static bool Refers(IOperation operation, ISymbol target)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return TargetOf(operation) is { } symbol && SymbolEqualityComparer.Default.Equals(symbol, target);
+    }
+
+    private static bool IsInside(IOperation operation, IOperation? container)
+    {
+        for (var current = operation; current is not null; current = current.Parent)
+        {
+            if (ReferenceEquals(current, container))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A query inside a <c>try</c> within a while/do loop is a retry loop (one logical query), not N+1.</summary>

@@ -17,12 +17,30 @@ public sealed class CartesianIncludeTests
         """ + Model.Entities, Cartesian(2, "Orders, Addresses"));
 
     [Fact]
-    public Task Nested_collections_multiply_too() => V.AnalyzerAsync(Model.Usings + """
+    public Task One_nested_collection_path_is_one_row_per_leaf_not_a_product() => V.AnalyzerAsync(Model.Usings + """
         class C
         {
-            List<User> M(AppDb db) => db.Users.Include(u => u.Orders).ThenInclude(o => o.Lines).{|#0:ToList|}();
+            // PiranhaCMS's page load: Include(p => p.Blocks).ThenInclude(b => b.Block).ThenInclude(b => b.Fields), minimised.
+            List<User> M(AppDb db) => db.Users.Include(u => u.Orders).ThenInclude(o => o.Lines).ToList();
+            List<User> N(AppDb db) => db.Users.Include(u => u.Orders).ThenInclude(o => o.User).ThenInclude(u => u.Addresses).ToList();
         }
-        """ + Model.Entities, Cartesian(2, "Orders, Lines"));
+        """ + Model.Entities);
+
+    [Fact]
+    public Task A_collection_under_one_branch_and_one_on_a_sibling_branch_multiply() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db) => db.Users.Include(u => u.Orders).ThenInclude(o => o.Lines).Include(u => u.Addresses).{|#0:ToList|}();
+        }
+        """ + Model.Entities, Cartesian(3, "Orders, Lines, Addresses"));
+
+    [Fact]
+    public Task The_same_collection_included_twice_for_two_children_multiplies_the_children() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db) => db.Users.Include(u => u.Orders).ThenInclude(o => o.Lines).Include(u => u.Orders).ThenInclude(o => o.User).ThenInclude(u => u.Addresses).{|#0:ToList|}();
+        }
+        """ + Model.Entities, Cartesian(2, "Lines, Addresses"));
 
     [Fact]
     public Task One_collection_and_references_are_fine() => V.AnalyzerAsync(Model.Usings + """

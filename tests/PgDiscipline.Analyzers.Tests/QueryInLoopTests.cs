@@ -95,4 +95,84 @@ public sealed class QueryInLoopTests
             }
         }
         """ + Model.Entities);
+
+    [Fact]
+    public Task Queries_inside_expression_trees_are_part_of_the_sql_not_run_per_element() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // bitwarden/server shapes, minimised: a Contains inside an All (or a Where inside a SelectMany) of a query's
+            // lambda is a subquery of one SQL statement.
+            List<User> M(AppDb db, List<int> orderIds)
+            {
+                var wanted = db.Orders.Where(o => o.Id > 10).Select(o => o.Id);
+                var a = db.Users.Where(u => u.Orders.All(o => wanted.Contains(o.Id))).ToList();
+                var b = db.Users.SelectMany(u => u.Orders.Where(o => wanted.Contains(o.UserId))).ToList();
+                var c = db.Users.Where(u => u.Orders.Any(o => orderIds.Contains(o.Id))).ToList();
+                return a;
+            }
+        }
+        """ + Model.Entities);
+
+    [Fact]
+    public Task A_query_in_an_in_memory_lambda_inside_a_query_lambda_is_still_reported_when_it_runs() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // The outer Select runs in memory (on a List): its lambda is a delegate, and the query in it runs per user.
+            List<int> M(AppDb db, List<User> users) => users.Select(u => db.Orders.Where(o => o.UserId == u.Id).{|#0:Count|}()).ToList();
+        }
+        """ + Model.Entities, InLoop(0, "Count", "Select lambda"));
+
+    [Fact]
+    public Task A_lookup_memoised_in_the_loop_runs_at_most_once_and_is_not_reported() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            async Task M(AppDb db, List<int> ids, CancellationToken ct)
+            {
+                // PiranhaCMS shape, minimised: the default language is looked up on the first iteration that needs it.
+                Team? team = null;
+                User? user = null;
+                foreach (var id in ids)
+                {
+                    if (team == null)
+                    {
+                        team = await db.Teams.FirstOrDefaultAsync(t => t.Id == 1, ct);
+                    }
+
+                    if (user is null && id > 0)
+                    {
+                        user = await db.Users.FirstOrDefaultAsync(ct);
+                    }
+
+                    team ??= await db.Teams.FirstOrDefaultAsync(ct);
+                }
+            }
+        }
+        """ + Model.Entities);
+
+    [Fact]
+    public Task A_null_check_on_another_variable_or_an_else_branch_is_not_memoisation() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            async Task M(AppDb db, List<int> ids, CancellationToken ct)
+            {
+                Team? team = null;
+                Team? other = null;
+                foreach (var id in ids)
+                {
+                    if (other == null)
+                    {
+                        team = await db.Teams.{|#0:FirstOrDefaultAsync|}(t => t.Id == id, ct);
+                    }
+
+                    if (team == null)
+                    {
+                    }
+                    else
+                    {
+                        team = await db.Teams.{|#1:FirstOrDefaultAsync|}(t => t.Id == id, ct);
+                    }
+                }
+            }
+        }
+        """ + Model.Entities, InLoop(0, "FirstOrDefaultAsync", "foreach loop"), InLoop(1, "FirstOrDefaultAsync", "foreach loop"));
 }
