@@ -8,7 +8,7 @@ internal static class DiagnosticDescriptors
 {
     /// <summary>PGD101.</summary>
     public static readonly DiagnosticDescriptor TooManyJoins = Create(RuleIdentifiers.TooManyJoins,
-        "This query makes {0} joins (more than the {1} allowed): split it, denormalize, or read the parts separately");
+        "This query makes {0} joins (more than the {1} allowed: {2}): split it, denormalize, or read the parts separately");
 
     /// <summary>PGD102.</summary>
     public static readonly DiagnosticDescriptor CartesianInclude = Create(RuleIdentifiers.CartesianInclude,

@@ -32,21 +32,25 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             return;
         }
 
-        var joins = CountJoins(chain, ef);
+        var counted = CountJoins(chain, ef);
+        var joins = counted.Sum(c => c.Joins);
         var max = AnalyzerOptionsReader.GetInt(context.Options, invocation.Syntax.SyntaxTree, RuleIdentifiers.TooManyJoins, "max_joins", DefaultMaxJoins, min: 0);
         if (joins > max)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TooManyJoins, QueryChain.ReportLocation(invocation), joins, max));
+            // The message says what was counted, so a reader can check it against the query.
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TooManyJoins, QueryChain.ReportLocation(invocation), joins, max, string.Join(", ", counted.Select(c => c.Label))));
         }
     }
 
     /// <summary>Joins the chain will make: Join/GroupJoin/SelectMany, each Include/ThenInclude step (unless split),
     /// distinct reference navigations used in lambdas, and the joins of raw SQL.</summary>
-    internal static int CountJoins(QueryChain chain, EfContext ef)
+    internal static List<(string Label, int Joins)> CountJoins(QueryChain chain, EfContext ef)
     {
         var split = (chain.Has("AsSplitQuery") || ef.GlobalSplitQuery) && !chain.Has("AsSingleQuery");
-        var explicitJoins = 0;
+        var explicitJoins = new List<(string Label, int Joins)>();
         var navigations = new HashSet<string>(System.StringComparer.Ordinal);
+        var includes = new HashSet<string>(System.StringComparer.Ordinal);
+        var groupJoins = 0;
         var includePath = "";
 
         // Innermost first, so ThenInclude continues the path of the Include before it.
@@ -55,9 +59,25 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             var op = chain.Operators[i];
             var method = op.TargetMethod;
             var name = method.Name;
-            if (ef.IsIn(method, ef.Queryable) && name is "Join" or "GroupJoin" or "SelectMany")
+            if (ef.IsIn(method, ef.Queryable) && name is "Join" or "GroupJoin")
             {
-                explicitJoins++;
+                explicitJoins.Add(((name == "Join" ? "join " : "group join ") + method.TypeArguments[1].Name, 1));
+                groupJoins += name == "GroupJoin" ? 1 : 0;
+            }
+            else if (ef.IsIn(method, ef.Queryable) && name is "SelectMany")
+            {
+                // `join … into g from x in g.DefaultIfEmpty()` is a GroupJoin flattened by this SelectMany: one LEFT JOIN,
+                // already counted with the GroupJoin (it was counted twice: two left joins were reported as 4 joins).
+                if (groupJoins > 0 && FlattensGroup(op))
+                {
+                    groupJoins--;
+                    var at = explicitJoins.FindLastIndex(j => j.Label.StartsWith("group join ", System.StringComparison.Ordinal));
+                    explicitJoins[at] = ("left join " + explicitJoins[at].Label.Substring("group join ".Length), 1);
+                }
+                else
+                {
+                    explicitJoins.Add(("SelectMany " + method.TypeArguments[1].Name, 1));
+                }
             }
             else if (ef.IsIn(method, ef.EfQueryableExtensions) && name is "Include" or "ThenInclude")
             {
@@ -68,6 +88,7 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
                     foreach (var prefix in Prefixes(includePath))
                     {
                         navigations.Add(prefix);
+                        includes.Add(prefix);
                     }
                 }
 
@@ -77,9 +98,9 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
                 or "ExecuteSqlRawAsync" or "ExecuteSqlAsync" or "ExecuteSqlInterpolated" or "ExecuteSqlInterpolatedAsync")
             {
                 var sqlArgument = op.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 1);
-                if (sqlArgument is not null && QueryChain.SqlText(sqlArgument.Value) is { } sql)
+                if (sqlArgument is not null && QueryChain.SqlText(sqlArgument.Value) is { } sql && SqlCommandInfo.Analyze(sql).MaxJoinCount is > 0 and var rawJoins)
                 {
-                    explicitJoins += SqlCommandInfo.Analyze(sql).MaxJoinCount;
+                    explicitJoins.Add(($"{rawJoins} in raw SQL", rawJoins));
                 }
             }
 
@@ -92,7 +113,37 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             }
         }
 
-        return explicitJoins + navigations.Count;
+        // Navigations keyed "Root.A.B": shown without the root type, marked by where they came from.
+        var counted = navigations
+            .Select(n => (Label: n.Substring(n.IndexOf('.') + 1) + (includes.Contains(n) ? " (Include)" : " (navigation)"), Joins: 1))
+            .ToList();
+        counted.AddRange(explicitJoins);
+        return counted;
+    }
+
+    /// <summary>A SelectMany whose collection selector is <c>group.DefaultIfEmpty()</c> over a query-syntax range variable
+    /// or lambda parameter (the group of a GroupJoin), not over an entity's navigation.</summary>
+    private static bool FlattensGroup(IInvocationOperation selectMany)
+    {
+        if (selectMany.Arguments.Length < 2 || EfContext.Lambda(selectMany.Arguments[1].Value) is not { } lambda)
+        {
+            return false;
+        }
+
+        var body = lambda.Body.Operations.LastOrDefault();
+        var value = body is IReturnOperation ret ? ret.ReturnedValue : body;
+        if (value is null || EfContext.Unwrap(value) is not IInvocationOperation { TargetMethod.Name: "DefaultIfEmpty" } defaultIfEmpty)
+        {
+            return false;
+        }
+
+        var source = defaultIfEmpty.Instance ?? (defaultIfEmpty.Arguments.Length > 0 ? defaultIfEmpty.Arguments[0].Value : null);
+        return (source is null ? null : EfContext.Unwrap(source)) switch
+        {
+            IParameterReferenceOperation => true,
+            IPropertyReferenceOperation property => property.Property.ContainingType.IsAnonymousType,
+            _ => false,
+        };
     }
 
     private static IEnumerable<string> Prefixes(string path)

@@ -5,7 +5,7 @@ namespace PgDiscipline.Analyzers.Tests;
 
 public sealed class TooManyJoinsTests
 {
-    private static DiagnosticResult Joins(int count, int max) => V.Diagnostic("PGD101").WithLocation(0).WithArguments(count, max);
+    private static DiagnosticResult Joins(int count, int max, string counted) => V.Diagnostic("PGD101").WithLocation(0).WithArguments(count, max, counted);
 
     [Fact]
     public Task Include_chain_over_the_limit_is_reported_on_the_terminal_call() => V.AnalyzerAsync(Model.Usings + """
@@ -14,7 +14,7 @@ public sealed class TooManyJoinsTests
             async Task<List<User>> M(AppDb db) =>
                 await db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders).{|#0:ToListAsync|}();
         }
-        """ + Model.Entities, Joins(4, 3));
+        """ + Model.Entities, Joins(4, 3, "Team (Include), Team.Company (Include), Team.Company.Country (Include), Orders (Include)"));
 
     [Fact]
     public Task Three_joins_are_allowed_by_default() => V.AnalyzerAsync(Model.Usings + """
@@ -30,7 +30,7 @@ public sealed class TooManyJoinsTests
         {
             List<User> M(AppDb db) => db.Users.Include(u => u.Team).Include(u => u.Orders).{|#0:ToList|}();
         }
-        """ + Model.Entities, "pgdiscipline.PGD101.max_joins = 1", Joins(2, 1));
+        """ + Model.Entities, "pgdiscipline.PGD101.max_joins = 1", Joins(2, 1, "Team (Include), Orders (Include)"));
 
     [Fact]
     public Task Unparseable_option_falls_back_to_the_default() => V.AnalyzerAsync(Model.Usings + """
@@ -55,7 +55,7 @@ public sealed class TooManyJoinsTests
             Task<List<string>> Three(AppDb db) => db.Users.Where(u => u.Team.Company.Country.Name == "x").OrderBy(u => u.Team.Id).Select(u => u.Team.Company.Country.Name).ToListAsync();
             Task<List<string>> Four(AppDb db) => db.Orders.Where(o => o.User.Team.Company.Country.Name == "x").Select(o => o.User.Name).{|#0:ToListAsync|}();
         }
-        """ + Model.Entities, Joins(4, 3));
+        """ + Model.Entities, Joins(4, 3, "User (navigation), User.Team (navigation), User.Team.Company (navigation), User.Team.Company.Country (navigation)"));
 
     [Fact]
     public Task An_included_navigation_used_again_in_a_filter_is_one_join() => V.AnalyzerAsync(Model.Usings + """
@@ -78,7 +78,7 @@ public sealed class TooManyJoinsTests
                 join t2 in db.Teams on u.Id equals t2.Id
                 select new { u.Name, o.Id }|};
         }
-        """ + Model.Entities, Joins(4, 3));
+        """ + Model.Entities, Joins(4, 3, "join Order, join Team, join Order, join Team"));
 
     [Fact]
     public Task Raw_sql_joins_are_counted_with_the_sql_lexer() => V.AnalyzerAsync(Model.Usings + """
@@ -87,7 +87,7 @@ public sealed class TooManyJoinsTests
             List<User> M(AppDb db) => db.Users.FromSqlRaw("select u.* from users u join teams t on t.id = u.team_id join companies c on c.id = t.company_id, countries k, orders o where k.id = c.country_id").{|#0:ToList|}();
             List<User> Fine(AppDb db) => db.Users.FromSqlRaw("select * from users where id = {0}", 1).ToList();
         }
-        """ + Model.Entities, Joins(4, 3));
+        """ + Model.Entities, Joins(4, 3, "4 in raw SQL"));
 
     [Fact]
     public Task Queries_built_across_statements_are_counted_once_at_the_terminal() => V.AnalyzerAsync(Model.Usings + """
@@ -105,7 +105,7 @@ public sealed class TooManyJoinsTests
                 return await r.Include(u => u.Addresses).{|#0:ToListAsync|}();
             }
         }
-        """ + Model.Entities, Joins(4, 3));
+        """ + Model.Entities, Joins(4, 3, "Orders (Include), Team (Include), Team.Company (Include), Addresses (Include)"));
 
     [Fact]
     public Task Compiled_queries_are_analyzed() => V.AnalyzerAsync(Model.Usings + """
@@ -114,7 +114,7 @@ public sealed class TooManyJoinsTests
             static readonly Func<AppDb, int, IEnumerable<User>> Query = EF.CompileQuery((AppDb db, int id) =>
                 db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders).{|#0:Where|}(u => u.Id == id));
         }
-        """ + Model.Entities, Joins(4, 3));
+        """ + Model.Entities, Joins(4, 3, "Team (Include), Team.Company (Include), Team.Company.Country (Include), Orders (Include)"));
 
     [Fact]
     public Task Queries_passed_through_helper_methods_are_counted_where_they_are_visible() => V.AnalyzerAsync(Model.Usings + """
@@ -145,4 +145,33 @@ public sealed class TooManyJoinsTests
                     .Join(orders.AsQueryable(), u => u.Id, o => o.UserId, (u, o) => u).ToList();
         }
         """ + Model.Entities);
+
+    [Fact]
+    public Task A_query_syntax_left_join_is_one_join_not_two() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // bitwarden/server shape, minimised: `join … into g from x in g.DefaultIfEmpty()` is a GroupJoin and a
+            // SelectMany that together make one LEFT JOIN; three of them are 3 joins, under the default limit.
+            object Three(AppDb db) =>
+                from u in db.Users
+                join o in db.Orders on u.Id equals o.UserId into orders
+                from o in orders.DefaultIfEmpty()
+                join t in db.Teams on u.Id equals t.Id into teams
+                from t in teams.DefaultIfEmpty()
+                join o2 in db.Orders on u.Id equals o2.UserId into more
+                from o2 in more.DefaultIfEmpty()
+                select new { u.Name, OrderId = (int?)o.Id };
+
+            object Four(AppDb db) =>
+                {|#0:from u in db.Users
+                join o in db.Orders on u.Id equals o.UserId into orders
+                from o in orders.DefaultIfEmpty()
+                join t in db.Teams on u.Id equals t.Id into teams
+                from t in teams.DefaultIfEmpty()
+                join o2 in db.Orders on u.Id equals o2.UserId into more
+                from o2 in more.DefaultIfEmpty()
+                join t2 in db.Teams on u.Id equals t2.Id
+                select new { u.Name, OrderId = (int?)o.Id }|};
+        }
+        """ + Model.Entities, Joins(4, 3, "left join Order, left join Team, left join Order, join Team"));
 }
