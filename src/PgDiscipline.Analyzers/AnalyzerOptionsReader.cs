@@ -4,8 +4,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace PgDiscipline.Analyzers;
 
-/// <summary>Typed options from .editorconfig / .globalconfig, keyed <c>pgdiscipline.PGDnnn.option</c>, parsed with the
-/// invariant culture; a missing or unparseable value gives the default.</summary>
+/// <summary>Typed options from .editorconfig / .globalconfig, keyed <c>pgdiscipline.PGDnnn.option</c> (defined in
+/// <see cref="AnalyzerOptionDefinitions"/>), parsed with the invariant culture; a missing or unparseable value gives the
+/// default, and PGD100 reports the unparseable one.</summary>
 internal static class AnalyzerOptionsReader
 {
     public static int GetInt(AnalyzerOptions options, SyntaxTree tree, string ruleId, string option, int defaultValue, int min = int.MinValue)

@@ -6,6 +6,10 @@ namespace PgDiscipline.Analyzers;
 /// come from <see cref="RuleCatalog"/>.</summary>
 internal static class DiagnosticDescriptors
 {
+    /// <summary>PGD100.</summary>
+    public static readonly DiagnosticDescriptor InvalidOption = Create(RuleIdentifiers.InvalidAnalyzerOption,
+        "'{0} = {1}' is not valid ({2}): the default, {3}, applies");
+
     /// <summary>PGD101.</summary>
     public static readonly DiagnosticDescriptor TooManyJoins = Create(RuleIdentifiers.TooManyJoins,
         "This query makes {0} joins (more than the {1} allowed: {2}): split it, denormalize, or read the parts separately");
@@ -45,7 +49,7 @@ internal static class DiagnosticDescriptors
     /// <summary>All descriptors.</summary>
     public static readonly DiagnosticDescriptor[] All =
     {
-        TooManyJoins, CartesianInclude, QueryInLoop, RawSqlInjection, RawSqlCallSite,
+        InvalidOption, TooManyJoins, CartesianInclude, QueryInLoop, RawSqlInjection, RawSqlCallSite,
         ReadWithoutRoutingIntent, ReplicaReadInTransaction, StaleReadAfterWrite, WriteInReplicaScope,
     };
 

@@ -9,6 +9,9 @@ namespace PgDiscipline.Sql;
 /// </summary>
 public static class RuleCatalog
 {
+    /// <summary>Category of PGD100: the analyzers' own configuration.</summary>
+    public const string Configuration = "PgDiscipline.Configuration";
+
     /// <summary>Category of the query-shape rules (PGD1xx).</summary>
     public const string QueryShape = "PgDiscipline.QueryShape";
 
@@ -22,6 +25,7 @@ public static class RuleCatalog
 
     private static readonly RuleDescriptor[] Rules =
     {
+        new(RuleIdentifiers.InvalidAnalyzerOption, "Invalid PgDiscipline analyzer option", Configuration, RuleSeverity.Warning, null),
         new(RuleIdentifiers.TooManyJoins, "Query joins more tables than allowed", QueryShape, RuleSeverity.Warning, null),
         new(RuleIdentifiers.CartesianInclude, "Several collection Includes in one single query", QueryShape, RuleSeverity.Warning, null),
         new(RuleIdentifiers.QueryInLoop, "Query executed inside a loop (N+1)", QueryShape, RuleSeverity.Warning, null),

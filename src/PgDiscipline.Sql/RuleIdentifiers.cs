@@ -4,6 +4,8 @@ namespace PgDiscipline.Sql;
 /// add new ones, never reuse a number.</summary>
 public static class RuleIdentifiers
 {
+    /// <summary>An analyzer option (<c>pgdiscipline.PGDnnn.option</c>) with a value that is not valid.</summary>
+    public const string InvalidAnalyzerOption = "PGD100";
     /// <summary>Query joins more tables than allowed.</summary>
     public const string TooManyJoins = "PGD101";
     /// <summary>Several collection Includes in one single query (cartesian explosion).</summary>
@@ -56,7 +58,7 @@ public static class RuleIdentifiers
     /// <summary>All ids, in order.</summary>
     public static readonly string[] All =
     {
-        TooManyJoins, CartesianInclude, QueryInLoop, RawSqlInjection, RawSqlCallSite,
+        InvalidAnalyzerOption, TooManyJoins, CartesianInclude, QueryInLoop, RawSqlInjection, RawSqlCallSite,
         ReadWithoutRoutingIntent, ReplicaReadInTransaction, StaleReadAfterWrite, WriteInReplicaScope,
         AlterColumnTypeRewrite, AddColumnVolatileDefault, SetNotNull, CreateIndexNotConcurrently, DropIndexNotConcurrently,
         AddForeignKeyValidated, AddUniqueConstraint, AddCheckConstraintValidated, Rename, Drop, CreateTableClosed,
