@@ -169,7 +169,26 @@ internal sealed class QueryChain
             current = conversion;
         }
 
-        return current.Parent is ITranslatedQueryOperation query ? query.Syntax.GetLocation() : NameLocation(invocation);
+        if (current.Parent is ITranslatedQueryOperation query)
+        {
+            // The query's first clause (`from u in db.Users`), not the whole expression (up to 65 lines on real code).
+            return query.Syntax is QueryExpressionSyntax expression ? expression.FromClause.GetLocation() : query.Syntax.GetLocation();
+        }
+
+        // AsEnumerable() runs nothing: the query runs at the in-memory call that enumerates it (`.AsEnumerable().Select(…).ToList()`).
+        if (invocation.TargetMethod.Name is "AsEnumerable" or "AsAsyncEnumerable")
+        {
+            IOperation executing = invocation;
+            while (executing.Parent is IConversionOperation or IArgumentOperation { Parameter.Ordinal: 0 }
+                && (executing.Parent is IConversionOperation || executing.Parent.Parent is IInvocationOperation { TargetMethod.IsExtensionMethod: true }))
+            {
+                executing = executing.Parent is IArgumentOperation argument ? argument.Parent! : executing.Parent;
+            }
+
+            return executing is IInvocationOperation outer ? NameLocation(outer) : NameLocation(invocation);
+        }
+
+        return NameLocation(invocation);
     }
 
     private static bool IsEfRoot(IOperation source, EfContext ef) => ef.IsDbSet(source.Type) || ef.IsDbContext(source.Type);

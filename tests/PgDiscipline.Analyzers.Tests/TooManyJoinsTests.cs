@@ -71,12 +71,12 @@ public sealed class TooManyJoinsTests
         class C
         {
             object M(AppDb db) =>
-                {|#0:from u in db.Users
+                {|#0:from u in db.Users|}
                 join o in db.Orders on u.Id equals o.UserId
                 join t in db.Teams on u.Id equals t.Id
                 join o2 in db.Orders on u.Id equals o2.UserId
                 join t2 in db.Teams on u.Id equals t2.Id
-                select new { u.Name, o.Id }|};
+                select new { u.Name, o.Id };
         }
         """ + Model.Entities, Joins(4, 3, "join Order, join Team, join Order, join Team"));
 
@@ -163,7 +163,7 @@ public sealed class TooManyJoinsTests
                 select new { u.Name, OrderId = (int?)o.Id };
 
             object Four(AppDb db) =>
-                {|#0:from u in db.Users
+                {|#0:from u in db.Users|}
                 join o in db.Orders on u.Id equals o.UserId into orders
                 from o in orders.DefaultIfEmpty()
                 join t in db.Teams on u.Id equals t.Id into teams
@@ -171,7 +171,17 @@ public sealed class TooManyJoinsTests
                 join o2 in db.Orders on u.Id equals o2.UserId into more
                 from o2 in more.DefaultIfEmpty()
                 join t2 in db.Teams on u.Id equals t2.Id
-                select new { u.Name, OrderId = (int?)o.Id }|};
+                select new { u.Name, OrderId = (int?)o.Id };
         }
         """ + Model.Entities, Joins(4, 3, "left join Order, left join Team, left join Order, join Team"));
+
+    [Fact]
+    public Task A_query_ended_by_AsEnumerable_is_reported_where_it_runs() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<string> M(AppDb db) =>
+                db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders)
+                    .AsEnumerable().Select(u => u.Name).{|#0:ToList|}();
+        }
+        """ + Model.Entities, Joins(4, 3, "Team (Include), Team.Company (Include), Team.Company.Country (Include), Orders (Include)"));
 }
