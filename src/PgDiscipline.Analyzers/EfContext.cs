@@ -318,16 +318,33 @@ internal sealed class EfContext
         }
     }
 
-    /// <summary>True when some source file contains <c>typeName.memberName</c> (used for project-wide settings).</summary>
+    /// <summary>True when some source file's code (not a comment or a string) names <c>typeName.memberName</c>, e.g.
+    /// <c>QuerySplittingBehavior.SplitQuery</c> (used for project-wide settings). The text is searched first, so a file
+    /// that does not mention it is never parsed further; a match must then be a member access in the syntax tree. Symbols
+    /// are not bound here: an analyzer must not ask the compilation for semantic models (RS1030).</summary>
     private bool SourceMentions(string typeName, string memberName)
     {
         foreach (var tree in _compilation.SyntaxTrees)
         {
-            var text = tree.GetText().ToString();
-            var at = text.IndexOf(typeName + "." + memberName, StringComparison.Ordinal);
-            if (at >= 0)
+            if (tree.GetText().ToString().IndexOf(memberName, StringComparison.Ordinal) < 0)
             {
-                return true;
+                continue;
+            }
+
+            foreach (var node in tree.GetRoot().DescendantNodes())
+            {
+                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access
+                    && access.Name.Identifier.ValueText == memberName
+                    && access.Expression switch
+                    {
+                        Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax id => id.Identifier.ValueText == typeName,
+                        Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax qualified => qualified.Name.Identifier.ValueText == typeName,
+                        Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText == typeName,
+                        _ => false,
+                    })
+                {
+                    return true;
+                }
             }
         }
 

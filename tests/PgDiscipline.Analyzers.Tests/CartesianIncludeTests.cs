@@ -68,6 +68,16 @@ public sealed class CartesianIncludeTests
         """ + Model.Entities);
 
     [Fact]
+    public Task Split_queries_mentioned_only_in_a_comment_or_a_string_are_not_configured() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // TODO: o.UseNpgsql(cs, n => n.UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery));
+            const string Note = "QuerySplittingBehavior.SplitQuery is not set yet";
+            List<User> M(AppDb db) => db.Users.Include(u => u.Orders).Include(u => u.Addresses).{|#0:ToList|}();
+        }
+        """ + Model.Entities, Cartesian(2, "Orders, Addresses"));
+
+    [Fact]
     public Task Code_fix_adds_AsSplitQuery_after_the_last_include() => VerifyFix<CartesianIncludeAnalyzer, AddAsSplitQueryCodeFix>.CodeFixAsync(
         Model.Usings + """
         class C
