@@ -114,7 +114,8 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     private static bool IsMemoised(IInvocationOperation invocation)
     {
         IOperation value = invocation;
-        while (value.Parent is IAwaitOperation or IConversionOperation)
+        while (value.Parent is IAwaitOperation or IConversionOperation
+            || (value.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && ReferenceEquals(configure.Instance, value)))
         {
             value = value.Parent;
         }
@@ -133,12 +134,33 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         {
             if (current is IConditionalOperation conditional && ChecksNull(conditional.Condition, target) && !IsInside(assignment, conditional.WhenFalse))
             {
-                return true;
+                // Only state that outlives an iteration is a memo: a local declared in the loop body is null again on the
+                // next iteration (PiranhaCMS's tag lookups: `var tag = …; if (tag == null) tag = …` runs per tag).
+                return !DeclaredInsideLoop(target, conditional);
             }
 
             if (current is ILoopOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation)
             {
                 return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool DeclaredInsideLoop(ISymbol target, IOperation from)
+    {
+        if (target is not ILocalSymbol local || local.DeclaringSyntaxReferences.Length == 0)
+        {
+            return false;
+        }
+
+        var declared = local.DeclaringSyntaxReferences[0].Span;
+        for (var current = from.Parent; current is not null; current = current.Parent)
+        {
+            if (current is ILoopOperation loop)
+            {
+                return loop.Syntax.Span.Contains(declared);
             }
         }
 

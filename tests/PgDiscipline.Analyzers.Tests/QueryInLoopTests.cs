@@ -144,10 +144,34 @@ public sealed class QueryInLoopTests
                     }
 
                     team ??= await db.Teams.FirstOrDefaultAsync(ct);
+                    if (team is null)
+                    {
+                        team = await db.Teams.FirstOrDefaultAsync(t => t.Id == 2, ct).ConfigureAwait(false);
+                    }
                 }
             }
         }
         """ + Model.Entities);
+
+    [Fact]
+    public Task A_fallback_lookup_on_a_variable_of_the_iteration_runs_per_iteration_and_is_reported() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            async Task M(AppDb db, List<Team> wanted, CancellationToken ct)
+            {
+                // PiranhaCMS's tag lookups, minimised: `tag` is declared in the loop body, so it is null again on every
+                // iteration and the fallback query runs for every tag the first lookup misses.
+                foreach (var t in wanted)
+                {
+                    var tag = await db.Teams.{|#0:FirstOrDefaultAsync|}(x => x.Id == t.Id, ct).ConfigureAwait(false);
+                    if (tag == null)
+                    {
+                        tag = await db.Teams.{|#1:FirstOrDefaultAsync|}(x => x.Id == -t.Id, ct).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        """ + Model.Entities, InLoop(0, "FirstOrDefaultAsync", "foreach loop"), InLoop(1, "FirstOrDefaultAsync", "foreach loop"));
 
     [Fact]
     public Task A_null_check_on_another_variable_or_an_else_branch_is_not_memoisation() => V.AnalyzerAsync(Model.Usings + """

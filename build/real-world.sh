@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs PgDiscipline's query and routing analyzers, as packed in the PgDiscipline.Analyzers package, over someone else's
+# EF Core project, built the way its authors build it (their csproj, their package versions, restored from NuGet), and
+# prints the findings per rule, analyzer crashes (AD0001) and analyzer time next to EF Core's own analyzers. The raw
+# material for hand-judging precision (docs/real-world.md). Nothing of the project is copied into this repository.
+#
+#   build/real-world.sh NAME PROJECT.csproj [TFM]
+#     NAME     a label: artifacts/real-world/NAME gets the SARIF log, the build log and findings.tsv
+#     PROJECT  the project to build (from a checkout made with git archive, see docs/real-world.md)
+#     TFM      the target framework to build when the project has several (default: its first)
+#
+# The package is added through MSBuild's CustomAfterMicrosoftCommonTargets hook (their files are not edited), from a
+# local feed with a fresh version each run. Not part of build/test.sh: it needs a checkout of another project.
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NAME="${1:?usage: build/real-world.sh NAME PROJECT.csproj [TFM]}"
+PROJECT="$(cd "$(dirname "${2:?usage: build/real-world.sh NAME PROJECT.csproj [TFM]}")" && pwd)/$(basename "$2")"
+TFM="${3:-}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+OUT="$REPO_ROOT/artifacts/real-world/$NAME"
+FEED="$REPO_ROOT/artifacts/real-world/feed"
+rm -rf "$OUT"; mkdir -p "$OUT" "$FEED"
+
+VERSION="0.0.0-rw$(date +%s)"
+dotnet build "$REPO_ROOT/src/PgDiscipline.Analyzers.Package" -c Release -nologo -v:q -clp:ErrorsOnly >/dev/null
+dotnet pack "$REPO_ROOT/src/PgDiscipline.Analyzers.Package" -c Release --no-build -nologo -v:q -o "$FEED" \
+  "-p:PackageVersion=$VERSION" "-p:NuspecOutputPath=$OUT/nuspec/" >/dev/null
+
+cat > "$OUT/inject.targets" <<XML
+<Project>
+  <ItemGroup>
+    <PackageReference Include="PgDiscipline.Analyzers" Version="$VERSION" PrivateAssets="all" />
+  </ItemGroup>
+  <PropertyGroup>
+    <ErrorLog>$OUT/findings.sarif,version=2.1</ErrorLog>
+    <ReportAnalyzer>true</ReportAnalyzer>
+    <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
+    <WarningsAsErrors></WarningsAsErrors>
+    <RunAnalyzersDuringBuild>true</RunAnalyzersDuringBuild>
+  </PropertyGroup>
+</Project>
+XML
+
+args=("$PROJECT" -c Release -nologo -v:d --no-incremental "-p:CustomAfterMicrosoftCommonTargets=$OUT/inject.targets"
+      "-p:RestoreAdditionalProjectSources=$FEED" -p:ManagePackageVersionsCentrally=false)
+[[ -n "$TFM" ]] && args+=(-f "$TFM")
+set +e
+dotnet build "${args[@]}" > "$OUT/build.log" 2>&1
+rc=$?
+set -e
+if ! [[ -s "$OUT/findings.sarif" ]]; then
+  echo "[real-world] $NAME: the build wrote no SARIF log (exit $rc); see $OUT/build.log" >&2
+  grep -E "error (CS|NU|MSB)" "$OUT/build.log" | sort -u | head -20 >&2 || true
+  exit 1
+fi
+
+# One line per PGD finding: rule, file:line, message (for hand-judging), and the summary.
+python3 - "$OUT/findings.sarif" "$OUT/findings.tsv" "$(dirname "$PROJECT")" <<'PY'
+import json, sys, collections, os
+sarif, out, root = sys.argv[1], sys.argv[2], sys.argv[3]
+runs = json.load(open(sarif, encoding='utf-8-sig'))['runs']
+rows, crashes = [], 0
+for run in runs:
+    for r in run.get('results', []):
+        rid = r.get('ruleId', '')
+        if rid == 'AD0001':
+            crashes += 1
+        if not rid.startswith('PGD') and rid != 'AD0001':
+            continue
+        loc = (r.get('locations') or [{}])[0].get('physicalLocation', {})
+        uri = loc.get('artifactLocation', {}).get('uri', '')
+        path = uri.replace('file://', '')
+        path = os.path.relpath(path, root) if path.startswith('/') else path
+        line = loc.get('region', {}).get('startLine', 0)
+        msg = r.get('message', {}).get('text', '')
+        if rid != 'AD0001' or 'PgDiscipline' in msg:
+            rows.append((rid, f"{path}:{line}", msg.replace('\t', ' ').replace('\n', ' ')))
+rows.sort()
+with open(out, 'w') as f:
+    for row in rows:
+        f.write('\t'.join(row) + '\n')
+counts = collections.Counter(r[0] for r in rows)
+print('findings: ' + (', '.join(f"{k} {v}" for k, v in sorted(counts.items())) or 'none'))
+print(f'analyzer crashes (AD0001, any analyzer): {crashes}')
+PY
+# Analyzer time (csc /reportanalyzer) per compiled project: PgDiscipline's and EF Core's own, from the build log.
+grep -E "^\s+[<0-9.]+\s+[<0-9]+\s+(PgDiscipline\.Analyzers|Microsoft\.EntityFrameworkCore\.Analyzers), Version" "$OUT/build.log" \
+  | awk '{ sub(",", "", $3); print "analyzer time: " $3 " " $1 " s" }' || true
+echo "[real-world] $NAME: build exit $rc; findings in $OUT/findings.tsv"
