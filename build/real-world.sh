@@ -28,7 +28,11 @@ dotnet pack "$REPO_ROOT/src/PgDiscipline.Analyzers.Package" -c Release --no-buil
 
 cat > "$OUT/inject.targets" <<XML
 <Project>
-  <ItemGroup>
+  <!-- Central package management (Directory.Packages.props) takes a VersionOverride; otherwise a Version. -->
+  <ItemGroup Condition="'\$(ManagePackageVersionsCentrally)' == 'true'">
+    <PackageReference Include="PgDiscipline.Analyzers" VersionOverride="$VERSION" PrivateAssets="all" />
+  </ItemGroup>
+  <ItemGroup Condition="'\$(ManagePackageVersionsCentrally)' != 'true'">
     <PackageReference Include="PgDiscipline.Analyzers" Version="$VERSION" PrivateAssets="all" />
   </ItemGroup>
   <PropertyGroup>
@@ -42,7 +46,7 @@ cat > "$OUT/inject.targets" <<XML
 XML
 
 args=("$PROJECT" -c Release -nologo -v:d --no-incremental "-p:CustomAfterMicrosoftCommonTargets=$OUT/inject.targets"
-      "-p:RestoreAdditionalProjectSources=$FEED" -p:ManagePackageVersionsCentrally=false)
+      "-p:RestoreAdditionalProjectSources=$FEED")
 [[ -n "$TFM" ]] && args+=(-f "$TFM")
 set +e
 dotnet build "${args[@]}" > "$OUT/build.log" 2>&1
