@@ -206,9 +206,10 @@ internal sealed class EfContext
 
     public static IOperation Unwrap(IOperation operation)
     {
-        while (operation is IConversionOperation conversion)
+        // Conversions, and query syntax (`from … select …` is the invocation chain the compiler translates it to).
+        while (operation is IConversionOperation or ITranslatedQueryOperation)
         {
-            operation = conversion.Operand;
+            operation = operation is IConversionOperation conversion ? conversion.Operand : ((ITranslatedQueryOperation)operation).Operation;
         }
 
         return operation;

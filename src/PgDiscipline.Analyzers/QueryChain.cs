@@ -51,9 +51,9 @@ internal sealed class QueryChain
     public static bool IsOutermost(IInvocationOperation invocation, EfContext ef)
     {
         IOperation current = invocation;
-        while (current.Parent is IConversionOperation conversion)
+        while (current.Parent is IConversionOperation or ITranslatedQueryOperation)
         {
-            current = conversion;
+            current = current.Parent;
         }
 
         var parent = current.Parent is IArgumentOperation arg ? arg.Parent : current.Parent;
@@ -64,9 +64,9 @@ internal sealed class QueryChain
     public static bool IsStoredInLocal(IInvocationOperation invocation)
     {
         IOperation current = invocation;
-        while (current.Parent is IConversionOperation conversion)
+        while (current.Parent is IConversionOperation or ITranslatedQueryOperation)
         {
-            current = conversion;
+            current = current.Parent;
         }
 
         return current.Parent is IVariableInitializerOperation

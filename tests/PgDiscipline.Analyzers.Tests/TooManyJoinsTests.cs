@@ -184,4 +184,23 @@ public sealed class TooManyJoinsTests
                     .AsEnumerable().Select(u => u.Name).{|#0:ToList|}();
         }
         """ + Model.Entities, Joins(4, 3, "Team (Include), Team.Company (Include), Team.Company.Country (Include), Orders (Include)"));
+
+    [Fact]
+    public Task A_query_syntax_local_built_on_another_local_is_followed_to_where_it_runs() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // bitwarden/server shape, minimised: a query-syntax query over another local query, run later.
+            List<User> M(AppDb db)
+            {
+                var baseUsers = db.Users.Where(u => u.Id > 0);
+                var q = from u in baseUsers
+                        join o in db.Orders on u.Id equals o.UserId
+                        join t in db.Teams on u.Id equals t.Id
+                        join o2 in db.Orders on u.Id equals o2.UserId
+                        join t2 in db.Teams on u.Id equals t2.Id
+                        select u;
+                return q.{|#0:ToList|}();
+            }
+        }
+        """ + Model.Entities, Joins(4, 3, "join Order, join Team, join Order, join Team"));
 }
