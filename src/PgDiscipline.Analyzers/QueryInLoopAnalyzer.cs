@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -25,25 +27,21 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {
-        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
+        // Per compilation: whether a method declared in it runs a query in its own body (one level of helpers).
+        var helpers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        context.RegisterOperationAction(c => Analyze(c, ef, helpers), OperationKind.Invocation);
     }
 
-    private static void Analyze(OperationAnalysisContext context, EfContext ef)
+    private static void Analyze(OperationAnalysisContext context, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool> helpers)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        var isFind = method.Name is "Find" or "FindAsync" && ef.IsDbSet(method.ContainingType);
-        if (!isFind)
+        if (!RunsQuery(invocation, ef)
+            && !(method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0 // cheap first: a method with source here
+                && EnclosingLoop(invocation, ef) is not null
+                && helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef))))
         {
-            if (!Terminals.Contains(method.Name) || !QueryChain.IsChainMember(invocation, ef) || !QueryChain.IsOutermost(invocation, ef))
-            {
-                return;
-            }
-
-            if (!QueryChain.Build(invocation, ef).RootedInEf)
-            {
-                return;
-            }
+            return;
         }
 
         if (InsideExpressionTree(invocation, ef) || IsMemoised(invocation))
@@ -55,6 +53,66 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop));
         }
+    }
+
+    /// <summary>The invocation itself runs a query: a terminal of a chain rooted in EF, or <c>Find</c>.</summary>
+    private static bool RunsQuery(IInvocationOperation invocation, EfContext ef)
+    {
+        var method = invocation.TargetMethod;
+        if (method.Name is "Find" or "FindAsync" && ef.IsDbSet(method.ContainingType))
+        {
+            return true;
+        }
+
+        return Terminals.Contains(method.Name) && QueryChain.IsChainMember(invocation, ef) && QueryChain.IsOutermost(invocation, ef)
+            && QueryChain.Build(invocation, ef).RootedInEf;
+    }
+
+    /// <summary>
+    /// N+1 through a helper (bitwarden/server: <c>foreach (var id in ids) await db.BumpRevisionDateAsync(id);</c>): a method
+    /// declared in this compilation whose own body runs a query or saves changes. One level only; interface and virtual
+    /// calls without a body here are not followed. Computed once per method per compilation.
+    /// </summary>
+    private static bool HelperRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef)
+    {
+        if (method.IsAbstract || method.DeclaringSyntaxReferences.Length == 0 || method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction))
+        {
+            return false;
+        }
+
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax();
+            if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+            {
+                continue;
+            }
+
+#pragma warning disable RS1030 // Only for methods called inside loops, once per method per compilation (cached above).
+            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+            var body = syntax switch
+            {
+                MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
+                LocalFunctionStatementSyntax f => (SyntaxNode?)f.Body ?? f.ExpressionBody,
+                _ => null,
+            };
+            if (body is null || model.GetOperation(body) is not { } operation)
+            {
+                continue;
+            }
+
+            foreach (var op in operation.DescendantsAndSelf())
+            {
+                if (op is IInvocationOperation call
+                    && (RunsQuery(call, ef) || (call.TargetMethod.Name is "SaveChanges" or "SaveChangesAsync" && ef.IsDbContext(call.TargetMethod.ContainingType))))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>"foreach loop", "for loop", "while loop" or "Select lambda" when the invocation runs once per iteration.</summary>

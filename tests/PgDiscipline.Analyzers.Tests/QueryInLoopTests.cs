@@ -199,4 +199,37 @@ public sealed class QueryInLoopTests
             }
         }
         """ + Model.Entities, InLoop(0, "FirstOrDefaultAsync", "foreach loop"), InLoop(1, "FirstOrDefaultAsync", "foreach loop"));
+
+    [Fact]
+    public Task A_helper_that_runs_a_query_called_in_a_loop_is_reported_one_level_deep() => V.AnalyzerAsync(Model.Usings + """
+        static class Revisions
+        {
+            // bitwarden/server shape, minimised: an extension on the DbContext that runs an update.
+            public static Task BumpRevisionDateAsync(this AppDb db, int id, CancellationToken ct)
+                => db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(s => s.SetProperty(u => u.Name, "x"), ct);
+
+            public static async Task SaveTwiceAsync(this AppDb db, CancellationToken ct) => await db.SaveChangesAsync(ct);
+
+            public static void Log(int id) => Console.WriteLine(id);
+
+            // Two levels down: not followed (one level catches most, and costs one body per method).
+            public static Task IndirectAsync(this AppDb db, int id, CancellationToken ct) => db.BumpRevisionDateAsync(id, ct);
+        }
+
+        class C
+        {
+            async Task M(AppDb db, List<int> ids, CancellationToken ct)
+            {
+                foreach (var id in ids)
+                {
+                    await db.{|#0:BumpRevisionDateAsync|}(id, ct);
+                    await db.{|#1:SaveTwiceAsync|}(ct);
+                    Revisions.Log(id);
+                    await db.IndirectAsync(id, ct);
+                }
+
+                await db.BumpRevisionDateAsync(0, ct); // outside the loop
+            }
+        }
+        """ + Model.Entities, InLoop(0, "BumpRevisionDateAsync", "foreach loop"), InLoop(1, "SaveTwiceAsync", "foreach loop"));
 }
