@@ -82,9 +82,13 @@ internal sealed class QueryChain
             return null;
         }
 
-        var chain = Build(invocation, ef);
+        // PGD101 and PGD102 both need the chain of every query; the operation trees are shared between analyzers, so the
+        // second one finds it built (the chain depends only on the compilation's symbols, the same for both).
+        var chain = Built.GetValue(invocation, i => Build(i, ef));
         return chain.RootedInEf ? chain : null;
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IInvocationOperation, QueryChain> Built = new();
 
     public static QueryChain Build(IInvocationOperation outermost, EfContext ef)
     {
