@@ -35,23 +35,31 @@ public sealed class RawSqlInjectionAnalyzer : EfCoreAnalyzer
     private static void Analyze(OperationAnalysisContext context, EfContext ef)
     {
         var invocation = (IInvocationOperation)context.Operation;
+        if (Finding(invocation, ef) is not { } finding)
+        {
+            return;
+        }
+
+        var (sql, how, replacement) = finding;
         var method = invocation.TargetMethod;
-        if (!Replacements.TryGetValue(method.Name, out var replacement)
-            || !ef.IsRelationalExtension(method))
-        {
-            return;
-        }
-
-        var sql = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "sql");
-        if (sql is null || Describe(sql.Value, 0) is not { } how)
-        {
-            return;
-        }
-
         var properties = EfContext.Unwrap(sql.Value) is IInterpolatedStringOperation && OnlySqlAndToken(invocation)
             ? ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, replacement)
             : ImmutableDictionary<string, string?>.Empty;
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RawSqlInjection, QueryChain.NameLocation(invocation), properties, method.Name, how, replacement));
+    }
+
+    /// <summary>What PGD104 reports on <paramref name="invocation"/>: the SQL argument, how it was built and the safe API;
+    /// null when it reports nothing (also used by <see cref="RawSqlDuplicateSuppressor"/>).</summary>
+    internal static (IArgumentOperation Sql, string How, string Replacement)? Finding(IInvocationOperation invocation, EfContext ef)
+    {
+        var method = invocation.TargetMethod;
+        if (!Replacements.TryGetValue(method.Name, out var replacement) || !ef.IsRelationalExtension(method))
+        {
+            return null;
+        }
+
+        var sql = invocation.Arguments.FirstOrDefault(a => a.Parameter?.Name == "sql");
+        return sql is not null && Describe(sql.Value, 0) is { } how ? (sql, how, replacement) : null;
     }
 
     private static bool OnlySqlAndToken(IInvocationOperation invocation)
