@@ -662,6 +662,49 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.False(session.HasUncapturedWrite);
     }
 
+    [Fact]
+    public async Task Without_plpgsql_the_write_position_is_captured_the_old_way_and_no_write_fails()
+    {
+        // A hardened database that revoked USAGE on plpgsql from PUBLIC: the DO block would fail after the write has
+        // committed. PgDiscipline asks once, then captures positions in a round trip of their own.
+        const string Role = "pgd_no_plpgsql";
+        if (await ClusterFixture.ScalarAsync(cluster.Primary, $"select count(*)::int from pg_database where datname = '{Role}'") is 0)
+        {
+            await ClusterFixture.ScalarAsync(cluster.Primary, $"create database {Role}");
+        }
+
+        await ClusterFixture.ScalarAsync(cluster.Primary, $"""
+            do $$ begin
+                if not exists (select from pg_roles where rolname = '{Role}') then create role {Role} login password 'pgd'; end if;
+            end $$
+            """);
+        var admin = new NpgsqlConnectionStringBuilder(cluster.Primary) { Database = Role }.ConnectionString;
+        await ProbeContext.EnsureTableAsync(admin);
+        await ClusterFixture.ScalarAsync(admin, $"revoke usage on language plpgsql from public; alter table probe_items owner to {Role}");
+        var position = (string)(await ClusterFixture.ScalarAsync(cluster.Primary, "select pg_current_wal_lsn()::text"))!;
+        foreach (var replica in cluster.Replicas)
+        {
+            await LocalCluster.WaitReplayedAsync(replica, position, TimeSpan.FromSeconds(10));
+        }
+
+        string As(string server) => new NpgsqlConnectionStringBuilder(server) { Database = Role, Username = Role, Password = "pgd" }.ConnectionString;
+        await using var ctx = ProbeContext.Create(As(cluster.Primary), pg =>
+        {
+            pg.AddReplica(As(cluster.Replicas[0]));
+            pg.AddReplica(As(cluster.Replicas[1]));
+            pg.HealthCheckInterval = TimeSpan.FromMilliseconds(250);
+            pg.MaxReplicaLag = TimeSpan.FromSeconds(2); // options of its own
+        });
+        await Assert.ThrowsAsync<PostgresException>(() => ctx.Database.ExecuteSqlRawAsync(WritePositionCapture.ProbeSql)); // the premise
+
+        for (var i = 0; i < 3; i++)
+        {
+            var marker = await InsertAsync(ctx, "no-plpgsql");
+            Assert.True(ctx.GetPgDisciplineSession().HasUncapturedWrite); // not pipelined, and the write did not fail
+            Assert.Equal(1, await ctx.Items.ReadFromReplica().CountAsync(x => x.Name == marker)); // captured lazily: read-your-writes holds
+        }
+    }
+
     private static NpgsqlTypes.NpgsqlLogSequenceNumber Position(PgDisciplineSession session)
         => NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(session.Token!["pgd1.".Length..]);
 

@@ -47,4 +47,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = PgDisciplineEventId.ReplicaSetChanged, EventName = nameof(PgDisciplineEventId.ReplicaSetChanged), Level = LogLevel.Information, Message = "Replica set changed: {Added} added, {Removed} removed (draining), {Count} in the set")]
     public static partial void ReplicaSetChanged(ILogger logger, int added, int removed, int count);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.WritePositionPipelineOff, EventName = nameof(PgDisciplineEventId.WritePositionPipelineOff), Level = LogLevel.Warning, Message = "The primary refused a DO block (SQLSTATE {SqlState}): a write's commit position is read in a round trip of its own from now on (PipelineWritePosition needs USAGE on language plpgsql)")]
+    public static partial void WritePositionPipelineOff(ILogger logger, string sqlState);
 }

@@ -34,6 +34,10 @@ public static class PgDisciplineEventId
     /// <summary>Information: Replicas were added to or removed from the running replica set.</summary>
     public const int ReplicaSetChanged = 1014;
 
+    /// <summary>Warning: The primary refused the DO block that reads a write's commit position in the write's round trip
+    /// (no USAGE on plpgsql); positions are read in a round trip of their own from then on.</summary>
+    public const int WritePositionPipelineOff = 1015;
+
     /// <summary>Warning: A migration statement with an error-level finding ran because the migration allows the rule.</summary>
     public const int UnsafeMigrationAllowed = 1020;
 

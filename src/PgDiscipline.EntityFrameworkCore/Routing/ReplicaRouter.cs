@@ -40,6 +40,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         _targetIndex = targetIndex ?? (_ => ++next);
         _set = new ReplicaSet(replicas.Select(r => Create(WithTimeouts(r, options()))).ToArray());
         Monitor = new ReplicaHealthMonitor(options, logger, () => _set.All);
+        WriteCapture = new WritePositionCapture(logger);
     }
 
     /// <summary>The replicas in the set now (a removed replica leaves it at once).</summary>
@@ -282,7 +283,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     internal const string CaptureColumn = "pgdiscipline_session_position";
 
     /// <summary>Autocommit writes that read their own commit position in the same round trip.</summary>
-    public WritePositionCapture WriteCapture { get; } = new();
+    public WritePositionCapture WriteCapture { get; }
 
     /// <summary>The session whose write <paramref name="command"/> is, when that write can carry its position capture
     /// (see <see cref="WritePositionCapture.Applies"/>); null otherwise. Call after <see cref="OnPrimary"/>.</summary>

@@ -20,8 +20,15 @@ namespace PgDiscipline.Routing;
 /// If the message never comes, the write stays uncaptured and the next replica read captures it the old way (one round
 /// trip): a failure never weakens read-your-writes.
 /// </summary>
-internal sealed class WritePositionCapture
+internal sealed class WritePositionCapture(Microsoft.Extensions.Logging.ILogger logger)
 {
+    /// <summary>Run once per runtime before the first pipelined write: a DO block needs USAGE on plpgsql, which a hardened
+    /// database may have revoked from PUBLIC. A refused DO after a committed write would fail a call whose write succeeded.</summary>
+    internal const string ProbeSql = "DO $pgdiscipline$BEGIN END$pgdiscipline$";
+
+    // 0: not known yet; 1: DO blocks run; -1: refused, positions are captured the old way.
+    private int _doBlocks;
+
     internal const string MessagePrefix = ReplicaRouter.CaptureColumn + " ";
 
     /// <summary>The statement after the barrier (a DO block: no result set, one INFO message carrying the position).</summary>
@@ -45,6 +52,11 @@ internal sealed class WritePositionCapture
     /// splits the text into more statements than PgDiscipline.Sql did): then the command runs as it is.</summary>
     public async ValueTask<DbDataReader?> ExecuteReaderAsync(NpgsqlCommand command, CommandPlan plan, PgDisciplineSession session, ContextState? state, bool sync, CancellationToken cancellationToken)
     {
+        if (!await DoBlocksRunAsync(command.Connection!, sync, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
         // Not disposed here: the open reader belongs to it. It holds nothing but the statements and parameter clones.
         var batch = CreateBatch(command, plan);
         var listener = ListenOn(command.Connection!, state);
@@ -64,6 +76,11 @@ internal sealed class WritePositionCapture
     /// when Npgsql refuses the batch before sending anything (then the command runs as it is).</summary>
     public async ValueTask<int?> ExecuteNonQueryAsync(NpgsqlCommand command, CommandPlan plan, PgDisciplineSession session, ContextState? state, bool sync, CancellationToken cancellationToken)
     {
+        if (!await DoBlocksRunAsync(command.Connection!, sync, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
         await using var batch = CreateBatch(command, plan);
         var listener = ListenOn(command.Connection!, state);
         listener.Session = session;
@@ -86,6 +103,30 @@ internal sealed class WritePositionCapture
 
             // Npgsql counts only INSERT/UPDATE/DELETE/MERGE/COPY rows: the prefix's SELECT and the DO block add nothing.
             return reader.RecordsAffected;
+        }
+    }
+
+    /// <summary>Whether the primary runs PgDiscipline's DO blocks (asked once per runtime, on the write's own connection).</summary>
+    private async ValueTask<bool> DoBlocksRunAsync(NpgsqlConnection connection, bool sync, CancellationToken cancellationToken)
+    {
+        var known = Volatile.Read(ref _doBlocks);
+        if (known != 0)
+        {
+            return known > 0;
+        }
+
+        await using var probe = new NpgsqlCommand(ProbeSql, connection);
+        try
+        {
+            _ = sync ? probe.ExecuteNonQuery() : await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _doBlocks, 1);
+            return true;
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.FeatureNotSupported or PostgresErrorCodes.UndefinedObject)
+        {
+            Volatile.Write(ref _doBlocks, -1);
+            Log.WritePositionPipelineOff(logger, ex.SqlState);
+            return false;
         }
     }
 
