@@ -82,8 +82,14 @@ pick_port() {
     port_in_use "$fixed" && die "$name=$fixed: port $fixed on 127.0.0.1 is already taken"
     CHOSEN_PORTS+=("$fixed"); echo "$fixed"; return
   fi
+  # Outside the kernel's ephemeral range: a client socket connected from 127.0.0.1:p (not a listener, so the probe
+  # below cannot see it) makes the server's bind fail (the likely cause of a CI run that lost replica1 at start).
+  local eph_lo=32768 eph_hi=60999 lo=20000 span
+  read -r eph_lo eph_hi < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  if (( eph_lo - 1 - lo >= 2000 )); then span=$(( eph_lo - lo )); else lo=$(( eph_hi + 1 )); span=$(( 65000 - lo )); fi
+  (( span >= 1000 )) || { lo=20000; span=30000; } # no room outside it: probe-only, as before
   while (( tries < 200 )); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+    p=$(( lo + (RANDOM * 32768 + RANDOM) % span ))
     tries=$((tries + 1))
     [[ " ${CHOSEN_PORTS[*]-} " == *" $p "* ]] && continue
     port_in_use "$p" && continue
