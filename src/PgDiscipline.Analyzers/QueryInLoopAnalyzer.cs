@@ -36,23 +36,20 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (!RunsQuery(invocation, ef)
-            && !(method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0 // cheap first: a method with source here
-                && EnclosingLoop(invocation, ef) is not null
-                && helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef))))
+        var runsQuery = RunsQuery(invocation, ef);
+        if (!runsQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0) // cheap first: no helper with source here
         {
             return;
         }
 
-        if (InsideExpressionTree(invocation, ef) || IsMemoised(invocation))
+        if (EnclosingLoop(invocation, ef) is not { } loop
+            || (!runsQuery && !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef)))
+            || InsideExpressionTree(invocation, ef) || IsMemoised(invocation))
         {
             return;
         }
 
-        if (EnclosingLoop(invocation, ef) is { } loop)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop));
-        }
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop));
     }
 
     /// <summary>The invocation itself runs a query: a terminal of a chain rooted in EF, or <c>Find</c>.</summary>

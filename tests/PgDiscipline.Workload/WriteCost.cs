@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using PgDiscipline.Testing;
 
 namespace PgDiscipline.Workload;
@@ -15,6 +14,8 @@ namespace PgDiscipline.Workload;
 internal static class WriteCost
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private const string CapturesSql = "select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like '%pgdiscipline_session_position%' and query not like '%pg_stat_statements%'";
 
     public static async Task<int> RunAsync(LocalCluster cluster, int writes, int rounds, string output)
     {
@@ -41,7 +42,7 @@ internal static class WriteCost
         {
             foreach (var (name, options, runtime) in variants)
             {
-                await PrimaryStatements.ResetStatementsAsync(cluster.Primary);
+                await LocalCluster.ScalarAsync(cluster.Primary, "select pg_stat_statements_reset()");
                 var n = round < 0 ? 200 : writes; // round -1 warms up
                 var clock = Stopwatch.StartNew();
                 for (var i = 0; i < n; i++)
@@ -58,7 +59,7 @@ internal static class WriteCost
                 if (round >= 0)
                 {
                     micros[name].Add(clock.Elapsed.TotalMicroseconds / n);
-                    captures[name] += await PrimaryStatements.CapturesAsync(cluster.Primary);
+                    captures[name] += (long)(await LocalCluster.ScalarAsync(cluster.Primary, CapturesSql))!;
                 }
             }
         }
@@ -90,24 +91,5 @@ internal static class WriteCost
         await File.WriteAllTextAsync(output, md.ToString());
         Console.WriteLine(md.ToString());
         return 0;
-    }
-
-    private static class PrimaryStatements
-    {
-        public static async Task ResetStatementsAsync(string primary)
-        {
-            await using var conn = new NpgsqlConnection(primary);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand("select pg_stat_statements_reset()", conn);
-            await cmd.ExecuteNonQueryAsync();
-        }
-
-        public static async Task<long> CapturesAsync(string primary)
-        {
-            await using var conn = new NpgsqlConnection(primary);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand("select coalesce(sum(calls), 0)::bigint from pg_stat_statements where query like '%pgdiscipline_session_position%' and query not like '%pg_stat_statements%'", conn);
-            return (long)(await cmd.ExecuteScalarAsync())!;
-        }
     }
 }

@@ -258,15 +258,10 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         }
     }
 
-    public PgDisciplineSession Session(DbContext context)
-    {
-        if (StateOf(context) is { } state)
-        {
-            return state.Session ??= NewSession();
-        }
+    public PgDisciplineSession Session(DbContext context) => Session(context, StateOf(context));
 
-        return _sessions.GetValue(context, _ => NewSession());
-    }
+    private PgDisciplineSession Session(DbContext context, ContextState? state)
+        => state is not null ? state.Session ??= NewSession() : _sessions.GetValue(context, _ => NewSession());
 
     /// <summary>The context's scoped PgDiscipline state (null when its service provider lacks it).</summary>
     internal static ContextState? StateOf(DbContext context)
@@ -294,8 +289,9 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             return null;
         }
 
-        var session = Session(context);
-        return WritePositionCapture.Applies(_options(), command, plan, session) ? (session, StateOf(context)) : null;
+        var state = StateOf(context);
+        var session = Session(context, state);
+        return WritePositionCapture.Applies(_options(), command, plan, session) ? (session, state) : null;
     }
 
     private async ValueTask<NpgsqlLogSequenceNumber> CapturePrimaryPositionAsync(bool sync, CancellationToken cancellationToken)

@@ -76,22 +76,8 @@ internal sealed class WritePositionCapture(Microsoft.Extensions.Logging.ILogger 
     /// when Npgsql refuses the batch before sending anything (then the command runs as it is).</summary>
     public async ValueTask<int?> ExecuteNonQueryAsync(NpgsqlCommand command, CommandPlan plan, PgDisciplineSession session, ContextState? state, bool sync, CancellationToken cancellationToken)
     {
-        if (!await DoBlocksRunAsync(command.Connection!, sync, cancellationToken).ConfigureAwait(false))
+        if (await ExecuteReaderAsync(command, plan, session, state, sync, cancellationToken).ConfigureAwait(false) is not { } reader)
         {
-            return null;
-        }
-
-        await using var batch = CreateBatch(command, plan);
-        var listener = ListenOn(command.Connection!, state);
-        listener.Session = session;
-        NpgsqlDataReader reader;
-        try
-        {
-            reader = sync ? batch.ExecuteReader() : await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (NotSupportedException)
-        {
-            listener.Session = null;
             return null;
         }
 
