@@ -4,7 +4,15 @@
 #   PgBouncer in pool_mode=transaction in front of the primary.
 # Everything listens on 127.0.0.1 only, on free ports chosen at start.
 #
-#   build/cluster.sh start     start (or report the already running cluster)
+#   build/cluster.sh start [--standby] [--cascade]
+#                              start (or report the already running cluster). Opt-in (also PGD_STANDBY=1, PGD_CASCADE=1):
+#                              --standby  a synchronous hot standby ("standby", synchronous_standby_names) for failover
+#                              --cascade  a cascading replica ("cascade") streaming from replica1
+#   build/cluster.sh failover  what an HA controller does: stop the primary like a crash, promote the standby, re-point
+#                              replica1/replica2 at it (pg_rewind when one had WAL the standby lacks), re-point PgBouncer
+#   build/cluster.sh revive-old-primary
+#                              start the failed-over old primary again as it was: writable, on the old timeline, no sync
+#                              standby (nobody fenced it; the split-brain fault)
 #   build/cluster.sh stop      stop every process and delete the cluster directory
 #   build/cluster.sh status    show what runs; exit 0 only when every component is up
 #   build/cluster.sh env       print the env file path
@@ -134,6 +142,10 @@ wait_ready() { # port label
   die "$2 on port $1 did not become ready in 30 s (log: $CLUSTER_DIR/$2.log)"
 }
 
+psql_at() { # port sql
+  PGPASSWORD="$DB_PASSWORD" "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$1" -U "$DB_USER" -d "$DB_NAME" -c "$2"
+}
+
 psql_primary() {
   PGPASSWORD="$DB_PASSWORD" "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PRIMARY_PORT" -U "$DB_USER" -d "$DB_NAME" -c "$1"
 }
@@ -159,10 +171,28 @@ write_env_file() {
     echo "PGD_REPLICA1_PORT='$REPLICA1_PORT'"
     echo "PGD_REPLICA2_PORT='$REPLICA2_PORT'"
     echo "PGD_PGBOUNCER_PORT='$PGBOUNCER_PORT'"
-    echo "PGD_PRIMARY_DATA='$CLUSTER_DIR/primary'"
+    echo "PGD_PRIMARY_DATA='$CLUSTER_DIR/${PRIMARY_DIR:-primary}'"
     echo "PGD_REPLICA1_DATA='$CLUSTER_DIR/replica1'"
     echo "PGD_REPLICA2_DATA='$CLUSTER_DIR/replica2'"
     echo "PGD_PGBOUNCER_INI='$CLUSTER_DIR/pgbouncer/pgbouncer.ini'"
+    if [[ -n "${STANDBY_PORT:-}" ]]; then
+      echo "PGD_STANDBY='$(conn "$STANDBY_PORT")'"
+      echo "PGD_STANDBY_PORT='$STANDBY_PORT'"
+      echo "PGD_STANDBY_DATA='$CLUSTER_DIR/$STANDBY_DIR'"
+      # The primary as an HA-aware application gives it: both hosts, the writable one wins.
+      echo "PGD_HA_PRIMARY='Host=127.0.0.1:$PRIMARY_PORT,127.0.0.1:$STANDBY_PORT;Database=$DB_NAME;Username=$DB_USER;Password=$DB_PASSWORD;Target Session Attributes=read-write'"
+    fi
+    if [[ -n "${OLD_PRIMARY_PORT:-}" ]]; then
+      echo "PGD_OLD_PRIMARY='$(conn "$OLD_PRIMARY_PORT")'"
+      echo "PGD_OLD_PRIMARY_PORT='$OLD_PRIMARY_PORT'"
+      echo "PGD_OLD_PRIMARY_DATA='$CLUSTER_DIR/$OLD_PRIMARY_DIR'"
+      echo "PGD_HA_PRIMARY='Host=127.0.0.1:$OLD_PRIMARY_PORT,127.0.0.1:$PRIMARY_PORT;Database=$DB_NAME;Username=$DB_USER;Password=$DB_PASSWORD;Target Session Attributes=read-write'"
+    fi
+    if [[ -n "${CASCADE_PORT:-}" ]]; then
+      echo "PGD_CASCADE='$(conn "$CASCADE_PORT")'"
+      echo "PGD_CASCADE_PORT='$CASCADE_PORT'"
+      echo "PGD_CASCADE_DATA='$CLUSTER_DIR/cascade'"
+    fi
   } > "$tmp"
   mv "$tmp" "$ENV_FILE"
 }
@@ -173,9 +203,15 @@ cmd_status() {
     echo "cluster: not running (no state in $CLUSTER_DIR)"; return 3
   fi
   local ok=0
-  for n in primary replica1 replica2; do
+  local nodes="primary replica1 replica2"
+  [[ -n "${STANDBY_PORT:-}" && -z "${OLD_PRIMARY_PORT:-}" ]] && nodes="$nodes standby"
+  [[ -n "${CASCADE_PORT:-}" ]] && nodes="$nodes cascade"
+  for n in $nodes; do
     local portvar="${n^^}_PORT"
-    if pg_ctl_status "$CLUSTER_DIR/$n" && as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "${!portvar}" -t 2; then
+    local dir="$n"
+    [[ "$n" == primary ]] && dir="${PRIMARY_DIR:-primary}"
+    [[ "$n" == standby ]] && dir="${STANDBY_DIR:-standby}"
+    if pg_ctl_status "$CLUSTER_DIR/$dir" && as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "${!portvar}" -t 2; then
       echo "$n: running on 127.0.0.1:${!portvar}"
     else
       echo "$n: NOT running (expected on 127.0.0.1:${!portvar})"; ok=3
@@ -210,7 +246,7 @@ stop_processes() {
     if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
   local dirs=()
-  for d in "$CLUSTER_DIR"/replica*/; do [[ -d "$d" ]] && dirs+=("$(basename "$d")"); done
+  for d in "$CLUSTER_DIR"/cascade/ "$CLUSTER_DIR"/replica*/ "$CLUSTER_DIR"/standby/; do [[ -d "$d" ]] && dirs+=("$(basename "$d")"); done
   for n in "${dirs[@]}" primary; do
     pid="$(postmaster_pid "$CLUSTER_DIR/$n")"
     if pid_alive "$pid"; then
@@ -235,6 +271,15 @@ cmd_stop() {
 }
 
 cmd_start() {
+  local with_standby="${PGD_STANDBY:-0}" with_cascade="${PGD_CASCADE:-0}"
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --standby) with_standby=1 ;;
+      --cascade) with_cascade=1 ;;
+      *) die "start: unknown option $1 (--standby, --cascade)" ;;
+    esac
+    shift
+  done
   PG_BIN="$(find_pg_bin)"
   local PGBOUNCER_BIN; PGBOUNCER_BIN="$(find_pgbouncer)"
 
@@ -254,9 +299,12 @@ cmd_start() {
   REPLICA1_PORT="$(pick_port "${PGD_REPLICA1_PORT:-}" PGD_REPLICA1_PORT)"
   REPLICA2_PORT="$(pick_port "${PGD_REPLICA2_PORT:-}" PGD_REPLICA2_PORT)"
   PGBOUNCER_PORT="$(pick_port "${PGD_PGBOUNCER_PORT:-}" PGD_PGBOUNCER_PORT)"
+  STANDBY_PORT=""; CASCADE_PORT=""; STANDBY_DIR=""
+  if (( with_standby )); then STANDBY_PORT="$(pick_port "" PGD_STANDBY_PORT)"; STANDBY_DIR=standby; fi
+  if (( with_cascade )); then CASCADE_PORT="$(pick_port "" PGD_CASCADE_PORT)"; fi
   # pick_port runs in a subshell; re-check distinctness here.
-  local all="$PRIMARY_PORT $REPLICA1_PORT $REPLICA2_PORT $PGBOUNCER_PORT"
-  [[ "$(tr ' ' '\n' <<<"$all" | sort -u | wc -l)" == 4 ]] || die "port selection collided ($all); run again"
+  local all="$PRIMARY_PORT $REPLICA1_PORT $REPLICA2_PORT $PGBOUNCER_PORT $STANDBY_PORT $CASCADE_PORT"
+  [[ "$(tr ' ' '\n' <<<"$all" | grep -c .)" == "$(tr ' ' '\n' <<<"$all" | grep . | sort -u | wc -l)" ]] || die "port selection collided ($all); run again"
 
   mkdir -p "$CLUSTER_DIR"
   chmod 0755 "$CLUSTER_DIR"
@@ -268,6 +316,10 @@ PRIMARY_PORT=$PRIMARY_PORT
 REPLICA1_PORT=$REPLICA1_PORT
 REPLICA2_PORT=$REPLICA2_PORT
 PGBOUNCER_PORT=$PGBOUNCER_PORT
+STANDBY_PORT=$STANDBY_PORT
+STANDBY_DIR=$STANDBY_DIR
+CASCADE_PORT=$CASCADE_PORT
+PRIMARY_DIR=primary
 EOF
 
   log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') from $PG_BIN; cluster dir $CLUSTER_DIR"
@@ -303,6 +355,8 @@ fsync = off
 logging_collector = off
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
+# pg_rewind after a failover (build/cluster.sh failover) needs hint bits WAL-logged.
+wal_log_hints = $( (( with_standby )) && echo on || echo off )
 EOF
   as_pg tee -a "$CLUSTER_DIR/primary/pg_hba.conf" >/dev/null <<EOF
 host    replication     all             127.0.0.1/32            scram-sha-256
@@ -334,14 +388,51 @@ EOF
     wait_ready "$port" "replica$n"
   done
 
-  log "waiting for both replicas to stream"
+  if (( with_standby )); then
+    log "pg_basebackup -R standby (port $STANDBY_PORT, synchronous)"
+    as_pg env PGPASSWORD="$DB_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PRIMARY_PORT" -U "$DB_USER" \
+      -D "$CLUSTER_DIR/standby" -R -X stream -c fast -C -S standby >"$CLUSTER_DIR/basebackup-standby.log" 2>&1 \
+      || die "pg_basebackup for the standby failed (log: $CLUSTER_DIR/basebackup-standby.log)"
+    printf "\n# --- standby ---\nport = %s\nhot_standby = on\ncluster_name = 'standby'\n" "$STANDBY_PORT" \
+      | as_pg tee -a "$CLUSTER_DIR/standby/postgresql.conf" >/dev/null
+    as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/standby" -l "$CLUSTER_DIR/standby.log" -o "-p $STANDBY_PORT" -w -t 60 start >/dev/null \
+      || die "the standby failed to start (log: $CLUSTER_DIR/standby.log)"
+    wait_ready "$STANDBY_PORT" standby
+  fi
+
+  local expected=2
+  if (( with_standby )); then expected=3; fi
+  log "waiting for $expected standbys to stream from the primary"
   local streaming=0
   for _ in $(seq 1 120); do
     streaming="$(psql_primary "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null || echo 0)"
-    [[ "$streaming" == 2 ]] && break
+    [[ "$streaming" == "$expected" ]] && break
     sleep 0.25
   done
-  [[ "$streaming" == 2 ]] || die "only $streaming of 2 replicas are streaming after 30 s (logs: $CLUSTER_DIR/replica*.log)"
+  [[ "$streaming" == "$expected" ]] || die "only $streaming of $expected standbys are streaming after 30 s (logs: $CLUSTER_DIR/*.log)"
+  if (( with_standby )); then
+    # Synchronous from now on: a commit returns once the standby has flushed it (0 acknowledged writes lost on failover).
+    psql_primary "alter system set synchronous_standby_names = 'standby'" >/dev/null
+    psql_primary "select pg_reload_conf()" >/dev/null
+  fi
+  if (( with_cascade )); then
+    log "pg_basebackup -R cascade from replica1 (port $CASCADE_PORT)"
+    as_pg env PGPASSWORD="$DB_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$REPLICA1_PORT" -U "$DB_USER" \
+      -D "$CLUSTER_DIR/cascade" -R -X stream -c fast -C -S cascade >"$CLUSTER_DIR/basebackup-cascade.log" 2>&1 \
+      || die "pg_basebackup for the cascading replica failed (log: $CLUSTER_DIR/basebackup-cascade.log)"
+    printf "\n# --- cascade (streams from replica1) ---\nport = %s\nhot_standby = on\ncluster_name = 'cascade'\n" "$CASCADE_PORT" \
+      | as_pg tee -a "$CLUSTER_DIR/cascade/postgresql.conf" >/dev/null
+    as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/cascade" -l "$CLUSTER_DIR/cascade.log" -o "-p $CASCADE_PORT" -w -t 60 start >/dev/null \
+      || die "the cascading replica failed to start (log: $CLUSTER_DIR/cascade.log)"
+    wait_ready "$CASCADE_PORT" cascade
+    local cs=0
+    for _ in $(seq 1 120); do
+      cs="$(psql_at "$REPLICA1_PORT" "select count(*) from pg_stat_replication where application_name = 'cascade' and state = 'streaming'" 2>/dev/null || echo 0)"
+      [[ "$cs" == 1 ]] && break
+      sleep 0.25
+    done
+    [[ "$cs" == 1 ]] || die "the cascading replica is not streaming from replica1 after 30 s (log: $CLUSTER_DIR/cascade.log)"
+  fi
 
   log "starting pgbouncer (transaction pooling, port $PGBOUNCER_PORT)"
   as_pg tee "$CLUSTER_DIR/pgbouncer/userlist.txt" >/dev/null <<EOF
@@ -373,7 +464,7 @@ EOF
   wait_ready "$PGBOUNCER_PORT" pgbouncer
 
   write_env_file
-  log "ready: primary :$PRIMARY_PORT, replicas :$REPLICA1_PORT :$REPLICA2_PORT, pgbouncer :$PGBOUNCER_PORT"
+  log "ready: primary :$PRIMARY_PORT, replicas :$REPLICA1_PORT :$REPLICA2_PORT, pgbouncer :$PGBOUNCER_PORT${STANDBY_PORT:+, sync standby :$STANDBY_PORT}${CASCADE_PORT:+, cascade (from replica1) :$CASCADE_PORT}"
   log "env file: $ENV_FILE"
 }
 
@@ -429,12 +520,86 @@ cmd_remove_replica() {
   log "$n stopped and removed"
 }
 
+# failover: what an HA controller (Patroni, pg_auto_failover, a cloud's) does when the primary dies.
+cmd_failover() {
+  PG_BIN="$(find_pg_bin)"
+  load_state || die "no running cluster"
+  [[ -n "${STANDBY_PORT:-}" ]] || die "failover needs the standby: build/cluster.sh start --standby"
+  [[ -z "${OLD_PRIMARY_PORT:-}" ]] || die "already failed over once (the standby is the primary); start a fresh cluster"
+  local t0; t0=$(date +%s.%N)
+  log "stopping the primary like a crash (pg_ctl stop -m immediate)"
+  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$PRIMARY_DIR" stop -m immediate -w -t 30 >/dev/null 2>&1 || true
+  log "promoting the standby (port $STANDBY_PORT)"
+  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$STANDBY_DIR" promote -w -t 60 >/dev/null || die "promotion failed (log: $CLUSTER_DIR/standby.log)"
+  local new_port="$STANDBY_PORT"
+  # No synchronous standby is left: the new primary must not wait for one.
+  psql_at "$new_port" "alter system reset synchronous_standby_names" >/dev/null
+  psql_at "$new_port" "select pg_reload_conf()" >/dev/null
+  log "re-pointing PgBouncer at the new primary"
+  as_pg sed -i -E "s/port=$PRIMARY_PORT( |\$)/port=$new_port\1/g" "$CLUSTER_DIR/pgbouncer/pgbouncer.ini"
+  kill -HUP "$(pgbouncer_pid)" 2>/dev/null || true
+  local promoted; promoted=$(date +%s.%N)
+  for n in replica1 replica2; do
+    local portvar="${n^^}_PORT"; local port="${!portvar}"
+    psql_at "$new_port" "select pg_create_physical_replication_slot('$n') where not exists (select 1 from pg_replication_slots where slot_name = '$n')" >/dev/null
+    local conninfo="host=127.0.0.1 port=$new_port user=$DB_USER password=$DB_PASSWORD application_name=$n"
+    psql_at "$port" "alter system set primary_conninfo = '$conninfo'" >/dev/null
+    psql_at "$port" "select pg_reload_conf()" >/dev/null
+  done
+  for n in replica1 replica2; do
+    local ok=0
+    for _ in $(seq 1 60); do
+      [[ "$(psql_at "$new_port" "select count(*) from pg_stat_replication where application_name = '$n' and state = 'streaming'" 2>/dev/null || echo 0)" == 1 ]] && { ok=1; break; }
+      sleep 0.25
+    done
+    if (( ! ok )); then
+      # It replayed WAL of the old primary that the standby never got: rewind it onto the new timeline.
+      local portvar="${n^^}_PORT"; local port="${!portvar}"
+      log "$n does not follow the new timeline; pg_rewind"
+      as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" stop -m fast -w -t 30 >/dev/null 2>&1 || true
+      as_pg "$PG_BIN/pg_rewind" -D "$CLUSTER_DIR/$n" -R \
+        --source-server="host=127.0.0.1 port=$new_port user=$DB_USER password=$DB_PASSWORD dbname=postgres" >"$CLUSTER_DIR/rewind-$n.log" 2>&1 \
+        || die "pg_rewind of $n failed (log: $CLUSTER_DIR/rewind-$n.log)"
+      printf "primary_slot_name = '%s'\n" "$n" | as_pg tee -a "$CLUSTER_DIR/$n/postgresql.auto.conf" >/dev/null
+      as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" -l "$CLUSTER_DIR/$n.log" -o "-p $port" -w -t 60 start >/dev/null || die "$n failed to start after pg_rewind"
+      for _ in $(seq 1 120); do
+        [[ "$(psql_at "$new_port" "select count(*) from pg_stat_replication where application_name = '$n' and state = 'streaming'" 2>/dev/null || echo 0)" == 1 ]] && { ok=1; break; }
+        sleep 0.25
+      done
+      (( ok )) || die "$n is not streaming from the new primary after pg_rewind"
+    fi
+  done
+  {
+    echo "OLD_PRIMARY_PORT=$PRIMARY_PORT"
+    echo "OLD_PRIMARY_DIR=$PRIMARY_DIR"
+    echo "PRIMARY_PORT=$new_port"
+    echo "PRIMARY_DIR=$STANDBY_DIR"
+  } >> "$STATE_FILE"
+  load_state
+  write_env_file
+  log "failover done: the primary is now :$new_port (promoted in $(awk -v a="$t0" -v b="$promoted" 'BEGIN { printf "%.2f", b - a }') s); replicas re-pointed"
+}
+
+# revive-old-primary: the failed-over old primary starts again as it was (nobody fenced it): writable, old timeline.
+cmd_revive_old_primary() {
+  PG_BIN="$(find_pg_bin)"
+  load_state || die "no running cluster"
+  [[ -n "${OLD_PRIMARY_PORT:-}" ]] || die "no failed-over primary (build/cluster.sh failover first)"
+  # It still names the standby as synchronous (its commits would wait forever); an operator "fixing" that is the fault.
+  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$OLD_PRIMARY_DIR" -l "$CLUSTER_DIR/old-primary.log" \
+    -o "-p $OLD_PRIMARY_PORT -c synchronous_standby_names=" -w -t 60 start >/dev/null || die "the old primary failed to start"
+  wait_ready "$OLD_PRIMARY_PORT" old-primary
+  log "old primary back on :$OLD_PRIMARY_PORT, writable, timeline $(psql_at "$OLD_PRIMARY_PORT" "select substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)::text")"
+}
+
 case "${1:-}" in
-  start) cmd_start ;;
+  start) shift; cmd_start "$@" ;;
+  failover) cmd_failover ;;
+  revive-old-primary) cmd_revive_old_primary ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) echo "$ENV_FILE" ;;
   add-replica) cmd_add_replica "${2:-}" ;;
   remove-replica) cmd_remove_replica "${2:-}" ;;
-  *) echo "usage: $0 start|stop|status|env|add-replica replicaN|remove-replica replicaN" >&2; exit 64 ;;
+  *) echo "usage: $0 start [--standby] [--cascade]|stop|status|env|failover|revive-old-primary|add-replica replicaN|remove-replica replicaN" >&2; exit 64 ;;
 esac

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using PgDiscipline.HighAvailability;
 
 namespace PgDiscipline;
 
@@ -38,12 +39,13 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
                 maxTargets: 1 + Math.Max(64, 2 * options.Replicas.Count));
         }
 
-        Router = options.Replicas.Count > 0 ? new ReplicaRouter(() => _options, Logger, options.Replicas, Statistics is { } s ? s.TargetIndex : null) : null;
+        Timeline = new PrimaryTimelineGuard(() => _options, Logger);
+        Router = options.Replicas.Count > 0 ? new ReplicaRouter(() => _options, Logger, options.Replicas, Statistics is { } s ? s.TargetIndex : null, Timeline) : null;
 
         Planner = new CommandPlanner(() => _options, () => _rules, Statistics);
         Enforcer = new RuleEnforcer(Logger);
         Recorder = new StatisticsRecorder(Planner, Statistics is not null);
-        Primary = new PrimaryConnection(() => _options);
+        Primary = new PrimaryConnection(() => _options, Timeline);
         DatabaseRules = options.DatabaseRules.ConnectionString is null ? null : new DatabaseRuleSource(this, options.DatabaseRules);
         if (Statistics is not null && options.Statistics.SnapshotPath is { } path)
         {
@@ -101,6 +103,16 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     internal ReadCoalescer Coalescer { get; } = new();
 
     internal PrimaryConnection Primary { get; }
+
+    /// <summary>No writes to a stale primary: the newest timeline seen, and the hosts refused.</summary>
+    internal PrimaryTimelineGuard Timeline { get; }
+
+    /// <summary>The newest primary timeline this runtime has seen (0 before its first primary connection).</summary>
+    public long PrimaryTimeline => Timeline.NewestTimeline;
+
+    /// <summary>The primary hosts refused now (<c>host:port</c>, with the timeline each is on): old primaries that came
+    /// back after a promotion.</summary>
+    public IReadOnlyDictionary<string, long> RefusedPrimaries => Timeline.Fenced;
 
     internal QueryRuleSnapshot Rules => _rules;
 
@@ -318,6 +330,8 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
         {
             await Router.DisposeAsync().ConfigureAwait(false);
         }
+
+        await Timeline.DisposeAsync().ConfigureAwait(false);
 
         foreach (var s in _subscriptions)
         {

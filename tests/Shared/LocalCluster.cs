@@ -48,7 +48,7 @@ public class LocalCluster
     /// <summary>Reads an env file written by <c>build/cluster.sh start</c>.</summary>
     public static LocalCluster Load(string envFile)
     {
-        var cluster = new LocalCluster();
+        var cluster = new LocalCluster { EnvFile = envFile };
         cluster.Use(ParseEnvFile(File.ReadAllText(envFile)));
         return cluster;
     }
@@ -195,6 +195,50 @@ public class LocalCluster
     /// <summary>Stops and removes a replica added with <see cref="AddReplicaAsync"/>.</summary>
     public static Task RemoveReplicaAsync(string name)
         => ProcessRunner.RunCheckedAsync("bash", Path.Combine(RepoPaths.RepoRoot, "build", "cluster.sh"), "remove-replica", name);
+
+    /// <summary>The env file this cluster was read from (<see cref="Load"/>), for scripts that act on this cluster.</summary>
+    public string? EnvFile { get; private set; }
+
+    /// <summary>Runs <c>build/cluster.sh VERB</c> on this cluster (its directory and env file), then reads the env file
+    /// again (a failover changes which server is the primary).</summary>
+    public async Task<string> ClusterCommandAsync(params string[] verb)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["PGD_CLUSTER_DIR"] = Env["PGD_CLUSTER_DIR"],
+            ["PGD_ENV_FILE"] = EnvFile ?? DefaultEnvFile,
+        };
+        var (code, output) = await ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.RepoRoot, "build", "cluster.sh"), .. verb], env: env).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"build/cluster.sh {string.Join(' ', verb)} exited with {code}: {output}");
+        }
+
+        Use(ParseEnvFile(await File.ReadAllTextAsync(EnvFile ?? DefaultEnvFile).ConfigureAwait(false)));
+        return output;
+    }
+
+    /// <summary>Starts a cluster with <c>build/cluster.sh start ARGS</c> in <paramref name="clusterDir"/>, writing
+    /// <paramref name="envFile"/> (a fresh one: any cluster there is stopped first).</summary>
+    public static async Task<LocalCluster> StartFreshAsync(string clusterDir, string envFile, params string[] args)
+    {
+        var env = new Dictionary<string, string> { ["PGD_CLUSTER_DIR"] = clusterDir, ["PGD_ENV_FILE"] = envFile };
+        var script = Path.Combine(RepoPaths.RepoRoot, "build", "cluster.sh");
+        await ProcessRunner.RunAsync("bash", [script, "stop"], env: env).ConfigureAwait(false);
+        var (code, output) = await ProcessRunner.RunAsync("bash", [script, "start", .. args], env: env).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"build/cluster.sh start {string.Join(' ', args)} exited with {code}: {output}");
+        }
+
+        var cluster = Load(envFile);
+        return cluster;
+    }
+
+    /// <summary>Stops a cluster started by <see cref="StartFreshAsync"/>.</summary>
+    public static Task StopAsync(string clusterDir, string envFile)
+        => ProcessRunner.RunAsync("bash", [Path.Combine(RepoPaths.RepoRoot, "build", "cluster.sh"), "stop"],
+            env: new Dictionary<string, string> { ["PGD_CLUSTER_DIR"] = clusterDir, ["PGD_ENV_FILE"] = envFile });
 
     /// <summary>Runs a PostgreSQL server binary (pg_ctl, …) as the cluster's OS user.</summary>
     public Task<string> RunPgBinaryAsync(string binary, params string[] args) => RunAsClusterUserAsync(Path.Combine(Env["PGD_PG_BIN"], binary), args);

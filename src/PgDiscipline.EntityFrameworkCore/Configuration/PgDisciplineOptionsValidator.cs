@@ -50,6 +50,11 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
             errors.Add($"{prefix}:Migrations:MaxAttempts must be at least 1.");
         }
 
+        if (options.HighAvailability.RecheckInterval <= TimeSpan.Zero || options.HighAvailability.RecheckInterval > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"{prefix}:HighAvailability:RecheckInterval must be positive and at most 10 minutes.");
+        }
+
         if (options.Coalescing.MaxRows is < 1 or > 10_000_000)
         {
             errors.Add($"{prefix}:Coalescing:MaxRows must be between 1 and 10000000.");

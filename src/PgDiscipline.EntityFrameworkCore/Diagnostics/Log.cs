@@ -50,4 +50,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = PgDisciplineEventId.WritePositionPipelineOff, EventName = nameof(PgDisciplineEventId.WritePositionPipelineOff), Level = LogLevel.Warning, Message = "The primary refused a DO block (SQLSTATE {SqlState}): a write's commit position is read in a round trip of its own from now on (PipelineWritePosition needs USAGE on language plpgsql)")]
     public static partial void WritePositionPipelineOff(ILogger logger, string sqlState);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.StalePrimaryRefused, EventName = nameof(PgDisciplineEventId.StalePrimaryRefused), Level = LogLevel.Warning, Message = "Primary {Host} refused: it is on timeline {Timeline}, timeline {Newest} has been seen (an old primary back after a promotion); the host is fenced until it is a standby or on the newest timeline")]
+    public static partial void StalePrimaryRefused(ILogger logger, string host, long timeline, long newest);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.PrimaryTimelineAdvanced, EventName = nameof(PgDisciplineEventId.PrimaryTimelineAdvanced), Level = LogLevel.Information, Message = "Primary timeline advanced from {Before} to {After} (seen on {Source})")]
+    public static partial void PrimaryTimelineAdvanced(ILogger logger, long before, long after, string source);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.PrimaryTimelineUnknown, EventName = nameof(PgDisciplineEventId.PrimaryTimelineUnknown), Level = LogLevel.Warning, Message = "The timeline of primary {Host} cannot be read (SQLSTATE {SqlState}): a stale primary there cannot be refused; grant EXECUTE on pg_walfile_name(pg_lsn) and pg_current_wal_lsn() to the application's role")]
+    public static partial void PrimaryTimelineUnknown(ILogger logger, string host, string sqlState);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.StalePrimaryReadmitted, EventName = nameof(PgDisciplineEventId.StalePrimaryReadmitted), Level = LogLevel.Information, Message = "Host {Host} accepted again: {Reason}")]
+    public static partial void StalePrimaryReadmitted(ILogger logger, string host, string reason);
 }

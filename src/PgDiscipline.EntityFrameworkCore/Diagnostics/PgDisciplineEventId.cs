@@ -38,6 +38,20 @@ public static class PgDisciplineEventId
     /// (no USAGE on plpgsql); positions are read in a round trip of their own from then on.</summary>
     public const int WritePositionPipelineOff = 1015;
 
+    /// <summary>Warning: A primary connection reached a server on an older timeline than the newest seen (an old primary
+    /// that came back after its standby was promoted): refused, and its host fenced.</summary>
+    public const int StalePrimaryRefused = 1016;
+
+    /// <summary>Information: The primary's timeline advanced (a standby was promoted, seen on a connection or in a session token).</summary>
+    public const int PrimaryTimelineAdvanced = 1017;
+
+    /// <summary>Warning: The primary's timeline could not be read (the role may not run pg_walfile_name): a stale primary
+    /// on that host cannot be refused.</summary>
+    public const int PrimaryTimelineUnknown = 1018;
+
+    /// <summary>Information: A fenced host is accepted again (a standby now, or on the newest timeline).</summary>
+    public const int StalePrimaryReadmitted = 1019;
+
     /// <summary>Warning: A migration statement with an error-level finding ran because the migration allows the rule.</summary>
     public const int UnsafeMigrationAllowed = 1020;
 

@@ -47,6 +47,12 @@ public static class PgDisciplineTelemetry
     internal static readonly Counter<long> Ejections = Meter.CreateCounter<long>(
         "pgdiscipline.replicas.ejections", "{event}", "Replicas taken out of rotation.");
 
+    internal static readonly Counter<long> StalePrimaryRefused = Meter.CreateCounter<long>(
+        "pgdiscipline.primary.refused", "{connection}", "Primary connections refused because the server is on an older timeline than the newest seen (pgdiscipline.host).");
+
+    internal static readonly Counter<long> TimelineUnknown = Meter.CreateCounter<long>(
+        "pgdiscipline.primary.timeline_unknown", "{connection}", "Primary connections whose timeline could not be read (pgdiscipline.host): a stale primary there cannot be refused.");
+
     private static readonly List<WeakReference<PgDisciplineRuntime>> Runtimes = new();
 
     static PgDisciplineTelemetry()
@@ -54,6 +60,7 @@ public static class PgDisciplineTelemetry
         Meter.CreateObservableGauge("pgdiscipline.replica.lag", () => Observe(r => r.Health.Lag?.TotalSeconds ?? 0), "s", "Replay lag of each replica.");
         Meter.CreateObservableGauge("pgdiscipline.replica.lag_bytes", () => Observe(r => (double)(r.Health.LagBytes ?? 0)), "By", "Replay lag of each replica in WAL bytes.");
         Meter.CreateObservableGauge("pgdiscipline.replica.admitted", () => Observe(r => r.Admitted ? 1 : 0), "{replica}", "1 when the replica is in rotation.");
+        Meter.CreateObservableGauge("pgdiscipline.primary.timeline", ObserveTimelines, "{timeline}", "The newest primary timeline each runtime has seen (a promotion raises it).");
     }
 
     internal static void Register(PgDisciplineRuntime runtime)
@@ -81,6 +88,17 @@ public static class PgDisciplineTelemetry
         }
 
         return live.SelectMany(r => r.Router?.Replicas ?? []).Select(r => new Measurement<double>(value(r), new KeyValuePair<string, object?>("pgdiscipline.replica", r.Name))).ToList();
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveTimelines()
+    {
+        List<PgDisciplineRuntime> live;
+        lock (Runtimes)
+        {
+            live = Runtimes.Select(w => w.TryGetTarget(out var r) ? r : null).OfType<PgDisciplineRuntime>().ToList();
+        }
+
+        return live.Select(r => new Measurement<long>(r.Timeline.NewestTimeline)).ToList();
     }
 
     internal static TagList RuleTags(string ruleId, string fingerprint) => new()

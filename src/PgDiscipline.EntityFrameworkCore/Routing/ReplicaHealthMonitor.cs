@@ -2,6 +2,7 @@ using PgDiscipline.Sql;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using PgDiscipline.HighAvailability;
 
 namespace PgDiscipline.Routing;
 
@@ -40,7 +41,11 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     }
 
     /// <summary>The primary's data source for LSN reads, once a context has shown the primary connection string.</summary>
-    public NpgsqlDataSource? Primary { get; set; }
+    /// <summary>The runtime's own connections to the primary (set when the first primary connection opens).</summary>
+    public PrimaryDataSource? PrimarySource { get; set; }
+
+    /// <summary>The primary's data source now (rebuilt without fenced hosts).</summary>
+    public NpgsqlDataSource? Primary => PrimarySource?.Current;
 
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using PgDiscipline.HighAvailability;
 
 namespace PgDiscipline.Routing;
 
@@ -32,8 +33,10 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     /// <param name="logger">PgDiscipline's logger.</param>
     /// <param name="replicas">The replicas at start.</param>
     /// <param name="targetIndex">The statistics target index of a replica name (1 and up; 0 is the primary).</param>
-    public ReplicaRouter(Func<PgDisciplineOptions> options, ILogger logger, IEnumerable<ReplicaOptions> replicas, Func<string, int>? targetIndex = null)
+    /// <param name="guard">Refuses stale primaries (the runtime's; null: a guard of the router's own).</param>
+    public ReplicaRouter(Func<PgDisciplineOptions> options, ILogger logger, IEnumerable<ReplicaOptions> replicas, Func<string, int>? targetIndex = null, PrimaryTimelineGuard? guard = null)
     {
+        Guard = guard ?? new PrimaryTimelineGuard(options, logger);
         _options = options;
         _logger = logger;
         var next = 0;
@@ -238,6 +241,9 @@ internal sealed class ReplicaRouter : IAsyncDisposable
 
     public ReplicaHealthMonitor Monitor { get; }
 
+    /// <summary>The runtime's stale-primary guard (session tokens carry and raise its timeline).</summary>
+    public PrimaryTimelineGuard Guard { get; }
+
     public bool HasReplicas => _set.All.Length > 0;
 
     /// <summary>Remembers the primary (from the first connection a context opens) for LSN reads.</summary>
@@ -253,7 +259,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             if (_primaryConnectionString is null)
             {
                 _primaryConnectionString = connectionString;
-                Monitor.Primary = NpgsqlDataSource.Create(connectionString);
+                Monitor.PrimarySource = new PrimaryDataSource(connectionString, Guard);
             }
         }
     }
@@ -267,7 +273,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     internal static ContextState? StateOf(DbContext context)
         => ((IInfrastructure<IServiceProvider>)context).Instance.GetService(typeof(ContextState)) as ContextState;
 
-    private PgDisciplineSession NewSession() => new() { CapturePosition = CapturePrimaryPositionAsync };
+    private PgDisciplineSession NewSession() => new() { CapturePosition = CapturePrimaryPositionAsync, Timeline = Guard };
 
     /// <summary>Distinct text so its cost can be counted in pg_stat_statements. The insert position, not the write
     /// position (<c>pg_current_wal_lsn()</c>): with <c>synchronous_commit = off</c> (often set per transaction) a commit
@@ -678,7 +684,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Monitor.DisposeAsync().ConfigureAwait(false);
-        if (Monitor.Primary is { } primary)
+        if (Monitor.PrimarySource is { } primary)
         {
             await primary.DisposeAsync().ConfigureAwait(false);
         }

@@ -3,11 +3,13 @@ using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 
+using PgDiscipline.HighAvailability;
+
 namespace PgDiscipline.Timeouts;
 
 /// <summary>The context's own (primary) connection: Direct-mode timeouts as startup options, the deferred open, and the
 /// timeouts of a command that runs on it.</summary>
-internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options)
+internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options, PrimaryTimelineGuard guard)
 {
     private static readonly object PreparedMarker = new();
     private readonly ConditionalWeakTable<DbConnection, object> _preparedConnections = new();
@@ -17,6 +19,12 @@ internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options)
     /// the password from ConnectionString, so it must not be rewritten twice).</summary>
     public void ApplyStartupOptions(DbConnection connection)
     {
+        if (guard.PrepareOpen(connection, WithStartupOptions))
+        {
+            _preparedConnections.AddOrUpdate(connection, PreparedMarker);
+            return;
+        }
+
         var current = options();
         var timeouts = current.Timeouts;
         if (current.Pooler != PoolerMode.Direct || (timeouts.Statement is null && timeouts.Lock is null && timeouts.IdleInTransaction is null))
@@ -34,7 +42,17 @@ internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options)
         _preparedConnections.AddOrUpdate(connection, PreparedMarker);
     }
 
-    /// <summary>Opens the primary connection if the connection interceptor deferred it.</summary>
+    /// <summary>A connection string with the Direct-mode startup options (unchanged in other modes).</summary>
+    private string WithStartupOptions(string connectionString)
+    {
+        var current = options();
+        var timeouts = current.Timeouts;
+        return current.Pooler != PoolerMode.Direct || (timeouts.Statement is null && timeouts.Lock is null && timeouts.IdleInTransaction is null)
+            ? connectionString
+            : _rewrittenConnectionStrings.GetOrAdd(connectionString, cs => TimeoutSql.WithStartupOptions(cs, timeouts));
+    }
+
+    /// <summary>Opens the primary connection if the connection interceptor deferred it, and refuses a stale primary.</summary>
     public ValueTask EnsureOpen(DbConnection? connection, bool sync, CancellationToken cancellationToken)
     {
         if (connection is null || connection.State == ConnectionState.Open)
@@ -46,11 +64,21 @@ internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options)
         if (sync)
         {
             connection.Open();
-            return ValueTask.CompletedTask;
+            return Verify(connection, sync: true, CancellationToken.None);
         }
 
-        return new ValueTask(connection.OpenAsync(cancellationToken));
+        return OpenAsync(connection, cancellationToken);
     }
+
+    private async ValueTask OpenAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await Verify(connection, sync: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>After the primary connection opened (here or by EF Core): refuses a server on an older timeline.</summary>
+    public ValueTask Verify(DbConnection connection, bool sync, CancellationToken cancellationToken)
+        => guard.VerifyAsync(connection, WithStartupOptions, sync, cancellationToken);
 
     /// <summary>The timeouts of a command that runs on the primary: the per-transaction <c>set_config</c> prefix (inside an
     /// explicit transaction only a statement-timeout override) and a client timeout just above the server's.</summary>
