@@ -85,7 +85,7 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
             var posted = await a.PostAsJsonAsync("/conversations/3/messages", new { authorId = 1, body });
             Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
             var token = Assert.Single(posted.Headers.GetValues("X-PgDiscipline-Session"));
-            Assert.StartsWith("pgd1.", token, StringComparison.Ordinal);
+            Assert.StartsWith("pgd2.1.", token, StringComparison.Ordinal);
 
             // Instance B without the token: a paused replica answers, without the new message.
             var stale = await b.GetStringAsync("/conversations/3/messages?limit=5");

@@ -125,6 +125,7 @@ internal static class DoctorCommand
             checks.Add(await ReplicaAsync(i, replicaConnectionStrings[i], settings, primaryReading, ct).ConfigureAwait(false));
         }
 
+        checks.Add(await TopologyCheck.RunAsync(primaryConnectionString, replicaConnectionStrings, ct).ConfigureAwait(false));
         return checks;
     }
 

@@ -341,7 +341,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
             await using var writer = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMinutes(5));
             var marker = await InsertAsync(writer, "token");
             var token = await writer.GetPgDisciplineSession().GetTokenAsync();
-            Assert.StartsWith("pgd1.", token, StringComparison.Ordinal);
+            Assert.StartsWith("pgd2.1.", token, StringComparison.Ordinal); // the primary's timeline, then the position
 
             // Another context (think: the next request, on another instance) without the token reads stale data ...
             await using var stranger = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMinutes(5));
@@ -706,7 +706,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     private static NpgsqlTypes.NpgsqlLogSequenceNumber Position(PgDisciplineSession session)
-        => NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(session.Token!["pgd1.".Length..]);
+        => session.RequiredPosition;
 
     [Fact]
     public async Task Synchronous_ef_calls_keep_read_your_writes()
@@ -723,7 +723,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
             ctx.Items.Add(new Item { Name = marker, Qty = 0 });
             ctx.SaveChanges(); // synchronous write
             Assert.Equal(1, ctx.Items.ReadFromReplica().Count(x => x.Name == marker)); // synchronous read: the write is visible
-            Assert.StartsWith("pgd1.", ctx.GetPgDisciplineSession().Token, StringComparison.Ordinal);
+            Assert.StartsWith("pgd2.1.", ctx.GetPgDisciplineSession().Token, StringComparison.Ordinal);
         }
         finally
         {
