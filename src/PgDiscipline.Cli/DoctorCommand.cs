@@ -272,7 +272,8 @@ internal static class DoctorCommand
     /// <summary>One replica. Replay lag by the rule the runtime's health monitor applies (<see cref="ReplicaLag.Bound"/>,
     /// with the one reading of the primary taken when the doctor started), and like the monitor, a replica over the limit
     /// gets <see cref="ReplicaLag.ConfirmDelay"/> to reach that reading before it fails. A lag nothing bounds yet (no
-    /// transaction replayed since the replica started) is reported as 0.</summary>
+    /// transaction replayed since the replica started) is reported as 0, but a replica whose replay is paused behind the
+    /// primary fails whatever its lag.</summary>
     private static async Task<Check> ReplicaAsync(int index, string connectionString, Settings settings, PrimaryReading? primary, CancellationToken ct)
     {
         var name = $"replica {index + 1}";
@@ -290,11 +291,12 @@ internal static class DoctorCommand
                 """, c);
             bool inRecovery, paused;
             TimeSpan lag;
+            ulong replayed;
             await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 await r.ReadAsync(ct).ConfigureAwait(false);
                 inRecovery = r.GetBoolean(0);
-                var replay = NpgsqlLogSequenceNumber.TryParse(r.GetString(1), out var lsn) ? (ulong)lsn : 0;
+                var replay = replayed = NpgsqlLogSequenceNumber.TryParse(r.GetString(1), out var lsn) ? (ulong)lsn : 0;
                 TimeSpan? sinceCommit = r.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, r.GetDouble(2)));
                 lag = ReplicaLag.Bound(DateTimeOffset.UtcNow, replay, sinceCommit, r.GetBoolean(3), primary, primary is { } p ? [p] : []) ?? TimeSpan.Zero;
                 paused = r.GetBoolean(4);
@@ -317,6 +319,13 @@ internal static class DoctorCommand
             }
 
             var detail = string.Create(CultureInfo.InvariantCulture, $"in recovery, replay lag {lag.TotalSeconds:0.###} s{(paused ? ", WAL replay PAUSED" : "")}");
+            if (paused && primary is { } at && replayed < at.Position)
+            {
+                // Paused behind the primary: it cannot catch up, whatever the lag measured so far (a replica that has
+                // replayed no transaction since it started has no commit time to measure it by).
+                return new Check(name, Status.Fail, detail + string.Create(CultureInfo.InvariantCulture, $" — {at.Position - replayed} bytes behind the primary and not replaying"), data);
+            }
+
             return lag > settings.MaxLag
                 ? new Check(name, Status.Fail, detail + string.Create(CultureInfo.InvariantCulture, $" — over --max-lag {settings.MaxLag.TotalSeconds:0.###} s"), data)
                 : new Check(name, Status.Ok, detail, data);

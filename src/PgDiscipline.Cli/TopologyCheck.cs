@@ -148,7 +148,10 @@ internal static class TopologyCheck
             }
 
             // Never the connection string: it may hold a password.
-            return new Node(key, false, false, null, default, null, "", ex is PostgresException pg ? pg.SqlState + " " + pg.MessageText : ex.GetType().Name);
+            return new Node(key, false, false, null, default, null, "", ex is PostgresException pg ? pg.SqlState + " " + pg.MessageText
+                : ex.InnerException is System.Net.Sockets.SocketException socket ? "socket " + socket.SocketErrorCode.ToString()
+                : ex is OperationCanceledException ? "no answer within 5 s"
+                : ex.GetType().Name);
         }
     }
 

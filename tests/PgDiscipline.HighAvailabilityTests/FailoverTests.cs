@@ -75,8 +75,15 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var acked = new ConcurrentDictionary<long, long>(); // id -> Stopwatch timestamp of the acknowledgement
         long nextId = 0, failedWrites = 0, staleReads = 0, failedReads = 0, reads = 0;
-        using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
+        var readErrors = new ConcurrentDictionary<string, int>();
+        void ReadFailed(Exception ex)
+        {
+            Interlocked.Increment(ref failedReads);
+            var e = ex is DbUpdateException or InvalidOperationException && ex.InnerException is { } inner ? inner : ex;
+            readErrors.AddOrUpdate($"{e.GetType().Name} {(e as PostgresException)?.SqlState} {e.Message[..Math.Min(120, e.Message.Length)]} @{clock.ElapsedMilliseconds} ms", 1, (_, n) => n + 1);
+        }
+        using var stop = new CancellationTokenSource();
 
         async Task WriterAsync(int writer)
         {
@@ -108,10 +115,10 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     }
                 }
 #pragma warning disable CA1031
-                catch (Exception)
+                catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    Interlocked.Increment(ref failedReads);
+                    ReadFailed(ex);
                 }
             }
         }
@@ -127,10 +134,10 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
                     Interlocked.Increment(ref reads);
                 }
 #pragma warning disable CA1031
-                catch (Exception)
+                catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    Interlocked.Increment(ref failedReads);
+                    ReadFailed(ex);
                 }
             }
         }
@@ -160,6 +167,11 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"acknowledged writes: {acked.Count} ({before} before the failover), failed writes: {failedWrites}, found on the new primary: {present}");
         output.WriteLine($"longest time without an acknowledged write during the failover: {longestGap:0} ms (the failover script took {(failoverDone - failoverStarted) * 1000.0 / Stopwatch.Frequency:0} ms, re-pointing the replicas included)");
         output.WriteLine($"replica/primary reads: {reads}, failed reads: {failedReads}, stale read-your-writes reads: {staleReads}");
+        output.WriteLine($"failover started at {failoverStarted * 1000 / Stopwatch.Frequency} ms");
+        foreach (var (error, count) in readErrors.OrderBy(e => e.Key, StringComparer.Ordinal).Take(20))
+        {
+            output.WriteLine($"  read failure × {count}: {error}");
+        }
 
         Assert.Equal("00000002", timeline);
         Assert.True(before > 0, "no write was acknowledged before the failover");
@@ -189,12 +201,28 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.StartsWith("pgd2.2.", token, StringComparison.Ordinal);
 
+        // After the failover, before the old primary returns: one writer on timeline 2, the replicas under it.
+        var (healthyCode, healthy) = await DoctorTopologyAsync();
+        output.WriteLine("doctor after the failover: " + healthy.GetProperty("detail").GetString());
+        Assert.Equal("warn", healthy.GetProperty("status").GetString()); // the old primary is listed and down
+        Assert.Contains("1 primary (timeline 2)", healthy.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, healthyCode);
+
         // The old primary comes back as it was: writable, timeline 1, listed first in the application's hosts.
         await _cluster.ClusterCommandAsync("revive-old-primary");
         var oldPrimary = _cluster.Env["PGD_OLD_PRIMARY"];
         var oldHost = "127.0.0.1:" + _cluster.Env["PGD_OLD_PRIMARY_PORT"];
         await Task.Delay(1500); // past Host Recheck Seconds
         NpgsqlConnection.ClearAllPools(); // new physical connections: Npgsql takes the first writable host
+
+        // pgdiscipline doctor sees two writable servers: a failed check naming both timelines.
+        var (code, topology) = await DoctorTopologyAsync();
+        output.WriteLine("doctor: " + topology.GetProperty("detail").GetString());
+        Assert.NotEqual(0, code);
+        Assert.Equal("fail", topology.GetProperty("status").GetString());
+        Assert.Contains("2 servers accept writes", topology.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(oldHost + " (timeline 1)", topology.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, topology.GetProperty("data").EnumerateArray().Count(n => n.GetProperty("role").GetString() == "primary"));
 
         // Without PgDiscipline the application's next write goes to the old primary (the fault is real).
         await using (var plain = new NpgsqlConnection(HaPrimary))
@@ -306,6 +334,19 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(lagStreaming < TimeSpan.FromSeconds(1), $"lag {lagStreaming}");
         Assert.True(back, "the cascading replica did not return to rotation after replica1 came back");
         Assert.Equal(0, stale);
+    }
+
+    /// <summary><c>pgdiscipline doctor</c> over the application's primary hosts and every replica: its exit code and topology check.</summary>
+    private async Task<(int Code, System.Text.Json.JsonElement Topology)> DoctorTopologyAsync()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await PgDiscipline.Cli.CliApp.RunAsync(
+            ["doctor", "--format", "json", "--connection", _cluster.Env["PGD_HA_PRIMARY"],
+             "--replica", _cluster.Env["PGD_REPLICA1"], "--replica", _cluster.Env["PGD_REPLICA2"], "--replica", _cluster.Env["PGD_CASCADE"]],
+            stdout, stderr, CancellationToken.None);
+        var checks = System.Text.Json.JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("checks");
+        return (code, checks.EnumerateArray().Single(c => c.GetProperty("check").GetString() == "topology").Clone());
     }
 
     private async Task WriteAsync(Action<PgDisciplineOptions> pg, long id)

@@ -46,6 +46,13 @@ public sealed class DoctorTests(ClusterFixture cluster)
         Assert.Equal("ok", Find(checks, "primary").GetProperty("status").GetString());
         Assert.Equal(2, Find(checks, "replication").GetProperty("data").GetArrayLength());
         Assert.Equal(2, checks.EnumerateArray().Count(c => c.GetProperty("check").GetString()!.StartsWith("replica ", StringComparison.Ordinal) && c.GetProperty("status").GetString() == "ok"));
+        // The replication tree: the primary and both replicas, each streaming from the primary, one writer.
+        var topology = Find(checks, "topology");
+        Assert.Equal("ok", topology.GetProperty("status").GetString());
+        Assert.StartsWith("3 servers, 1 primary (timeline ", topology.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var nodes = topology.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(["primary", "standby", "standby"], nodes.Select(n => n.GetProperty("role").GetString()));
+        Assert.All(nodes.Skip(1), n => Assert.Equal(nodes[0].GetProperty("server").GetString(), n.GetProperty("upstream").GetString()));
         var expected = SqlFingerprint.Compute("select count(*) from pg_class where relname = $1").ToString();
         Assert.Contains(Find(checks, "pg_stat_statements").GetProperty("data").EnumerateArray(), q => q.GetProperty("fingerprint").GetString() == expected);
         Assert.DoesNotContain("doctor-secret", raw, StringComparison.Ordinal);

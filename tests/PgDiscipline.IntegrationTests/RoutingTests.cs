@@ -937,6 +937,81 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_read_your_writes_read_waits_for_a_replica_when_the_primary_is_unreachable()
+    {
+        // A failover in progress: the session wrote on the old primary, which is down now, and the replicas have not
+        // replayed the write yet. The read must not fail because the primary it would fall back to is gone.
+        foreach (var replica in cluster.Replicas)
+        {
+            await ClusterFixture.PauseReplayAsync(replica);
+        }
+
+        try
+        {
+            await using var writer = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMinutes(5));
+            var marker = await InsertAsync(writer, "primary-down");
+            var token = await writer.GetPgDisciplineSession().GetTokenAsync();
+            var closedPort = ClosedPort();
+            var deadPrimary = new NpgsqlConnectionStringBuilder(cluster.Primary) { Port = closedPort, Timeout = 2 }.ConnectionString;
+
+            ProbeContext Down(TimeSpan maxLag) => ProbeContext.Create(deadPrimary, pg =>
+            {
+                pg.AddReplica(cluster.Replicas[0]);
+                pg.AddReplica(cluster.Replicas[1]);
+                pg.HealthCheckInterval = TimeSpan.FromMilliseconds(250);
+                pg.MaxReplicaLag = maxLag;
+            });
+
+            // Replay stays paused: after MaxReplicaLag of waiting the primary's own connection error surfaces.
+            await using (var down = Down(TimeSpan.FromMilliseconds(800)))
+            {
+                down.GetPgDisciplineSession().Token = token;
+                var sw = Stopwatch.StartNew();
+                // EF Core's execution strategy wraps the transient connection failure.
+                var error = await Assert.ThrowsAsync<InvalidOperationException>(() => down.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+                Assert.IsType<System.Net.Sockets.SocketException>(Assert.IsType<NpgsqlException>(error.InnerException).InnerException);
+                Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(700), $"gave up after {sw.Elapsed}: it did not wait for a replica");
+            }
+
+            // Replay resumes 600 ms into the wait: the read is served by the replica that replayed the write.
+            await using (var down = Down(TimeSpan.FromSeconds(5)))
+            {
+                down.GetPgDisciplineSession().Token = token;
+                var resume = Task.Run(async () =>
+                {
+                    await Task.Delay(600);
+                    foreach (var replica in cluster.Replicas)
+                    {
+                        await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_resume()");
+                    }
+                });
+                var sw = Stopwatch.StartNew();
+                Assert.Equal(1, await down.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+                await resume;
+                Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(500), $"answered after {sw.Elapsed}, before any replica could have replayed the write");
+                Assert.Contains(await Port(down.Database.SqlQueryRaw<int>(WhereAmI).ReadFromReplica()), cluster.ReplicaPorts);
+            }
+        }
+        finally
+        {
+            foreach (var replica in cluster.Replicas)
+            {
+                await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_resume()");
+            }
+        }
+    }
+
+    /// <summary>A loopback port nothing listens on (bound, then released).</summary>
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private static async Task<string> InsertAsync(ProbeContext ctx, string prefix)
     {
         var marker = $"{prefix}-{Guid.NewGuid():N}";

@@ -19,10 +19,26 @@ internal static class Faults
     public static readonly TimeSpan Length = TimeSpan.FromSeconds(16);
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    private sealed record Scenario(string Name, string What, Func<Context, Task> Fault, Func<Context, Task>? Repair, bool HandRolled = false, bool ViaPgBouncer = false, string Expect = "");
+    private sealed record Scenario(string Name, string What, Func<Context, Task> Fault, Func<Context, Task>? Repair, bool HandRolled = false, bool ViaPgBouncer = false, string Expect = "")
+    {
+        /// <summary>Runs on a fresh HA cluster of its own (<c>build/cluster.sh start --standby --cascade</c>): a failover uses it up.</summary>
+        public bool Ha { get; init; }
+
+        /// <summary>HA: the application's primary is the old primary alone instead of both hosts (the contrast).</summary>
+        public bool SingleHost { get; init; }
+
+        /// <summary>HA, hand-rolled: reads and writes both through a plain context on the application's primary string.</summary>
+        public bool PlainOnPrimary { get; init; }
+
+        /// <summary>HA: count the writes that landed on the old primary after it came back.</summary>
+        public bool CountOldPrimaryWrites { get; init; }
+    }
 
     private sealed class Context(LocalCluster cluster, PgDisciplineRuntime? runtime, string cli)
     {
+        /// <summary>HA: <c>sum(version)</c> on the old primary when it came back (each write adds one).</summary>
+        public long? OldPrimaryVersionsAtRevival { get; set; }
+
         public LocalCluster Cluster { get; } = cluster;
 
         public PgDisciplineRuntime? Runtime { get; } = runtime;
@@ -38,6 +54,8 @@ internal static class Faults
         public TimeSpan? CliExitedAt { get; set; }
 
         public List<NpgsqlConnection> Held { get; } = [];
+
+        public long OldPrimaryWrites { get; set; }
     }
 
     public static async Task<int> RunAsync(LocalCluster cluster, int workers, string cli, string output, string? only)
@@ -64,6 +82,20 @@ internal static class Faults
                 c => MigrateUnderLock(c, guarded: false), ReleaseHeldAndWait, Expect: "every write queues behind the waiting ALTER until the lock is released"),
             new("rule blocks the hottest query", "`pgdiscipline rules block <hottest fingerprint>` from the CLI in another process; unblocked 6 s later",
                 Block, Unblock, Expect: "that query is refused within milliseconds (QueryBlockedException), everything else keeps working"),
+
+            // High availability, each on a fresh cluster with a synchronous hot standby and a cascading replica; the
+            // application's primary is both hosts (Host=primary,standby;Target Session Attributes=read-write), its replicas
+            // replica1, replica2 and the cascade (streaming from replica1).
+            new("HA: primary killed, standby promoted", "`build/cluster.sh failover`: the primary stopped with `-m immediate`, the synchronous standby promoted, replica1/replica2 and PgBouncer re-pointed at it (what an HA controller does)",
+                Failover, null, Expect: "writes fail for the moment of the switch, then go to the promoted standby without a restart; 0 acknowledged writes lost (synchronous standby); reads keep working") { Ha = true },
+            new("HA: the same failover, single-host primary connection string, for contrast", "the same failover; the application's primary connection string names the old primary only",
+                Failover, null, Expect: "every write fails from the fault to the end of the run: the application must be reconfigured") { Ha = true, SingleHost = true },
+            new("HA: old primary returns unfenced", "the failover, then 6 s later the old primary started again as it was (writable, timeline 1, first in the host list) and every pool cleared (a new app instance, a recycled connection); Npgsql's `Host Recheck Seconds=1`",
+                Failover, ReviveOldPrimary, Expect: "0 writes on the old primary: its connections are refused (older timeline) and the promoted standby takes them") { Ha = true, CountOldPrimaryWrites = true },
+            new("HA: old primary returns unfenced — plain EF Core on the same hosts, for contrast", "the same; reads and writes through a plain DbContext on the same multi-host connection string",
+                Failover, ReviveOldPrimary, HandRolled: true, Expect: "writes go to the old primary (split brain): acknowledged, and lost") { Ha = true, PlainOnPrimary = true, CountOldPrimaryWrites = true },
+            new("HA: intermediate (cascading) replica killed and restarted", "`pg_ctl stop -m immediate` on replica1, which the cascade streams from; started again 6 s later",
+                c => c.Cluster.StopServerAsync("replica1"), c => c.Cluster.StartServerAsync("replica1"), Expect: "0 failed, 0 stale: replica1 and then the cascade (its lag grows) leave rotation; both return") { Ha = true },
         };
 
         var md = new StringBuilder();
@@ -76,11 +108,35 @@ internal static class Faults
         var violations = 0;
         foreach (var s in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
-            await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(60));
-            await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
-            NpgsqlConnection.ClearAllPools();
             Console.Error.WriteLine($"[faults] {s.Name}");
-            var (row, detail, bad) = await RunScenarioAsync(cluster, s, workers, cli);
+            string row, detail;
+            int bad;
+            if (s.Ha)
+            {
+                var dir = Path.Combine(Path.GetTempPath(), "pgdiscipline-faults-ha-" + Environment.ProcessId);
+                var env = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "cluster-ha.env");
+                var ha = await LocalCluster.StartFreshAsync(dir, env, "--standby", "--cascade");
+                try
+                {
+                    await Workload.CreateSchemaAsync(ha.Primary);
+                    await Workload.WaitForReplicasAsync(ha.Primary, HaReplicas(ha).Select(r => r.ConnectionString), TimeSpan.FromSeconds(30));
+                    NpgsqlConnection.ClearAllPools();
+                    (row, detail, bad) = await RunScenarioAsync(ha, s, workers, cli);
+                }
+                finally
+                {
+                    NpgsqlConnection.ClearAllPools();
+                    await LocalCluster.StopAsync(dir, env);
+                }
+            }
+            else
+            {
+                await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(60));
+                await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
+                NpgsqlConnection.ClearAllPools();
+                (row, detail, bad) = await RunScenarioAsync(cluster, s, workers, cli);
+            }
+
             md.AppendLine(row);
             details.AppendLine(detail);
             violations += bad;
@@ -109,18 +165,25 @@ internal static class Faults
         };
         options.Timeouts.Statement = TimeSpan.FromSeconds(2);
         options.Timeouts.Lock = TimeSpan.FromSeconds(1);
-        options.DatabaseRules.ConnectionString = cluster.Primary;
+        options.DatabaseRules.ConnectionString = s.Ha && !s.SingleHost ? cluster.Env["PGD_HA_PRIMARY"] : cluster.Primary;
         options.DatabaseRules.PollInterval = TimeSpan.FromSeconds(1);
         options.Migrations.LockTimeout = TimeSpan.FromMilliseconds(300);
         options.Migrations.MaxAttempts = 40;
         options.Migrations.RetryBackoff = TimeSpan.FromMilliseconds(100);
-        options.Replicas.Add(new ReplicaOptions { ConnectionString = cluster.Replicas[0], Name = "replica1" });
-        options.Replicas.Add(new ReplicaOptions { ConnectionString = cluster.Replicas[1], Name = "replica2" });
-        await using var runtime = PgDisciplineRuntime.Create(options);
-        var primary = s.ViaPgBouncer ? cluster.PgBouncer : cluster.Primary;
+        foreach (var (name, replica) in s.Ha ? HaReplicas(cluster) : [("replica1", cluster.Replicas[0]), ("replica2", cluster.Replicas[1])])
+        {
+            options.Replicas.Add(new ReplicaOptions { ConnectionString = replica, Name = name });
+        }
+
+        var events = new EventLog();
+        await using var runtime = PgDisciplineRuntime.Create(options, events);
+        var primary = s.ViaPgBouncer ? cluster.PgBouncer
+            : s.Ha && !s.SingleHost ? cluster.Env["PGD_HA_PRIMARY"] + ";Host Recheck Seconds=1" // Npgsql's default is 10 s: a returned host is tried later, not less
+            : cluster.Primary;
         var routed = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(primary).UsePgDiscipline(runtime).Options;
-        var variant = s.HandRolled
-            ? new Variant("hand-rolled", new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Replicas[0]).Options, new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).Options)
+        var plain = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(primary).Options;
+        var variant = s.PlainOnPrimary ? new Variant("plain", plain, plain)
+            : s.HandRolled ? new Variant("hand-rolled", new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Replicas[0]).Options, new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).Options)
             : new Variant("PgDiscipline", routed, routed, runtime);
         await runtime.CheckReplicasNowAsync();
         await Workload.RunAsync(variant, workers, TimeSpan.FromSeconds(1), cluster.Primary); // warm-up (pools, statistics)
@@ -139,7 +202,9 @@ internal static class Faults
         var ctx = new Context(cluster, runtime, cli);
         var clock = ctx.Clock;
         clock.Restart();
-        var load = Workload.RunAsync(variant, workers, Length, cluster.Primary);
+        events.Clock = clock;
+        // Lost writes are counted on whichever server is the primary at the end (after a failover: the promoted standby).
+        var load = Workload.RunAsync(variant, workers, Length, () => cluster.Primary);
         await Task.Delay(FaultAt);
         var faultAt = clock.Elapsed;
         await s.Fault(ctx);
@@ -172,14 +237,47 @@ internal static class Faults
             await rotationWatch;
         }
 
+        string? rotationWithoutRepair = null;
+        if (s.Repair is null && !s.HandRolled)
+        {
+            // Nothing repaired: are all replicas in rotation when the run ends (or how much later)?
+            var end = clock.Elapsed;
+            while (!runtime.Replicas.All(r => r.IsInRotation) && clock.Elapsed - end < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(20);
+            }
+
+            var after = clock.Elapsed - end;
+            rotationWithoutRepair = !runtime.Replicas.All(r => r.IsInRotation) ? "not within 30 s of the end"
+                : after < TimeSpan.FromMilliseconds(50) ? "no repair; all in rotation at the end" : $"no repair; {after.TotalSeconds:0.0} s after the end";
+        }
+
         var fallbacks = await RuntimeSnapshots.FallbackReasonsAsync(runtime);
         var recovered = result.LastFailureAt is { } last
-            ? last <= repairAt ? "before the repair" : $"{(last - repairAt).TotalSeconds:0.0} s"
+            ? s.Repair is null ? (last > result.Duration - TimeSpan.FromSeconds(1) ? "no repair: still failing at the end" : "no repair needed")
+            : last <= repairAt ? "before the repair" : $"{(last - repairAt).TotalSeconds:0.0} s"
             : "no failures";
         var window = result.FirstFailureAt is { } first && result.LastFailureAt is { } l2
             ? $"{(first - faultAt).TotalSeconds:+0.0;-0.0;0.0} s … {(l2 - faultAt).TotalSeconds:+0.0;-0.0;0.0} s after the fault"
             : "—";
-        var rotation = s.HandRolled ? "—" : (backInRotation is { } b ? $"{Math.Max(0, b.TotalSeconds):0.0} s" : "not within 30 s") + $" ({Interlocked.Read(ref ejections)} ejections)";
+        var rotation = s.HandRolled ? "—" : (rotationWithoutRepair ?? (backInRotation is { } b ? $"{Math.Max(0, b.TotalSeconds):0.0} s" : "not within 30 s")) + $" ({Interlocked.Read(ref ejections)} ejections)";
+        if (s.CountOldPrimaryWrites && ctx.OldPrimaryVersionsAtRevival is { } atRevival)
+        {
+            var now = Convert.ToInt64(await LocalCluster.ScalarAsync(cluster.Env["PGD_OLD_PRIMARY"], "select sum(version) from wl_items"), Inv);
+            ctx.OldPrimaryWrites = now - atRevival;
+            ctx.Notes.Add($"writes that went to the old primary after it returned: {now - atRevival}");
+        }
+
+        if (!s.HandRolled && events.Lines.Count > 0)
+        {
+            ctx.Notes.Add("runtime events: " + string.Join("; ", events.Lines.Take(12).Select(e => $"{(e.At - faultAt).TotalSeconds:+0.0;-0.0} s {e.Text}")) + (events.Lines.Count > 12 ? $"; … {events.Lines.Count - 12} more" : ""));
+        }
+
+        if (runtime.RefusedPrimaries.Count > 0 && !s.HandRolled)
+        {
+            ctx.Notes.Add("stale primary refused: " + string.Join(", ", runtime.RefusedPrimaries.Select(p => $"{p.Key} × {p.Value}")));
+        }
+
         if (ctx.CliExitedAt is { } exited && result.FirstFailureAt is { } firstRefusal)
         {
             ctx.Notes.Add($"first refusal {(firstRefusal - exited).TotalMilliseconds:0} ms after the CLI exited");
@@ -196,8 +294,27 @@ internal static class Faults
         detail.AppendLine(observed + (ctx.Notes.Count > 0 ? "; " + string.Join("; ", ctx.Notes) : "") + ".");
         Console.Error.WriteLine("[faults]   " + row);
         Console.Error.WriteLine("[faults]   " + detail.ToString().Replace("\n", "\n[faults]   ", StringComparison.Ordinal));
-        var violations = !s.HandRolled && (result.Stale > 0 || result.LostWrites > 0) ? 1 : 0;
+        var violations = !s.HandRolled && (result.Stale > 0 || result.LostWrites > 0 || ctx.OldPrimaryWrites > 0) ? 1 : 0;
         return (row, detail.ToString(), violations);
+    }
+
+    /// <summary>The replicas of the HA topology: replica1, replica2 and the cascade (streaming from replica1).</summary>
+    private static (string Name, string ConnectionString)[] HaReplicas(LocalCluster ha)
+        => [("replica1", ha.Replicas[0]), ("replica2", ha.Replicas[1]), ("cascade", ha.Env["PGD_CASCADE"])];
+
+    private static async Task Failover(Context c)
+    {
+        var sw = Stopwatch.StartNew();
+        await c.Cluster.ClusterCommandAsync("failover");
+        c.Notes.Add($"failover script (stop, promote, re-point) took {sw.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    private static async Task ReviveOldPrimary(Context c)
+    {
+        await c.Cluster.ClusterCommandAsync("revive-old-primary");
+        c.OldPrimaryVersionsAtRevival = Convert.ToInt64(await LocalCluster.ScalarAsync(c.Cluster.Env["PGD_OLD_PRIMARY"], "select sum(version) from wl_items"), Inv);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // Npgsql's Host Recheck Seconds is 1 s here (see What)
+        NpgsqlConnection.ClearAllPools();
     }
 
     private static async Task PauseBoth(Context c)
@@ -326,4 +443,39 @@ public sealed class AddNote : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder)
         => migrationBuilder.AddColumn<string>(name: "note", table: "wl_items", nullable: true);
+}
+
+/// <summary>The runtime's warnings during a scenario (ejections, refused primaries …), with the time they came: shown in
+/// the scenario's details. Messages carry replica names and reasons, never values or connection strings.</summary>
+internal sealed class EventLog : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
+{
+    public Stopwatch? Clock { get; set; }
+
+    public List<(TimeSpan At, string Text)> Lines { get; } = [];
+
+    public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+    {
+    }
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+    public void Dispose()
+    {
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (Clock is { } clock && IsEnabled(logLevel))
+        {
+            lock (Lines)
+            {
+                Lines.Add((clock.Elapsed, $"{eventId.Name}: {formatter(state, exception)}"));
+            }
+        }
+    }
 }

@@ -201,7 +201,11 @@ internal static class Workload
 
     /// <summary>Runs <paramref name="workers"/> clients for <paramref name="duration"/>; <paramref name="firstGroup"/>
     /// keeps concurrent runs on separate rows.</summary>
-    public static async Task<RunResult> RunAsync(Variant variant, int workers, TimeSpan duration, string primary, int firstGroup = 0, CancellationToken cancellationToken = default)
+    public static Task<RunResult> RunAsync(Variant variant, int workers, TimeSpan duration, string primary, int firstGroup = 0, CancellationToken cancellationToken = default)
+        => RunAsync(variant, workers, duration, () => primary, firstGroup, cancellationToken);
+
+    /// <summary>As above; lost writes are counted on the server <paramref name="primary"/> names when the run ends.</summary>
+    public static async Task<RunResult> RunAsync(Variant variant, int workers, TimeSpan duration, Func<string> primary, int firstGroup = 0, CancellationToken cancellationToken = default)
     {
         var result = new RunResult();
         var acked = new ConcurrentDictionary<long, long>();
@@ -291,7 +295,7 @@ internal static class Workload
             result.LatenciesMs.AddRange(l ?? []);
         }
 
-        (result.AcknowledgedRows, result.LostWrites) = await CountLostWritesAsync(primary, acked);
+        (result.AcknowledgedRows, result.LostWrites) = await CountLostWritesAsync(primary(), acked);
         return result;
     }
 
@@ -347,6 +351,8 @@ internal static class Workload
                     return "socket " + socket.SocketErrorCode.ToString();
                 case TimeoutException:
                     return "client timeout";
+                case NpgsqlException npgsql when npgsql.Message.Contains("suitable host", StringComparison.OrdinalIgnoreCase):
+                    return "no writable host";
                 case NpgsqlException { InnerException: null } npgsql when npgsql.Message.Contains("pool", StringComparison.OrdinalIgnoreCase):
                     return "pool exhausted";
                 case EndOfStreamException:

@@ -38,6 +38,9 @@ public static class PgDisciplineTelemetry
     internal static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>(
         "pgdiscipline.reads.fallbacks", "{command}", "Replica-bound reads that ran on the primary instead (pgdiscipline.reason).");
 
+    internal static readonly Counter<long> PrimaryUnreachableReads = Meter.CreateCounter<long>(
+        "pgdiscipline.reads.primary_unreachable", "{command}", "Replica-bound reads that had fallen back to the primary and found it unreachable (pgdiscipline.outcome = replica: a replica that satisfied the read served it; failed: none did within MaxReplicaLag).");
+
     internal static readonly Histogram<double> SessionWait = Meter.CreateHistogram<double>(
         "pgdiscipline.reads.session_wait", "ms", "Time a read-your-writes read waited for a replica to replay the session's write (pgdiscipline.outcome = replica or primary).");
 

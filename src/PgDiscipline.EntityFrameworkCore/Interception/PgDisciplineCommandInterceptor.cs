@@ -38,7 +38,27 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
             return InterceptionResult<DbDataReader>.SuppressWithResult(reader);
         }
 
-        await OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? unreachable = null;
+        try
+        {
+            await OnPrimaryAsync(runtime, command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (runtime.Router is not null && ReplicaRouter.IsConnectionLevel(ex))
+        {
+            unreachable = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+        }
+
+        if (unreachable is not null)
+        {
+            // The primary is down (a failover in progress): a read that may run on a replica waits for one rather than fail.
+            if (await runtime.Router!.ReadWhilePrimaryUnreachableAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false) is { } rescued)
+            {
+                return InterceptionResult<DbDataReader>.SuppressWithResult(rescued);
+            }
+
+            unreachable.Throw();
+        }
+
         if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is var (session, state)
             && await runtime.Router.WriteCapture.ExecuteReaderAsync((NpgsqlCommand)command, plan, session, state, sync, cancellationToken).ConfigureAwait(false) is { } withCapture)
         {

@@ -451,6 +451,82 @@ internal sealed class ReplicaRouter : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// The primary could not be reached for a read that was to run there (a failover in progress: the old primary is
+    /// down, the standby not promoted yet). When the read may run on a replica at all (same decision as
+    /// <see cref="TryReadAsync"/>), it waits up to <see cref="PgDisciplineOptions.MaxReplicaLag"/> for an admitted replica
+    /// of its pool that satisfies it — under Session consistency one that has replayed the session's last write — and runs
+    /// there. Null: not replica-eligible, the session's position is unknown, or no replica did in time (the caller
+    /// rethrows the primary's error). Only reads: nothing is re-executed that could have run.
+    /// </summary>
+    public async ValueTask<DbDataReader?> ReadWhilePrimaryUnreachableAsync(DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    {
+        var inTransaction = command.Transaction is not null || System.Transactions.Transaction.Current is not null;
+        if (PoolForRead(plan, inTransaction, eventData.CommandSource, PgDisciplineRouting.AmbientIntent, PgDisciplineRouting.AmbientPriority) is not { } pool)
+        {
+            return null;
+        }
+
+        var options = _options();
+        var required = default(NpgsqlLogSequenceNumber);
+        if (options.Consistency == ReadConsistency.Session && eventData.Context is { } context)
+        {
+            var session = Session(context);
+            if (session.HasUncapturedWrite)
+            {
+                return null; // the session's position was never read: freshness unknown
+            }
+
+            required = session.RequiredPosition;
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            foreach (var replica in PoolMembers(pool).Where(r => r.Admitted && !r.Removed).OrderByDescending(r => (ulong)r.Replayed))
+            {
+                replica.Enter();
+                NpgsqlConnection? connection = null;
+                try
+                {
+                    connection = sync ? replica.DataSource.OpenConnection() : await replica.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    if (required == default || await HasReplayedAsync(replica, connection, required, sync, cancellationToken).ConfigureAwait(false))
+                    {
+                        var reader = await RunOnAsync(replica, connection, command, plan, sync, cancellationToken).ConfigureAwait(false);
+                        PgDisciplineTelemetry.PrimaryUnreachableReads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.outcome", "replica"));
+                        return reader;
+                    }
+
+                    await ReleaseAsync(replica, connection).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsConnectionLevel(ex))
+                {
+                    await FailedAsync(replica, connection, ex).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await ReleaseAsync(replica, connection).ConfigureAwait(false);
+                    throw;
+                }
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= options.MaxReplicaLag)
+            {
+                PgDisciplineTelemetry.PrimaryUnreachableReads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.outcome", "failed"));
+                return null;
+            }
+
+            if (sync)
+            {
+                Thread.Sleep(10);
+            }
+            else
+            {
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Polls the admitted replica of the pool that has replayed furthest until it reaches <paramref name="required"/>
     /// (every millisecond, on the connection the read then uses) or <see cref="PgDisciplineOptions.ReadYourWritesWait"/>
     /// has passed; runs the read there when it does. Null: run it on the primary.</summary>
