@@ -14,7 +14,7 @@ public static class CliApp
     /// <summary>Builds the command tree.</summary>
     public static RootCommand Build()
     {
-        var root = new RootCommand("pgdiscipline: fingerprint SQL, lint migrations, manage query rules, inspect a cluster, write query reports.");
+        var root = new RootCommand("pgdiscipline: fingerprint SQL, lint migrations, manage query rules, inspect a cluster, write query reports, run backfills.");
 
         // The default --version prints the entry assembly's version, which is the test host's when run in-process.
         foreach (var option in root.Options)
@@ -30,6 +30,7 @@ public static class CliApp
         root.Subcommands.Add(LintCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(ReportCommand.Build());
+        root.Subcommands.Add(BackfillCommand.Build());
         return root;
     }
 

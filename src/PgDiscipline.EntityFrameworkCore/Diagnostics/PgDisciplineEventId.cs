@@ -1,7 +1,7 @@
 namespace PgDiscipline;
 
 /// <summary>Event ids of PgDiscipline's log messages (category <c>PgDiscipline</c>): stable numbers, so alerts and filters
-/// can key on them. 1000–1009 rules, 1010–1019 routing, 1020–1029 migrations, 1030–1039 statistics.</summary>
+/// can key on them. 1000–1009 rules, 1010–1019 routing, 1020–1029 migrations, 1030–1039 statistics, 1040–1049 backfills.</summary>
 public static class PgDisciplineEventId
 {
     /// <summary>Error: A query rule was rejected (malformed); the others stay in force.</summary>
@@ -63,4 +63,22 @@ public static class PgDisciplineEventId
 
     /// <summary>Warning: The statistics snapshot could not be written.</summary>
     public const int SnapshotFailed = 1030;
+
+    /// <summary>Information: A backfill runner started (or resumed) a backfill.</summary>
+    public const int BackfillStarted = 1040;
+
+    /// <summary>Information: A backfill waits (a pause request, replica lag, the primary guard, the window).</summary>
+    public const int BackfillPaused = 1041;
+
+    /// <summary>Information: A waiting backfill goes on.</summary>
+    public const int BackfillResumed = 1042;
+
+    /// <summary>Information: A backfill run ended (done, cancelled, stopped or failed).</summary>
+    public const int BackfillFinished = 1043;
+
+    /// <summary>Warning: A backfill batch failed with a retryable error (lock or statement timeout, connection) and is retried.</summary>
+    public const int BackfillBatchRetry = 1044;
+
+    /// <summary>Error: A backfill batch failed with an error a retry cannot fix; the backfill is marked failed.</summary>
+    public const int BackfillFailed = 1045;
 }

@@ -25,6 +25,7 @@ public sealed class QueryStatistics
     private readonly int _max;
     private readonly string? _sourceRoot;
     private readonly Func<IReadOnlyList<ReplicaEndpoint>> _replicas;
+    private readonly ConcurrentDictionary<string, BackfillSnapshot> _backfills = new(StringComparer.Ordinal);
 
     /// <param name="options">The statistics options.</param>
     /// <param name="targets"><c>primary</c>, then the replicas' names.</param>
@@ -199,8 +200,12 @@ public sealed class QueryStatistics
             });
         }
 
+        snapshot.Backfills.AddRange(_backfills.Values.OrderBy(b => b.StartedAt).ThenBy(b => b.Name, StringComparer.Ordinal));
         return snapshot;
     }
+
+    /// <summary>Keeps the latest state of a backfill run by this process (shown in the snapshot).</summary>
+    internal void RecordBackfill(BackfillProgress progress) => _backfills[progress.Name] = progress.ToSnapshot();
 
     /// <summary>Writes the versioned JSON snapshot (<see cref="Schema"/>) to <paramref name="stream"/>.</summary>
     public Task WriteSnapshotAsync(Stream stream, CancellationToken cancellationToken = default)

@@ -45,4 +45,7 @@ public sealed class StatisticsSnapshot
 
     /// <summary>Recent lag of each replica.</summary>
     public List<ReplicaLagSnapshot> Replicas { get; set; } = [];
+
+    /// <summary>Backfills this process ran (the latest state of each).</summary>
+    public List<BackfillSnapshot> Backfills { get; set; } = [];
 }

@@ -1,0 +1,146 @@
+using System.Globalization;
+using Npgsql;
+
+namespace PgDiscipline;
+
+/// <summary>How a backfill is throttled. Every throttle is checked between batches; each batch is one short transaction.</summary>
+public sealed class BackfillOptions
+{
+    /// <summary>Keys (rows of the key range) per second, at most; null: no rate limit, only the other throttles.
+    /// Enforced with a token bucket (System.Threading.RateLimiting) holding one batch; with a limit, a batch is at most
+    /// what the rate allows in <see cref="TargetBatchDuration"/>.</summary>
+    public double? RowsPerSecond { get; set; }
+
+    /// <summary>Keys in the first batch. Default 1000.</summary>
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>The smallest batch the adaptation may choose. Default 10.</summary>
+    public int MinBatchSize { get; set; } = 10;
+
+    /// <summary>The largest batch the adaptation may choose (and never more than <see cref="RowsPerSecond"/> allows in
+    /// <see cref="TargetBatchDuration"/>). Default 10,000.</summary>
+    public int MaxBatchSize { get; set; } = 10_000;
+
+    /// <summary>The batch size adapts so a batch's transaction takes about this long (short transactions: short locks,
+    /// small WAL bursts). Default 200 ms.</summary>
+    public TimeSpan TargetBatchDuration { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Pause while any replica lags more than this (read from the replica health of <see cref="UseRuntime"/> or
+    /// <see cref="ReplicaHealth"/>); null: lag is not looked at. Default 1 s.</summary>
+    public TimeSpan? MaxReplicaLag { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where replica lag comes from: the replicas as a PgDiscipline runtime's health monitor last saw them
+    /// (<see cref="UseRuntime"/> sets it). A replica whose last check could not reach it does not pause the backfill (a
+    /// dead replica must not stop it for ever); one that is reachable and behind by more than <see cref="MaxReplicaLag"/>,
+    /// or behind by a time not known yet, does, in rotation or not.</summary>
+    public Func<IReadOnlyList<ReplicaStatus>>? ReplicaHealth { get; set; }
+
+    /// <summary>Pause while more than this many other sessions are active on the primary (<c>pg_stat_activity</c>). Null: off.</summary>
+    public int? MaxActiveSessions { get; set; }
+
+    /// <summary>A custom primary probe run before each batch on the runner's own connection: a non-null answer is the
+    /// reason to wait (e.g. a queue depth, a load average table). Null: off.</summary>
+    public Func<NpgsqlConnection, CancellationToken, ValueTask<string?>>? PrimaryGuard { get; set; }
+
+    /// <summary>Work only inside these hours. Null: any time.</summary>
+    public BackfillWindow? Window { get; set; }
+
+    /// <summary><c>lock_timeout</c> of each batch (a batch that cannot get its locks gives up and is retried after a pause,
+    /// instead of queueing the application behind it). Default 1 s.</summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary><c>statement_timeout</c> of each batch (one that hits it is retried with half the batch). Default 30 s.</summary>
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a waiting runner looks again (replica lag, the guard, a pause request). Default 250 ms.</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>When another runner holds the backfill: wait for it (true) or throw <see cref="BackfillLeaseException"/>
+    /// at once (false, the default).</summary>
+    public bool WaitForOtherRunner { get; set; }
+
+    /// <summary>Retries of one batch after lock timeouts, statement timeouts or connection failures before the backfill
+    /// is marked failed. Default 100.</summary>
+    public int MaxBatchRetries { get; set; } = 100;
+
+    internal PgDisciplineRuntime? Runtime { get; private set; }
+
+    /// <summary>Uses a PgDiscipline runtime: replica lag from its health monitor (no second set of probes), its lock and
+    /// statement timeouts when set, and its statistics snapshot and metrics show the backfill.</summary>
+    public BackfillOptions UseRuntime(PgDisciplineRuntime runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        Runtime = runtime;
+        if (runtime.Router is { } router)
+        {
+            _ = router.Monitor.EnsureStarted(); // checks run in the background from now on, queries or not
+            ReplicaHealth = () => runtime.Replicas;
+        }
+
+        if (runtime.Options.Timeouts.Lock is { } lockTimeout)
+        {
+            LockTimeout = lockTimeout;
+        }
+
+        if (runtime.Options.Timeouts.Statement is { } statementTimeout)
+        {
+            StatementTimeout = statementTimeout;
+        }
+
+        return this;
+    }
+
+    /// <summary>Problems with these options, each naming the option (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (RowsPerSecond is { } rps && !(rps > 0 && double.IsFinite(rps)))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"RowsPerSecond must be positive (was {rps})"));
+        }
+
+        if (MinBatchSize < 1)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MinBatchSize must be at least 1 (was {MinBatchSize})"));
+        }
+
+        if (MaxBatchSize < MinBatchSize)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MaxBatchSize ({MaxBatchSize}) must be at least MinBatchSize ({MinBatchSize})"));
+        }
+
+        if (BatchSize < MinBatchSize || BatchSize > MaxBatchSize)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"BatchSize ({BatchSize}) must be between MinBatchSize ({MinBatchSize}) and MaxBatchSize ({MaxBatchSize})"));
+        }
+
+        Positive(TargetBatchDuration, nameof(TargetBatchDuration));
+        Positive(LockTimeout, nameof(LockTimeout));
+        Positive(StatementTimeout, nameof(StatementTimeout));
+        Positive(CheckInterval, nameof(CheckInterval));
+        if (MaxReplicaLag is { } lag)
+        {
+            Positive(lag, nameof(MaxReplicaLag));
+        }
+
+        if (MaxActiveSessions is < 1)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MaxActiveSessions must be at least 1 (was {MaxActiveSessions})"));
+        }
+
+        if (MaxBatchRetries < 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MaxBatchRetries must not be negative (was {MaxBatchRetries})"));
+        }
+
+        return errors;
+
+        void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{name} must be positive (was {value})"));
+            }
+        }
+    }
+}
