@@ -159,7 +159,7 @@ public static class MigrationLint
             }
             else if (first is "update" or "delete" && statement.Kind is SqlStatementKind.Update or SqlStatementKind.Delete && !Has(words, "where") && existing)
             {
-                Report(RuleIdentifiers.UnsafeRawMigrationSql, $"{first.ToUpperInvariant()} without WHERE on {target} touches every row in one transaction: backfill in batches outside the migration.");
+                Report(RuleIdentifiers.UnsafeRawMigrationSql, $"{first.ToUpperInvariant()} without WHERE on {target} touches every row in one transaction: backfill in batches outside the migration (`pgdiscipline backfill run`, or BackfillRunner in the app).");
             }
             else if (first == "reindex" && !concurrently)
             {

@@ -94,7 +94,7 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        Raw("PGD312", 0, "UPDATE without WHERE on users touches every row in one transaction: backfill in batches outside the migration."),
+        Raw("PGD312", 0, "UPDATE without WHERE on users touches every row in one transaction: backfill in batches outside the migration (`pgdiscipline backfill run`, or BackfillRunner in the app)."),
         Raw("PGD314", 1, "CONCURRENTLY cannot run inside a transaction block: run this statement outside BEGIN/COMMIT (EF Core: suppressTransaction: true)."));
 
     [Fact]

@@ -80,4 +80,33 @@ public sealed class ReportCommandTests : IDisposable
         var html = await File.ReadAllTextAsync(Path.Combine(outDir, "index.html"));
         Assert.Contains("Server executions saved: <b>49</b>", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Backfills_from_a_snapshot_and_a_status_document_show_their_latest_state_rate_pauses_and_lag()
+    {
+        var snapshot = Path.Combine(_dir, "stats-backfill.json");
+        await File.WriteAllTextAsync(snapshot, """
+            { "schema": "pgdiscipline.stats/v1", "createdAt": "2026-12-06T10:00:00Z", "startedAt": "2026-12-06T09:00:00Z",
+              "application": "app", "targets": ["primary"], "histogram": { "unit": "us", "upperBounds": [1000] }, "queries": [],
+              "backfills": [
+                { "name": "users-email", "table": "users", "keyColumn": "id", "state": "running", "rowsDone": 1000, "rowsEstimate": 5000,
+                  "rowsPerSecond": 250, "pauses": {}, "pausedSeconds": 0, "elapsedSeconds": 4, "updatedAt": "2026-12-06T09:30:00Z" } ] }
+            """);
+        var status = Path.Combine(_dir, "backfills.json");
+        await File.WriteAllTextAsync(status, """
+            { "schema": "pgdiscipline.backfills/v1", "createdAt": "2026-12-06T11:00:00Z", "backfills": [
+                { "name": "users-email", "table": "users", "keyColumn": "id", "state": "done", "rowsDone": 5000, "rowsEstimate": 5000,
+                  "rowsPerSecond": 240.4, "pauses": { "replica_lag": 3, "requested": 1 }, "pausedSeconds": 12.5, "elapsedSeconds": 33,
+                  "maxReplicaLagSeconds": 1.25, "updatedAt": "2026-12-06T10:45:00Z" } ] }
+            """);
+        var outDir = Path.Combine(_dir, "out-backfill");
+        var (code, _, err) = await CliRunner.Run("report", snapshot, status, "--out", outDir);
+        Assert.True(code == 0, err);
+        var md = await File.ReadAllTextAsync(Path.Combine(outDir, "report.md"));
+        Assert.Contains("| users-email | users | done | 5000 / 5000 | 240 | 12.5 | replica_lag × 3, requested × 1 | 1.25 s |", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("| running |", md, StringComparison.Ordinal); // the newer state wins
+        var html = await File.ReadAllTextAsync(Path.Combine(outDir, "index.html"));
+        Assert.Contains("<section id=\"backfills\"><h2>Backfills</h2>", html, StringComparison.Ordinal);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode("replica_lag × 3, requested × 1"), html, StringComparison.Ordinal);
+    }
 }

@@ -54,6 +54,7 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
         Routing(h, d);
         Shed(h, d);
         Coalesced(h, d);
+        Backfills(h, d);
         Findings(h, "findings", "Analyzer findings by rule", d.AnalyzerFindings.ToList(), "No analyzer findings in the SARIF logs given.");
         Findings(h, "migrations", "Unsafe migrations", d.MigrationFindings.ToList(), "No migration findings (PGD3xx) in the inputs.");
         RawSql(h, d);
@@ -65,7 +66,7 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
     internal static readonly (string Id, string Title)[] Sections =
     [
         ("summary", "Summary"), ("top-total", "By total time"), ("top-calls", "By calls"), ("top-p99", "By p99"), ("joins", "Most joins"),
-        ("routing", "Replica vs primary"), ("shed", "Blocked / limited"), ("findings", "Analyzer findings"), ("migrations", "Unsafe migrations"),
+        ("routing", "Replica vs primary"), ("shed", "Blocked / limited"), ("backfills", "Backfills"), ("findings", "Analyzer findings"), ("migrations", "Unsafe migrations"),
         ("raw-sql", "Raw SQL (security)"), ("lag", "Replica lag"),
     ];
 
@@ -260,6 +261,29 @@ svg text{font:11px system-ui,sans-serif;fill:#1d2330}
             Num(h, q.CoalescedRanOwn);
             Num(h, q.CoalescedWaitMs);
             h.Append("</tr>\n");
+        }
+
+        h.Append("</tbody></table></section>\n");
+    }
+
+    private static void Backfills(StringBuilder h, ReportData d)
+    {
+        h.Append("<section id=\"backfills\"><h2>Backfills</h2>");
+        if (d.Backfills.Count == 0)
+        {
+            h.Append("<p class=\"muted\">No backfill in the inputs (a runtime snapshot of a process that ran one, or <code>pgdiscipline backfill status --format json</code>).</p></section>\n");
+            return;
+        }
+
+        h.Append("<table class=\"sortable\"><thead><tr><th>Backfill</th><th>Table</th><th>State</th><th>Rows done</th><th>Table rows (estimate)</th><th>Rows/s</th><th>Paused (s)</th><th>Pauses by reason</th><th>Max replica lag (s)</th></tr></thead><tbody>\n");
+        foreach (var b in d.Backfills.Values.OrderBy(b => b.StartedAt))
+        {
+            h.Append("<tr><td>").Append(E(b.Name)).Append("</td><td>").Append(E(b.Table)).Append("</td><td>").Append(E(b.State + (b.PauseReason is { } r ? $" ({r})" : ""))).Append("</td>");
+            Num(h, b.RowsDone);
+            h.Append("<td class=\"n\">").Append(b.RowsEstimate is { } t ? t.ToString("N0", Inv) : "–").Append("</td>");
+            h.Append("<td class=\"n\">").Append(b.RowsPerSecond.ToString("0", Inv)).Append("</td><td class=\"n\">").Append(b.PausedSeconds.ToString("0.#", Inv)).Append("</td>");
+            h.Append("<td>").Append(E(ReportReader.PauseText(b))).Append("</td>");
+            h.Append("<td class=\"n\">").Append(b.MaxReplicaLagSeconds is { } l ? l.ToString("0.###", Inv) : "–").Append("</td></tr>\n");
         }
 
         h.Append("</tbody></table></section>\n");

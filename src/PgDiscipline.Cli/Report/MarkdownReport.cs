@@ -76,6 +76,17 @@ internal static class MarkdownReport
             m.AppendLine();
         }
 
+        if (d.Backfills.Count > 0)
+        {
+            m.AppendLine("## Backfills").AppendLine().AppendLine("| Backfill | Table | State | Rows done | Rows/s | Paused (s) | Pauses by reason | Max replica lag |").AppendLine("|---|---|---|---:|---:|---:|---|---:|");
+            foreach (var b in d.Backfills.Values.OrderBy(b => b.StartedAt))
+            {
+                m.AppendLine(Inv, $"| {Cell(b.Name)} | {Cell(b.Table)} | {b.State}{(b.PauseReason is { } r ? $" ({Cell(r)})" : "")} | {b.RowsDone}{(b.RowsEstimate is { } t ? $" / {t}" : "")} | {b.RowsPerSecond:0} | {b.PausedSeconds:0.#} | {ReportReader.PauseText(b)} | {(b.MaxReplicaLagSeconds is { } l ? l.ToString("0.###", Inv) + " s" : "–")} |");
+            }
+
+            m.AppendLine();
+        }
+
         FindingList(m, "Analyzer findings", d.AnalyzerFindings.ToList());
         FindingList(m, "Unsafe migrations", d.MigrationFindings.ToList());
         return m.ToString();

@@ -54,6 +54,9 @@ internal sealed class ReportData
     public List<Finding> Findings { get; } = [];
     public int SuppressedFindings { get; set; }
     public List<LagSeries> Lag { get; } = [];
+
+    /// <summary>Backfills from snapshots and <c>backfill status --format json</c>: the latest state of each by name.</summary>
+    public Dictionary<string, BackfillSnapshot> Backfills { get; } = new(StringComparer.Ordinal);
     public List<string> Inputs { get; } = [];
     public long[] UpperBounds { get; set; } = [];
     public DateTimeOffset? From { get; set; }
@@ -152,13 +155,18 @@ internal static class ReportReader
             {
                 ReadSnapshot(root, data, byFingerprint, lag, file);
             }
+            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out var backfills) && backfills.GetString() == BackfillStatusDocument.CurrentSchema)
+            {
+                var status = root.Deserialize(StatisticsSnapshotJson.Default.BackfillStatusDocument) ?? throw new InvalidDataException($"'{file}' is an empty backfill status.");
+                AddBackfills(data, status.Backfills);
+            }
             else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("runs", out var runs))
             {
                 data.SuppressedFindings += ReadSarif(runs, sourceRoot, findings);
             }
             else
             {
-                throw new InvalidDataException($"'{file}' is neither a statistics snapshot (schema pgdiscipline.stats/v1), a SARIF log, nor pgdiscipline lint JSON.");
+                throw new InvalidDataException($"'{file}' is neither a statistics snapshot (schema pgdiscipline.stats/v1), a backfill status (pgdiscipline.backfills/v1), a SARIF log, nor pgdiscipline lint JSON.");
             }
         }
 
@@ -173,6 +181,17 @@ internal static class ReportReader
         data.Lag.AddRange(lag.Values.Select(s => s with { Points = s.Points.OrderBy(p => p.At).ToList() }));
         data.Findings.AddRange(findings.OrderBy(f => f.RuleId, StringComparer.Ordinal).ThenBy(f => f.File, StringComparer.Ordinal).ThenBy(f => f.Line));
         return data;
+    }
+
+    private static void AddBackfills(ReportData data, IEnumerable<BackfillSnapshot> backfills)
+    {
+        foreach (var b in backfills)
+        {
+            if (!data.Backfills.TryGetValue(b.Name, out var seen) || seen.UpdatedAt <= b.UpdatedAt)
+            {
+                data.Backfills[b.Name] = b;
+            }
+        }
     }
 
     private static void ReadSnapshot(JsonElement root, ReportData data, Dictionary<string, QueryRow> rows, Dictionary<string, LagSeries> lag, string file)
@@ -249,6 +268,7 @@ internal static class ReportReader
             }
         }
 
+        AddBackfills(data, snapshot.Backfills);
         foreach (var r in snapshot.Replicas)
         {
             if (!lag.TryGetValue(r.Name, out var series))
@@ -358,6 +378,10 @@ internal static class ReportReader
     private static long Long(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
 
     private static double Dbl(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : 0;
+
+    /// <summary>"replica_lag × 3, requested × 1", or "–".</summary>
+    internal static string PauseText(BackfillSnapshot b)
+        => b.Pauses.Count == 0 ? "–" : string.Join(", ", b.Pauses.OrderByDescending(p => p.Value).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} × {p.Value}")));
 
     internal static string Pct(long part, long whole) => whole == 0 ? "–" : (part * 100.0 / whole).ToString("0.#", CultureInfo.InvariantCulture) + "%";
 
