@@ -8,6 +8,8 @@
 #                               against plain EF Core -> artifacts/bench/mix.md (tests/PgDiscipline.Workload)
 #   build/bench.sh writecost    read-your-writes cost per write: one client, the session position read in the write's
 #                               round trip or in one more, direct and through PgBouncer -> artifacts/bench/writecost.md
+#   build/bench.sh backfill     the chat-like mix (8 clients, PgDiscipline) while one UPDATE changes every row of a 2M-row
+#                               table, and while the backfill runner does the same change -> artifacts/bench/backfill.md
 #   build/bench.sh analyzers    analyzer cost on a generated 300-file project (build/bench-analyzers.sh)
 # Extra arguments go to BenchmarkDotNet (default: --job medium). Results: BenchmarkDotNet.Artifacts/ under artifacts/bench.
 set -euo pipefail
@@ -47,7 +49,16 @@ case "$what" in
     wc_args=("$@"); [[ ${#wc_args[@]} -eq 0 ]] && wc_args=(--writes 2000 --rounds 5)
     dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll writecost --env "$REPO_ROOT/artifacts/cluster/cluster.env" \
       --out "$REPO_ROOT/artifacts/bench/writecost.md" "${wc_args[@]}" ;;
+  backfill)
+    build/install-deps.sh
+    dotnet build tests/PgDiscipline.Workload -c Release -nologo -v:q -clp:ErrorsOnly
+    trap 'build/cluster.sh stop >/dev/null 2>&1 || true' EXIT
+    build/cluster.sh stop >/dev/null 2>&1 || true
+    build/cluster.sh start
+    bf_args=("$@"); [[ ${#bf_args[@]} -eq 0 ]] && bf_args=(--rows 2000000 --workers 8 --rate 100000)
+    dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll backfill --env "$REPO_ROOT/artifacts/cluster/cluster.env" \
+      --out "$REPO_ROOT/artifacts/bench/backfill.md" "${bf_args[@]}" ;;
   analyzers)
     build/bench-analyzers.sh 300 5 ;;
-  *) echo "usage: $0 micro|e2e|mix|writecost|analyzers [args]" >&2; exit 64 ;;
+  *) echo "usage: $0 micro|e2e|mix|writecost|backfill|analyzers [args]" >&2; exit 64 ;;
 esac

@@ -5,6 +5,7 @@ using PgDiscipline.Testing;
 //   fuzz   [--seconds 60] [--seed N] --out FILE.md                              lexer/fingerprint/lint and configuration
 //   cachestorm --env FILE [--workers 32] [--rate 3000] [--seconds 8] [--rounds 3] --out FILE.md   the cache layer fails, with and without Coalesce
 //   writecost --env FILE [--writes 2000] [--rounds 3] --out FILE.md                read-your-writes cost per write
+//   backfill --env FILE [--rows 2000000] [--workers 8] [--rate 100000] --out FILE.md   the mix during one whole-table UPDATE vs the backfill runner
 //   fleet  --env FILE [--endpoints 50] [--seconds 10] [--interval-ms 1000] --out FILE.md   health-monitor cost per app
 using System.Globalization;
 using PgDiscipline.Workload;
@@ -20,6 +21,8 @@ switch (command)
         return await Mix.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 8), TimeSpan.FromSeconds(Int("--seconds", 10)), Int("--rounds", 3), output, Arg("--only"));
     case "faults":
         return await Faults.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 8), Arg("--cli") ?? throw new ArgumentException("--cli PATH is required"), output, Arg("--only"));
+    case "backfill":
+        return await BackfillBench.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--rows", 2_000_000), Int("--workers", 8), Int("--rate", 100_000), output);
     case "fleet":
         return await Fleet.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--endpoints", 50), TimeSpan.FromSeconds(Int("--seconds", 10)), TimeSpan.FromMilliseconds(Int("--interval-ms", 1000)), output);
     case "cachestorm":
@@ -29,6 +32,6 @@ switch (command)
     case "fuzz":
         return await Fuzz.RunAsync(TimeSpan.FromSeconds(Int("--seconds", 60)), Int("--seed", 20261123), output);
     default:
-        Console.Error.WriteLine("usage: PgDiscipline.Workload mix|faults|fuzz|fleet|writecost|cachestorm … --out FILE.md");
+        Console.Error.WriteLine("usage: PgDiscipline.Workload mix|faults|fuzz|fleet|writecost|cachestorm|backfill … --out FILE.md");
         return 2;
 }

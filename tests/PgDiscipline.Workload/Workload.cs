@@ -105,6 +105,13 @@ internal sealed class RunResult
         Interlocked.Increment(ref write ? ref _writes : ref _reads);
     }
 
+    /// <summary>Takes back an attempt cut short by the end of the run.</summary>
+    public void Abandon(bool write)
+    {
+        Interlocked.Decrement(ref _attempted);
+        Interlocked.Decrement(ref write ? ref _writes : ref _reads);
+    }
+
     public void Ok(TimeSpan at) { Interlocked.Increment(ref _succeeded); _okPerSecond.AddOrUpdate((long)at.TotalSeconds, 1, (_, n) => n + 1); }
 
     public void StaleRead() => Interlocked.Increment(ref _stale);
@@ -280,7 +287,12 @@ internal static class Workload
                     mine.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                     result.Ok(clock.Elapsed);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    result.Abandon(write); // the run was stopped: the request in flight does not count
+                    break;
+                }
+                catch (Exception ex)
                 {
                     result.Fail(ErrorKey(ex), clock.Elapsed);
                     await Task.Delay(5, CancellationToken.None); // a failing client does not spin
