@@ -262,6 +262,43 @@ public sealed class BackfillTests(ClusterFixture cluster, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task The_primary_guard_holds_the_backfill_while_it_says_wait()
+    {
+        const string table = "bf_guard";
+        await CreateTableAsync(table, 5_000, "bf-guard");
+        await using var primary = NpgsqlDataSource.Create(cluster.Primary);
+        var busy = true;
+        var asked = 0;
+        var options = new BackfillOptions
+        {
+            BatchSize = 500,
+            CheckInterval = TimeSpan.FromMilliseconds(50),
+            MaxActiveSessions = 1000, // the built-in guard runs too, and lets it pass
+            PrimaryGuard = async (connection, ct) =>
+            {
+                Interlocked.Increment(ref asked);
+                await using var cmd = new NpgsqlCommand("select count(*) from pg_stat_activity", connection); // a real probe on the runner's connection
+                _ = await cmd.ExecuteScalarAsync(ct);
+                return Volatile.Read(ref busy) ? "queue depth over 100" : null;
+            },
+        };
+        var states = new ConcurrentQueue<BackfillProgress>();
+        var run = Task.Run(() => new BackfillRunner(primary, Increment("bf-guard", table), options).RunAsync(new SyncProgress(states.Enqueue)));
+        await WaitForAsync(() => states.Any(p => p.State == BackfillState.Paused), TimeSpan.FromSeconds(10), "the guard did not pause it");
+        Assert.Equal("primary_guard: queue depth over 100", states.First(p => p.State == BackfillState.Paused).PauseReason);
+        await Task.Delay(500);
+        Assert.Equal(0, await ScalarLongAsync("select rows_done from pgdiscipline.backfills where name = 'bf-guard'"));
+        Assert.True(Volatile.Read(ref asked) >= 3, "the guard was not asked again while waiting");
+        Volatile.Write(ref busy, false);
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(BackfillState.Done, result.State);
+        Assert.Equal(1, result.Pauses["primary_guard"]);
+        Assert.True(result.Paused >= TimeSpan.FromMilliseconds(400));
+        Assert.Equal(5_000, await ScalarLongAsync($"select count(*) from {table} where n = 1"));
+        await ClusterFixture.ScalarAsync(cluster.Primary, $"drop table {table}");
+    }
+
+    [Fact]
     public async Task Bad_input_gets_a_clear_error_before_anything_is_written()
     {
         await ClusterFixture.ScalarAsync(cluster.Primary, """
