@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis;
 
 namespace PgDiscipline.Analyzers;
 
-/// <summary>Descriptors of the migration-safety rules (PGD301–PGD315); id, title, category, severity and help link come
+/// <summary>Descriptors of the migration-safety rules (PGD301–PGD317); id, title, category, severity and help link come
 /// from <see cref="RuleCatalog"/>.</summary>
 internal static class MigrationDescriptors
 {
@@ -59,6 +59,12 @@ internal static class MigrationDescriptors
     /// WHERE, REINDEX, REFRESH MATERIALIZED VIEW without CONCURRENTLY).</summary>
     public static readonly DiagnosticDescriptor UnsafeRawMigrationSql = Create(RuleIdentifiers.UnsafeRawMigrationSql, RawSqlMessage);
 
+    /// <summary>PGD316: DETACH PARTITION without CONCURRENTLY (raw SQL only).</summary>
+    public static readonly DiagnosticDescriptor DetachPartitionNotConcurrently = Create(RuleIdentifiers.DetachPartitionNotConcurrently, RawSqlMessage);
+
+    /// <summary>PGD317: raw SQL PostgreSQL cannot parse.</summary>
+    public static readonly DiagnosticDescriptor SqlSyntaxError = Create(RuleIdentifiers.SqlSyntaxError, RawSqlMessage);
+
     /// <summary>PGD313.</summary>
     public static readonly DiagnosticDescriptor AddIdentityColumn = Create(RuleIdentifiers.AddIdentityColumn,
         "Adding identity column '{0}' to existing table {1} rewrites the table: add a nullable column, backfill in batches, then add the default");
@@ -79,7 +85,16 @@ internal static class MigrationDescriptors
     /// like a <c>CreateIndex</c> does, so severity settings and <c>[AllowUnsafeMigration]</c> mean the same for both.</summary>
     public static readonly ImmutableDictionary<string, DiagnosticDescriptor> RawSql = RuleCatalog.All
         .Where(r => r.Category == RuleCatalog.Migrations && r.Id != RuleIdentifiers.DdlWithoutLockTimeout)
-        .ToImmutableDictionary(r => r.Id, r => r.Id == RuleIdentifiers.UnsafeRawMigrationSql ? UnsafeRawMigrationSql : Create(r.Id, RawSqlMessage), StringComparer.Ordinal);
+        .ToImmutableDictionary(
+            r => r.Id,
+            r => r.Id switch
+            {
+                RuleIdentifiers.UnsafeRawMigrationSql => UnsafeRawMigrationSql,
+                RuleIdentifiers.DetachPartitionNotConcurrently => DetachPartitionNotConcurrently,
+                RuleIdentifiers.SqlSyntaxError => SqlSyntaxError,
+                _ => Create(r.Id, RawSqlMessage),
+            },
+            StringComparer.Ordinal);
 
     /// <summary>All migration descriptors.</summary>
     public static readonly ImmutableArray<DiagnosticDescriptor> All = ImmutableArray.Create(

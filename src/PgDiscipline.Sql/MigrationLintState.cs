@@ -1,13 +1,29 @@
 namespace PgDiscipline.Sql;
 
-/// <summary>What the lint knows from earlier statements: tables created, tables with a validated constraint, whether a
-/// transaction and a lock_timeout are in force. Pass the same instance to successive calls to lint a migration
-/// statement by statement (the runtime migration guard does).</summary>
+/// <summary>What the lint knows from earlier statements: tables created (and whether filled), constraints added NOT
+/// VALID and validated, functions declared IMMUTABLE/STABLE, whether a transaction and a lock_timeout are in force. Pass
+/// the same instance to successive calls to lint a migration statement by statement (the runtime migration guard does).</summary>
 public sealed class MigrationLintState
 {
     internal HashSet<string> Created { get; } = new(StringComparer.Ordinal);
 
-    internal HashSet<string> Validated { get; } = new(StringComparer.Ordinal);
+    /// <summary>Tables created with rows in them (<c>CREATE TABLE … AS</c>, <c>SELECT … INTO</c>): not empty, so not "new".</summary>
+    internal HashSet<string> Filled { get; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>CHECK (col IS NOT NULL) NOT VALID</c> constraints by name: their table and column.</summary>
+    internal Dictionary<string, (string Table, string Column)> NotNullChecks { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>table + \u0001 + column with a validated not-null check.</summary>
+    internal HashSet<string> ValidatedNotNull { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Tables with a VALIDATE CONSTRAINT of a constraint added in an earlier migration (its column is unknown).</summary>
+    internal HashSet<string> ExternallyValidated { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Constraints added NOT VALID in the transaction in progress, with the rule their validation belongs to.</summary>
+    internal Dictionary<string, (string Table, string RuleId)> NotValidInTransaction { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Functions declared IMMUTABLE or STABLE earlier in the script.</summary>
+    internal HashSet<string> NonVolatileFunctions { get; } = new(StringComparer.Ordinal);
 
     internal Dictionary<string, string> ColumnTypes { get; } = new(StringComparer.Ordinal);
 
@@ -29,6 +45,12 @@ public sealed class MigrationLintState
 
     internal bool LockTimeoutSet { get; set; }
 
+    /// <summary>A session-level lock_timeout (what remains after a COMMIT ends a SET LOCAL).</summary>
+    internal bool LockTimeoutSession { get; set; }
+
+    /// <summary>The lock_timeout in force comes from SET LOCAL (it ends with the transaction).</summary>
+    internal bool LockTimeoutLocal { get; set; }
+
     internal bool LockTimeoutReported { get; set; }
 
     /// <summary>Records a table created by other means (e.g. an EF Core CreateTable operation) as new.</summary>
@@ -41,6 +63,6 @@ public sealed class MigrationLintState
     public bool AssumeLockTimeout
     {
         get => LockTimeoutSet;
-        set => LockTimeoutSet = value;
+        set => LockTimeoutSet = LockTimeoutSession = value;
     }
 }

@@ -50,6 +50,8 @@ public static class RuleCatalog
         new(RuleIdentifiers.AddIdentityColumn, "Identity or serial column on an existing table", Migrations, RuleSeverity.Error, AccessExclusive),
         new(RuleIdentifiers.ConcurrentlyInTransaction, "CONCURRENTLY inside a transaction", Migrations, RuleSeverity.Error, null),
         new(RuleIdentifiers.DdlWithoutLockTimeout, "DDL on an existing table without a lock_timeout", Migrations, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.DetachPartitionNotConcurrently, "Partition detached without CONCURRENTLY", Migrations, RuleSeverity.Error, AccessExclusive),
+        new(RuleIdentifiers.SqlSyntaxError, "Migration SQL that PostgreSQL cannot parse", Migrations, RuleSeverity.Error, null),
     };
 
     private static readonly Dictionary<string, RuleDescriptor> ById = Rules.ToDictionary(r => r.Id, StringComparer.Ordinal);

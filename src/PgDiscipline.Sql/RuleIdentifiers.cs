@@ -55,6 +55,12 @@ public static class RuleIdentifiers
     /// <summary>DDL on an existing table without a lock_timeout (SQL lint).</summary>
     public const string DdlWithoutLockTimeout = "PGD315";
 
+    /// <summary>PGD316: DETACH PARTITION without CONCURRENTLY.</summary>
+    public const string DetachPartitionNotConcurrently = "PGD316";
+
+    /// <summary>PGD317: migration SQL that PostgreSQL cannot parse.</summary>
+    public const string SqlSyntaxError = "PGD317";
+
     /// <summary>All ids, in order.</summary>
     public static readonly string[] All =
     {
@@ -62,7 +68,8 @@ public static class RuleIdentifiers
         ReadWithoutRoutingIntent, ReplicaReadInTransaction, StaleReadAfterWrite, WriteInReplicaScope,
         AlterColumnTypeRewrite, AddColumnVolatileDefault, SetNotNull, CreateIndexNotConcurrently, DropIndexNotConcurrently,
         AddForeignKeyValidated, AddUniqueConstraint, AddCheckConstraintValidated, Rename, Drop, CreateTableClosed,
-        UnsafeRawMigrationSql, AddIdentityColumn, ConcurrentlyInTransaction, DdlWithoutLockTimeout,
+        UnsafeRawMigrationSql, AddIdentityColumn, ConcurrentlyInTransaction, DdlWithoutLockTimeout, DetachPartitionNotConcurrently,
+        SqlSyntaxError,
     };
 
     /// <summary>Where a rule's documentation lives.</summary>

@@ -90,12 +90,16 @@ public sealed class MigrationSafetyTests
                 migrationBuilder.{|#1:Sql|}("CREATE INDEX CONCURRENTLY ix_users_email ON users (email)");
                 migrationBuilder.Sql("CREATE INDEX CONCURRENTLY ix_users_name ON users (name)", suppressTransaction: true);
                 migrationBuilder.Sql("ALTER TABLE messages ADD CONSTRAINT fk FOREIGN KEY (author_id) REFERENCES users (id) NOT VALID");
-                migrationBuilder.Sql("ALTER TABLE messages VALIDATE CONSTRAINT fk");
+                migrationBuilder.Sql("ALTER TABLE messages VALIDATE CONSTRAINT fk", suppressTransaction: true);
+                migrationBuilder.Sql("ALTER TABLE posts ADD CONSTRAINT fk2 FOREIGN KEY (author_id) REFERENCES users (id) NOT VALID");
+                migrationBuilder.{|#2:Sql|}("ALTER TABLE posts VALIDATE CONSTRAINT fk2");
             }
         }
         """,
         Raw("PGD312", 0, "UPDATE without WHERE on users touches every row in one transaction: backfill in batches outside the migration (`pgdiscipline backfill run`, or BackfillRunner in the app)."),
-        Raw("PGD314", 1, "CONCURRENTLY cannot run inside a transaction block: run this statement outside BEGIN/COMMIT (EF Core: suppressTransaction: true)."));
+        Raw("PGD314", 1, "CONCURRENTLY cannot run inside a transaction block: run this statement outside BEGIN/COMMIT (EF Core: suppressTransaction: true; a migration runner that wraps each file in a transaction needs the statement in a file of its own, or its no-transaction setting)."),
+        // EF Core runs a migration in one transaction: validating there holds the ADD's locks through the scan.
+        Raw("PGD306", 2, "VALIDATE CONSTRAINT fk2 in the transaction that added it NOT VALID: the validation scan runs while the ADD's lock on posts is still held (until COMMIT). Validate in a transaction of its own."));
 
     [Fact]
     public Task AllowUnsafeMigration_needs_a_reason() => V.AnalyzerAsync(Usings + """
@@ -143,9 +147,9 @@ public sealed class MigrationSafetyTests
         Raw("PGD301", 0, "Changing a column type in Cipher rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible (varchar length increase or removal, varchar -> text, numeric precision increase at the same scale, timestamp/time/interval precision increase, cidr -> inet; timestamp -> timestamptz only with TimeZone UTC)."),
         Raw("PGD310", 1, "DROP TABLE Grant loses data and breaks the running version of the app: stop using it in one release, drop it in a later one."),
         Raw("PGD310", 2, "DROP COLUMN on User breaks the running version of the app (and loses data): stop using the column first, drop it in a later release."),
-        Raw("PGD309", 3, "Renaming in User breaks the running version of the app: add the new name, copy, switch the code, then drop the old one."),
+        Raw("PGD309", 3, "Renaming a column of User breaks the running version of the app: add the new name, copy, switch the code, then drop the old one."),
         Raw("PGD304", 4, "CREATE INDEX on existing table Cipher without CONCURRENTLY blocks writes for the whole build: use CREATE INDEX CONCURRENTLY (outside a transaction)."),
-        Raw("PGD306", 5, "Adding a foreign key to Cipher validates every row while blocking writes on both tables: add it NOT VALID, then VALIDATE CONSTRAINT in a separate step."));
+        Raw("PGD306", 5, "Adding a foreign key to Cipher validates every row while blocking writes on both tables: add it NOT VALID, then VALIDATE CONSTRAINT in a separate transaction."));
 
     [Fact]
     public Task One_suppression_meaning_AllowUnsafeMigration_names_the_inner_rule_and_sql_comments_need_a_reason() => V.AnalyzerAsync(Usings + """

@@ -65,4 +65,98 @@ public sealed class LintCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(missing, error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Pg_version_and_assume_in_transaction_change_the_verdict()
+    {
+        var file = Write("v.sql", "SET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN c int DEFAULT 10;\nCREATE INDEX CONCURRENTLY ix ON t (c);\n");
+        Assert.Equal(0, (await Run("lint", file)).Code);
+        var (code, output, _) = await Run("lint", file, "--pg-version", "10", "--assume-in-transaction");
+        Assert.Equal(1, code);
+        Assert.Contains("error PGD302", output, StringComparison.Ordinal);
+        Assert.Contains("error PGD314", output, StringComparison.Ordinal);
+        var (bad, _, err) = await Run("lint", file, "--pg-version", "95");
+        Assert.Equal(2, bad);
+        Assert.Contains("--pg-version 95", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fail_on_include_and_exclude()
+    {
+        var file = Write("f.sql", "ALTER TABLE users RENAME COLUMN mail TO email;\n");
+        var (code, output, _) = await Run("lint", file); // PGD309 (warning) and PGD315 (warning)
+        Assert.Equal(0, code);
+        Assert.Contains("2 finding(s), 0 error(s)", output, StringComparison.Ordinal);
+        Assert.Equal(1, (await Run("lint", file, "--fail-on", "warning")).Code);
+        (code, output, _) = await Run("lint", file, "--fail-on", "warning", "--exclude", "PGD309,PGD315");
+        Assert.Equal(0, code);
+        Assert.Contains("0 finding(s)", output, StringComparison.Ordinal);
+        (_, output, _) = await Run("lint", file, "--include", "PGD315");
+        Assert.DoesNotContain("PGD309", output, StringComparison.Ordinal);
+        var (bad, _, err) = await Run("lint", file, "--exclude", "PGD999");
+        Assert.Equal(2, bad);
+        Assert.Contains("'PGD999' is not a rule id", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_configuration_file_sets_version_rules_severities_and_fail_on_and_options_override_it()
+    {
+        var config = Write(LintConfig.FileName, """
+            // comments and trailing commas are fine
+            { "pgVersion": 10, "exclude": ["PGD315"], "severities": { "PGD309": "error" }, "failOn": "warning", }
+            """);
+        var file = Write("c.sql", "ALTER TABLE users RENAME COLUMN mail TO email;\nALTER TABLE t ADD COLUMN c int DEFAULT 1;\n");
+        var (code, output, _) = await Run("lint", file, "--config", config);
+        Assert.Equal(1, code);
+        Assert.Contains("error PGD309", output, StringComparison.Ordinal);
+        Assert.Contains("error PGD302", output, StringComparison.Ordinal); // pgVersion 10: a constant default rewrites
+        Assert.DoesNotContain("PGD315", output, StringComparison.Ordinal);
+        (code, output, _) = await Run("lint", file, "--config", config, "--pg-version", "15", "--fail-on", "none");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("PGD302", output, StringComparison.Ordinal);
+
+        // Found from a nested directory up the tree.
+        var nested = Directory.CreateDirectory(Path.Combine(_dir, "db", "migrations")).FullName;
+        Assert.Equal(config, LintConfig.Find(nested));
+
+        var broken = Write("broken.json", """{ "pgVersion": 10, "severities": { "PGD309": "loud" }, "nope": 1 }""");
+        var (bad, _, err) = await Run("lint", file, "--config", broken);
+        Assert.Equal(2, bad);
+        Assert.Contains("broken.json", err, StringComparison.Ordinal);
+        var unknownRule = Write("rules.json", """{ "exclude": ["PGD104"], "severities": { "PGD309": "loud" } }""");
+        (bad, _, err) = await Run("lint", file, "--config", unknownRule);
+        Assert.Equal(2, bad);
+        Assert.Contains("'PGD104' is not a migration rule", err, StringComparison.Ordinal);
+        Assert.Contains("severities.PGD309: 'loud'", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GitHub_annotations_and_GitLab_code_quality()
+    {
+        var file = Write("g.sql", "SET lock_timeout = '5s';\nCREATE INDEX ix ON messages (author_id);\n");
+        var (code, github, _) = await Run("lint", file, "--format", "github");
+        Assert.Equal(1, code);
+        var line = Assert.Single(github.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"::error file={file.Replace(":", "%3A", StringComparison.Ordinal)},line=2,col=1,title=PGD304 ", line, StringComparison.Ordinal);
+        Assert.Contains("::CREATE INDEX on existing table messages", line, StringComparison.Ordinal);
+
+        (_, var gitlab, _) = await Run("lint", file, "--format", "gitlab");
+        var issue = Assert.Single(JsonDocument.Parse(gitlab).RootElement.EnumerateArray());
+        Assert.Equal("PGD304", issue.GetProperty("check_name").GetString());
+        Assert.Equal("major", issue.GetProperty("severity").GetString());
+        Assert.Equal(2, issue.GetProperty("location").GetProperty("lines").GetProperty("begin").GetInt32());
+        Assert.Matches("^[0-9a-f]{16}$", issue.GetProperty("fingerprint").GetString()!);
+        (_, var again, _) = await Run("lint", file, "--format", "gitlab");
+        Assert.Equal(gitlab, again); // stable fingerprints
+    }
+
+    [Fact]
+    public async Task Syntax_errors_are_findings_and_fail_the_run()
+    {
+        var file = Write("s.sql", "ALTER TABLE t ADD COLUMN;\nSELEC 1;\n");
+        var (code, output, _) = await Run("lint", file);
+        Assert.Equal(1, code);
+        Assert.Contains($"{file}:1:", output, StringComparison.Ordinal);
+        Assert.Contains($"{file}:2:1: error PGD317: Syntax error: a statement cannot start with 'SELEC'", output, StringComparison.Ordinal);
+    }
 }

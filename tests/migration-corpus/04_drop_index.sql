@@ -1,2 +1,2 @@
--- expect: PGD305
+-- expect: PGD305 PGD315
 DROP INDEX IF EXISTS ix_messages_author;

@@ -1,2 +1,2 @@
--- expect: PGD312
+-- expect: PGD312 PGD315
 TRUNCATE audit;
