@@ -38,6 +38,12 @@ mkdir -p "$results"
 
 echo "[test] dotnet build (Release)"
 dotnet build PgDiscipline.sln -c Release -nologo -v:q -clp:ErrorsOnly
+if (( unit == 0 )); then
+  # The CLI as a Native AOT binary: the integration tests run it (AotCliTests) against the same cluster.
+  echo "[test] Native AOT publish of the CLI"
+  build/publish-aot.sh
+  export PGD_AOT_BINARY="$REPO_ROOT/artifacts/aot/pgdiscipline"
+fi
 
 echo "[test] dotnet test"
 # One test assembly at a time (-m:1): the integration tests and the sample's tests share one cluster, and tests that

@@ -264,8 +264,8 @@ internal static class BackfillCommand
     internal static string StatusLine(BackfillProgress b)
     {
         var state = BackfillRowsText.State(b);
-        var progress = b.Fraction is { } f
-            ? string.Create(CultureInfo.InvariantCulture, $"{b.RowsDone:N0}/{b.RowsEstimate:N0} ({f:P1})")
+        var progress = b.Fraction is { } f && b.RowsEstimate is { } total
+            ? string.Create(CultureInfo.InvariantCulture, $"{b.RowsDone:N0}/{total:N0} ({f:P1})")
             : string.Create(CultureInfo.InvariantCulture, $"{b.RowsDone:N0}");
         var pauses = b.Pauses.Count == 0 ? "—" : string.Join(", ", b.Pauses.OrderByDescending(p => p.Value).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} × {p.Value}")));
         var lag = b.MaxReplicaLagSeen is { } l ? string.Create(CultureInfo.InvariantCulture, $"{l.TotalSeconds:0.###} s") : "—";
@@ -404,13 +404,13 @@ internal static class BackfillCommand
             const int width = 24;
             var filled = p.Fraction is { } f ? (int)Math.Round(f * width) : 0;
             var bar = p.Fraction is null ? new string('?', width) : new string('#', filled) + new string('.', width - filled);
-            return string.Create(CultureInfo.InvariantCulture, $"[{bar}] {Percent(p)} {p.RowsDone:N0} rows  {p.RowsPerSecond:N0}/s  ETA {Eta(p)}  {BackfillRowsText.State(p)}");
+            return string.Create(CultureInfo.InvariantCulture, $"[{bar}]{Percent(p)} {p.RowsDone:N0} rows  {p.RowsPerSecond:N0}/s  ETA {Eta(p)}  {BackfillRowsText.State(p)}");
         }
 
         private static string Plain(BackfillProgress p)
-            => string.Create(CultureInfo.InvariantCulture, $"backfill {p.Name}: {BackfillRowsText.State(p)}, {p.RowsDone:N0}{(p.RowsEstimate is { } t ? $"/{t:N0}" : "")} rows {Percent(p)}, {p.RowsPerSecond:N0} rows/s, ETA {Eta(p)}, batch {p.BatchSize}");
+            => string.Create(CultureInfo.InvariantCulture, $"backfill {p.Name}: {BackfillRowsText.State(p)}, {p.RowsDone:N0}{(p.RowsEstimate is { } t ? $"/{t:N0}" : "")} rows{Percent(p)}, {p.RowsPerSecond:N0} rows/s, ETA {Eta(p)}, batch {p.BatchSize}");
 
-        private static string Percent(BackfillProgress p) => p.Fraction is { } f ? string.Create(CultureInfo.InvariantCulture, $"{f:P1}") : "";
+        private static string Percent(BackfillProgress p) => p.Fraction is { } f && p.RowsEstimate is not null ? string.Create(CultureInfo.InvariantCulture, $" {f:P1}") : "";
 
         private static string Eta(BackfillProgress p) => p.Eta is { } eta ? eta.ToString(eta.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture) : "?";
     }

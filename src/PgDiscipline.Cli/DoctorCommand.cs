@@ -59,7 +59,7 @@ internal static class DoctorCommand
                 var array = new JsonArray();
                 foreach (var c in checks)
                 {
-                    array.Add(new JsonObject { ["check"] = c.Name, ["status"] = c.Status.ToString().ToLowerInvariant(), ["detail"] = c.Detail, ["data"] = c.Data?.DeepClone() });
+                    array.Add((JsonNode)new JsonObject { ["check"] = c.Name, ["status"] = c.Status.ToString().ToLowerInvariant(), ["detail"] = c.Detail, ["data"] = c.Data?.DeepClone() });
                 }
 
                 await output.WriteLineAsync(new JsonObject { ["checks"] = array }.ToJsonString(Indented)).ConfigureAwait(false);
@@ -190,7 +190,7 @@ internal static class DoctorCommand
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
                 var fp = SqlFingerprint.Compute(r.GetString(0));
-                rows.Add(new JsonObject
+                rows.Add((JsonNode)new JsonObject
                 {
                     ["fingerprint"] = fp.ToString(),
                     ["normalized"] = fp.Normalized,
@@ -241,7 +241,7 @@ internal static class DoctorCommand
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
             var fp = SqlFingerprint.Compute(r.GetString(3));
-            rows.Add(new JsonObject { ["pid"] = r.GetInt32(0), ["state"] = r.GetString(1), ["seconds"] = Math.Round(r.GetDouble(2), 1), ["fingerprint"] = fp.ToString() });
+            rows.Add((JsonNode)new JsonObject { ["pid"] = r.GetInt32(0), ["state"] = r.GetString(1), ["seconds"] = Math.Round(r.GetDouble(2), 1), ["fingerprint"] = fp.ToString() });
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"\n    pid {r.GetInt32(0)} {r.GetString(1)} for {r.GetDouble(2):0.0} s  {fp}"));
         }
 
@@ -260,7 +260,7 @@ internal static class DoctorCommand
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
             var bytes = r.IsDBNull(3) ? 0 : r.GetInt64(3);
-            rows.Add(new JsonObject { ["name"] = r.GetString(0), ["state"] = r.GetString(1), ["replay_lag_s"] = r.GetDouble(2), ["lag_bytes"] = bytes });
+            rows.Add((JsonNode)new JsonObject { ["name"] = r.GetString(0), ["state"] = r.GetString(1), ["replay_lag_s"] = r.GetDouble(2), ["lag_bytes"] = bytes });
             parts.Add(string.Create(CultureInfo.InvariantCulture, $"{r.GetString(0)} {r.GetString(1)} (lag {r.GetDouble(2):0.###} s, {bytes} bytes)"));
         }
 

@@ -53,7 +53,7 @@ internal static class TopologyCheck
         var data = new JsonArray();
         foreach (var n in nodes)
         {
-            data.Add(new JsonObject
+            data.Add((JsonNode)new JsonObject
             {
                 ["server"] = n.Key,
                 ["name"] = n.Name,
