@@ -94,7 +94,10 @@ internal static class LintCommand
                 options.ExcludedRules.Add(id);
             }
 
+            // Scripts are linted in the order given (a migration history's file names sort in the order they run):
+            // what earlier scripts declared (column types, IMMUTABLE functions, validated checks) is known to later ones.
             var results = new List<(string File, LintFinding Finding)>();
+            MigrationLintState? state = null;
             foreach (var file in parse.GetValue(files)!)
             {
                 string text;
@@ -108,7 +111,9 @@ internal static class LintCommand
                     return 2;
                 }
 
-                results.AddRange(MigrationLint.Lint(text, options).Select(f => (file == "-" ? "stdin" : file, f)));
+                var inTransaction = options.AssumeInTransaction && !MigrationLint.DeclaresNoTransaction(text);
+                state = state?.ForNextScript(inTransaction) ?? new MigrationLintState { InTransaction = inTransaction };
+                results.AddRange(MigrationLint.Lint(text, options, state).Select(f => (file == "-" ? "stdin" : file, f)));
             }
 
             await output.WriteAsync(parse.GetValue(format) switch

@@ -331,6 +331,8 @@ public static class MigrationLint
                     Report(RuleIdentifiers.CreateTableClosed, $"CREATE TABLE {name}: this database is closed to new tables.");
                 }
 
+                var referenced = Referenced(words);
+                LearnColumnTypes(name);
                 _state.Created.Add(name);
                 if (Has(words, "as") && !Has(words, "partition"))
                 {
@@ -341,7 +343,9 @@ public static class MigrationLint
                     _state.Filled.Remove(name);
                 }
 
-                return null;
+                // A foreign key takes SHARE ROW EXCLUSIVE on the table it references: writes to that table wait behind it.
+                var locked = referenced.Where(t => t != name && IsExisting(t)).ToList();
+                return locked.Count > 0 ? $"CREATE TABLE {name} with a foreign key takes SHARE ROW EXCLUSIVE on {string.Join(", ", locked)} (blocks writes to it)" : null;
             }
 
             if (Has(words, "index"))
@@ -384,6 +388,58 @@ public static class MigrationLint
             }
 
             return null;
+        }
+
+        /// <summary>Remembers the declared type of each column of <c>CREATE TABLE name (col type …, …)</c>, so a later
+        /// <c>ALTER COLUMN … TYPE</c> to the same or a wider type is known to need no rewrite.</summary>
+        private void LearnColumnTypes(string table)
+        {
+            var lexer = new SqlLexer(_text);
+            var depth = 0;
+            var itemStart = -1;
+            while (lexer.NextSignificant(out var token))
+            {
+                if (token.Kind == SqlTokenKind.OpenParen)
+                {
+                    depth++;
+                    if (depth == 1 && itemStart < 0)
+                    {
+                        itemStart = token.End;
+                    }
+                }
+                else if (token.Kind == SqlTokenKind.CloseParen)
+                {
+                    depth--;
+                    if (depth == 0 && itemStart >= 0)
+                    {
+                        LearnColumn(table, _text.Substring(itemStart, token.Start - itemStart));
+                        return;
+                    }
+                }
+                else if (token.Kind == SqlTokenKind.Comma && depth == 1 && itemStart >= 0)
+                {
+                    LearnColumn(table, _text.Substring(itemStart, token.Start - itemStart));
+                    itemStart = token.End;
+                }
+            }
+        }
+
+        /// <summary>One column definition (<c>"name" type [constraints]</c>); table constraints are skipped.</summary>
+        private void LearnColumn(string table, string definition)
+        {
+            var words = Words(definition);
+            if (words.Count < 2 || words[0].Text is "constraint" or "primary" or "unique" or "check" or "foreign" or "exclude" or "like")
+            {
+                return;
+            }
+
+            var end = words.FindIndex(1, w => w.Depth == 0 && IsConstraintWord(w.Text) || w.Text is "default");
+            var typeEnd = end < 0 ? definition.Length : words[end].Start;
+            var type = definition.Substring(words[1].Start, typeEnd - words[1].Start).Trim();
+            if (type.Length > 0)
+            {
+                _state.SetColumnType(table, words[0].Text, type);
+            }
         }
 
         private string? Drop(List<Word> words, IReadOnlyList<string> tables, bool concurrently)
@@ -466,7 +522,31 @@ public static class MigrationLint
                 blocking |= AlterAction(action, end, table, existing);
             }
 
-            return existing && blocking ? $"ALTER TABLE {table} takes ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE)" : null;
+            if (existing && blocking)
+            {
+                return $"ALTER TABLE {table} takes ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE)";
+            }
+
+            // A new table's foreign key still locks the existing table it references.
+            var locked = Referenced(words).Where(t => t != table && IsExisting(t)).ToList();
+            return locked.Count > 0
+                ? $"ALTER TABLE {table} adding a foreign key takes SHARE ROW EXCLUSIVE on {string.Join(", ", locked)} (blocks writes to it)"
+                : null;
+        }
+
+        /// <summary>Tables named after REFERENCES (foreign keys).</summary>
+        private static List<string> Referenced(List<Word> words)
+        {
+            var tables = new List<string>();
+            for (var i = 0; i + 1 < words.Count; i++)
+            {
+                if (words[i].Text == "references")
+                {
+                    tables.Add(words[i + 1].Text);
+                }
+            }
+
+            return tables;
         }
 
         /// <summary>Judges one ALTER TABLE action; returns whether it takes a lock the application's reads or writes wait for.</summary>
@@ -506,7 +586,17 @@ public static class MigrationLint
                     return true; // the app does not name constraints; nothing breaks
                 }
 
-                report(RuleIdentifiers.Rename, $"Renaming {(Is(action, 1, "to") ? "table" : "a column of")} {table} breaks the running version of the app: add the new name, copy, switch the code, then drop the old one.");
+                var to = action.FindIndex(w => w.Text == "to" && w.Depth == 0);
+                if (to > 1 && to + 1 < action.Count && state.ColumnType(table, action[to - 1].Text) is { } renamedType)
+                {
+                    state.SetColumnType(table, action[to + 1].Text, renamedType); // the type follows the column
+                }
+
+                if (existing)
+                {
+                    report(RuleIdentifiers.Rename, $"Renaming {(Is(action, 1, "to") ? "table" : "a column of")} {table} breaks the running version of the app: add the new name, copy, switch the code, then drop the old one.");
+                }
+
                 return true;
             }
 
@@ -531,11 +621,37 @@ public static class MigrationLint
                 return false;
             }
 
+            if (verb == "add" && !IsConstraintAdd(action))
+            {
+                var nameAt = 1 + (Is(action, 1, "column") ? 1 : 0);
+                while (nameAt < action.Count && action[nameAt].Text is "if" or "not" or "exists")
+                {
+                    nameAt++;
+                }
+
+                if (nameAt + 1 < action.Count)
+                {
+                    var end = action.FindIndex(nameAt + 1, w => w.Depth == 0 && (IsConstraintWord(w.Text) || w.Text is "default"));
+                    var typeEnd = end < 0 ? actionEnd : action[end].Start;
+                    _state.SetColumnType(table, action[nameAt].Text, _text.Substring(action[nameAt + 1].Start, typeEnd - action[nameAt + 1].Start).Trim());
+                }
+            }
+
             if (!existing)
             {
                 if (verb == "add" && IsConstraintAdd(action) && Has(action, "not") && Has(action, "valid"))
                 {
                     RememberNotValid(action, table);
+                }
+
+                if (verb == "alter" && Has(action, "type") && ColumnName(action) is { } newTableColumn)
+                {
+                    var typeAt = action.FindIndex(w => w.Text == "type" && w.Depth == 0);
+                    var typeEnd = action.FindIndex(typeAt + 1, w => w.Depth == 0 && w.Text is "using" or "collate");
+                    if (typeAt + 1 < action.Count)
+                    {
+                        _state.SetColumnType(table, newTableColumn, _text.Substring(action[typeAt + 1].Start, (typeEnd >= 0 ? action[typeEnd].Start : actionEnd) - action[typeAt + 1].Start).Trim());
+                    }
                 }
 
                 return false; // a table created earlier in the script is empty and unused

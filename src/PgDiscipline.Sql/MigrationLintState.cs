@@ -53,6 +53,29 @@ public sealed class MigrationLintState
 
     internal bool LockTimeoutReported { get; set; }
 
+    /// <summary>The state for the next migration script of the same history (scripts linted in the order they run): what
+    /// the schema is stays known — column types, functions declared IMMUTABLE/STABLE, not-null checks validated — while
+    /// tables created by this script count as existing in the next one (they may have rows by then) and transaction and
+    /// lock_timeout state start afresh.</summary>
+    public MigrationLintState ForNextScript(bool inTransaction)
+    {
+        var next = new MigrationLintState { InTransaction = inTransaction };
+        foreach (var column in ColumnTypes)
+        {
+            next.ColumnTypes[column.Key] = column.Value;
+        }
+
+        next.NonVolatileFunctions.UnionWith(NonVolatileFunctions);
+        next.ValidatedNotNull.UnionWith(ValidatedNotNull);
+        next.ExternallyValidated.UnionWith(ExternallyValidated);
+        foreach (var check in NotNullChecks)
+        {
+            next.NotNullChecks[check.Key] = check.Value;
+        }
+
+        return next;
+    }
+
     /// <summary>Records a table created by other means (e.g. an EF Core CreateTable operation) as new.</summary>
     public void MarkCreated(string table) => Created.Add(table);
 

@@ -73,7 +73,7 @@ public static class PostgresFacts
         var m = SizedType.Match(t);
         if (!m.Success)
         {
-            return t;
+            return Aliases.TryGetValue(t, out var canonical) ? canonical : t;
         }
 
         var family = Family(m.Groups[1].Value);
@@ -148,6 +148,15 @@ public static class PostgresFacts
                 : "numeric",
             _ => null,
         };
+
+    /// <summary>Other spellings of the same type (<c>format_type</c>'s name on the right).</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
+    {
+        ["int"] = "integer", ["int4"] = "integer", ["int8"] = "bigint", ["int2"] = "smallint", ["bool"] = "boolean",
+        ["float8"] = "double precision", ["float"] = "double precision", ["float4"] = "real", ["char"] = "character",
+        ["bpchar"] = "character", ["serial"] = "integer", ["serial4"] = "integer", ["bigserial"] = "bigint", ["serial8"] = "bigint",
+        ["smallserial"] = "smallint", ["serial2"] = "smallint",
+    };
 
     private static string Family(string t) => t switch
     {

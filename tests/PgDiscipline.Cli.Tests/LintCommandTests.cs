@@ -159,4 +159,15 @@ public sealed class LintCommandTests : IDisposable
         Assert.Contains($"{file}:1:", output, StringComparison.Ordinal);
         Assert.Contains($"{file}:2:1: error PGD317: Syntax error: a statement cannot start with 'SELEC'", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Scripts_given_in_order_know_the_column_types_earlier_ones_declared()
+    {
+        var first = Write("001_create.sql", "CREATE TABLE users (id bigint PRIMARY KEY, email varchar(100));\n");
+        var second = Write("002_widen.sql", "SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email TYPE varchar(200);\n");
+        Assert.Equal(0, (await Run("lint", "--no-config", first, second)).Code);
+        var (alone, output, _) = await Run("lint", "--no-config", second); // on its own the old type is unknown
+        Assert.Equal(1, alone);
+        Assert.Contains("PGD301", output, StringComparison.Ordinal);
+    }
 }

@@ -103,6 +103,18 @@ public sealed class MigrationLintSquawkTests
         Assert.DoesNotContain("PGD315", Ids("SET SESSION lock_timeout = '2s'; " + sql, new MigrationLintOptions()));
     }
 
+    [Fact]
+    public void A_new_tables_foreign_key_locks_the_existing_table_it_references()
+    {
+        // ory/kratos 20191100000001000003_identities, minimised: CREATE TABLE … REFERENCES identities takes SHARE ROW
+        // EXCLUSIVE on identities, so writes to identities queue behind it while it waits.
+        Assert.Equal(["PGD315"], Ids("CREATE TABLE creds (id uuid PRIMARY KEY, identity_id uuid NOT NULL REFERENCES identities (id));", new MigrationLintOptions()));
+        Assert.Equal(["PGD315"], Ids("CREATE TABLE creds (id uuid, identity_id uuid, CONSTRAINT fk FOREIGN KEY (identity_id) REFERENCES \"identities\" (\"id\"));", new MigrationLintOptions()));
+        Assert.Equal(["PGD315"], Ids("CREATE TABLE creds (id uuid, identity_id uuid); ALTER TABLE creds ADD CONSTRAINT fk FOREIGN KEY (identity_id) REFERENCES identities (id);", new MigrationLintOptions()));
+        Assert.Empty(Ids("CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a_id int REFERENCES a (id));", new MigrationLintOptions()));
+        Assert.Empty(Ids("CREATE TABLE tree (id int PRIMARY KEY, parent int REFERENCES tree (id));", new MigrationLintOptions()));
+    }
+
     [Theory]
     [InlineData("CREATE INDEX CONCURRENTLY ix ON t (c)")]
     [InlineData("ALTER TABLE t VALIDATE CONSTRAINT c")] // SHARE UPDATE EXCLUSIVE: reads and writes go on
@@ -139,6 +151,34 @@ public sealed class MigrationLintSquawkTests
         Assert.Equal(["PGD303"], Ids(validated + "ALTER TABLE foo ALTER COLUMN baz SET NOT NULL;", Pg(11)));
         // validated in an earlier migration (its column is not known here): trusted, as squawk does
         Assert.Empty(Ids("ALTER TABLE foo VALIDATE CONSTRAINT foo_bar_nn; ALTER TABLE foo ALTER COLUMN bar SET NOT NULL;"));
+    }
+
+    [Fact]
+    public void Column_types_declared_earlier_tell_a_type_change_that_needs_no_rewrite()
+    {
+        // ory/kratos, minimised: pop/fizz re-emits TYPE with every nullability change, usually the type the column has.
+        Assert.Empty(Ids("""
+            CREATE TABLE "sessions" ("id" UUID NOT NULL, "token" VARCHAR (32), PRIMARY KEY("id"));
+            ALTER TABLE "flows" ADD COLUMN "ui" jsonb;
+            ALTER TABLE "sessions" ALTER COLUMN "token" TYPE VARCHAR (32), ALTER COLUMN "token" DROP NOT NULL;
+            ALTER TABLE "sessions" ALTER COLUMN "token" TYPE varchar(64);
+            ALTER TABLE "sessions" ALTER COLUMN "token" TYPE text;
+            ALTER TABLE "flows" ALTER COLUMN "ui" TYPE jsonb, ALTER COLUMN "ui" DROP NOT NULL;
+            ALTER TABLE "sessions" RENAME COLUMN "id" TO "sid";
+            ALTER TABLE "sessions" ALTER COLUMN "sid" TYPE uuid;
+            """));
+        var created = new MigrationLintState();
+        MigrationLint.Lint("CREATE TABLE t (c int);", NoTimeoutRule, created);
+        var widened = Assert.Single(MigrationLint.Lint("ALTER TABLE t ALTER COLUMN c TYPE bigint;", NoTimeoutRule, created.ForNextScript(false)));
+        Assert.Equal("PGD301", widened.RuleId); // int -> bigint rewrites, and says so with both types
+        Assert.Contains("from int to bigint", widened.Message, StringComparison.Ordinal);
+
+        // Across the scripts of one history: the next script sees the types (its tables are existing ones by then).
+        var first = new MigrationLintState();
+        Assert.Empty(MigrationLint.Lint("CREATE TABLE t (c varchar(10) NOT NULL, n int4);", NoTimeoutRule, first));
+        var second = first.ForNextScript(inTransaction: false);
+        Assert.Empty(MigrationLint.Lint("ALTER TABLE t ALTER COLUMN c TYPE varchar(20); ALTER TABLE t ALTER COLUMN n TYPE integer;", NoTimeoutRule, second));
+        Assert.Equal(["PGD304"], MigrationLint.Lint("CREATE INDEX ix ON t (c);", NoTimeoutRule, second.ForNextScript(false)).Select(f => f.RuleId).ToArray());
     }
 
     [Fact]
