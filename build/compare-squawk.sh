@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs squawk (npm package squawk-cli) and `pgdiscipline lint` over tests/migration-corpus and writes
-# docs/rules/squawk-comparison.md. Not part of build/test.sh (it downloads squawk from the npm registry).
+# docs/rules/squawk-corpus.md. Not part of build/test.sh (it downloads squawk from the npm registry).
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="$(mktemp -d /tmp/pgd-squawk-XXXXXX)"; trap 'rm -rf "$WORK"' EXIT
@@ -8,7 +8,7 @@ WORK="$(mktemp -d /tmp/pgd-squawk-XXXXXX)"; trap 'rm -rf "$WORK"' EXIT
 SQUAWK="$WORK/node_modules/.bin/squawk"
 dotnet build "$REPO_ROOT/src/PgDiscipline.Cli" -c Release -nologo -v:q >/dev/null
 PGD="dotnet $REPO_ROOT/src/PgDiscipline.Cli/bin/Release/net10.0/pgdiscipline.dll"
-OUT="$REPO_ROOT/docs/rules/squawk-comparison.md"
+OUT="$REPO_ROOT/docs/rules/squawk-corpus.md"
 {
   echo "# PgDiscipline lint vs squawk on tests/migration-corpus"
   echo
@@ -18,7 +18,7 @@ OUT="$REPO_ROOT/docs/rules/squawk-comparison.md"
   echo "| file | PgDiscipline | squawk |"
   echo "|---|---|---|"
   for f in "$REPO_ROOT"/tests/migration-corpus/*.sql; do
-    pgd=$($PGD lint "$f" --format json | grep -o '"ruleId": *"PGD[0-9]*"' | grep -o 'PGD[0-9]*' | sort -u | tr '\n' ' ' || true)
+    pgd=$($PGD lint --no-config "$f" --format json | grep -o '"ruleId": *"PGD[0-9]*"' | grep -o 'PGD[0-9]*' | sort -u | tr '\n' ' ' || true)
     sq=$("$SQUAWK" --pg-version=15 --reporter json "$f" 2>/dev/null | grep -o '"rule_name":"[a-z-]*"' | sed 's/"rule_name":"//; s/"//' | sort -u | tr '\n' ' ' || true)
     echo "| $(basename "$f") | ${pgd:-—} | ${sq:-—} |"
   done

@@ -31,9 +31,10 @@ internal static class LintCommand
         var noConfig = new Option<bool>("--no-config") { Description = $"Ignore {LintConfig.FileName}." };
         var closed = new Option<bool>("--closed-to-new-tables") { Description = "PGD311: report CREATE TABLE." };
         var noLockTimeout = new Option<bool>("--no-lock-timeout-check") { Description = "Do not require SET lock_timeout before DDL (PGD315)." };
+        var alone = new Option<bool>("--each-file-alone") { Description = "Lint every file on its own. By default the files are one migration history, in the order given: column types, IMMUTABLE functions and validated checks declared by earlier files are known to later ones." };
         var command = new Command("lint", "Lint SQL migration scripts with the PGD3xx migration-safety rules.")
         {
-            files, format, pgVersion, inTransaction, failOn, include, exclude, config, noConfig, closed, noLockTimeout,
+            files, format, pgVersion, inTransaction, failOn, include, exclude, config, noConfig, closed, noLockTimeout, alone,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -112,7 +113,7 @@ internal static class LintCommand
                 }
 
                 var inTransaction = options.AssumeInTransaction && !MigrationLint.DeclaresNoTransaction(text);
-                state = state?.ForNextScript(inTransaction) ?? new MigrationLintState { InTransaction = inTransaction };
+                state = !parse.GetValue(alone) && state is not null ? state.ForNextScript(inTransaction) : new MigrationLintState { InTransaction = inTransaction };
                 results.AddRange(MigrationLint.Lint(text, options, state).Select(f => (file == "-" ? "stdin" : file, f)));
             }
 

@@ -169,5 +169,6 @@ public sealed class LintCommandTests : IDisposable
         var (alone, output, _) = await Run("lint", "--no-config", second); // on its own the old type is unknown
         Assert.Equal(1, alone);
         Assert.Contains("PGD301", output, StringComparison.Ordinal);
+        Assert.Equal(1, (await Run("lint", "--no-config", "--each-file-alone", first, second)).Code);
     }
 }
