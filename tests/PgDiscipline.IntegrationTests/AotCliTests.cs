@@ -128,5 +128,10 @@ public sealed class AotCliTests(ClusterFixture cluster, ITestOutputHelper output
         Assert.Equal(0, code);
         Assert.Equal("done", JsonDocument.Parse(status).RootElement.GetProperty("backfills")[0].GetProperty("state").GetString());
         await ClusterFixture.ScalarAsync(cluster.Primary, "drop table bf_aot");
+        var position = (string)(await ClusterFixture.ScalarAsync(cluster.Primary, "select pg_current_wal_lsn()::text"))!;
+        foreach (var replica in cluster.Replicas)
+        {
+            await ClusterFixture.WaitReplayedAsync(replica, position, TimeSpan.FromSeconds(60)); // the next test class starts caught up
+        }
     }
 }
