@@ -31,6 +31,36 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
             return;
         }
 
+        // The worst of the queries this call may run (a local built differently on two branches is one or the other).
+        foreach (var variant in chain.Variants)
+        {
+            if (Collections(variant, ef) is { Count: >= 2 } collections && collections.LastInclude is { } lastInclude)
+            {
+                var properties = ImmutableDictionary<string, string?>.Empty.Add("IncludeSpanStart", lastInclude.Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                context.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.CartesianInclude, QueryChain.NameLocation(invocation), properties, collections.Count, string.Join(", ", collections.Names)));
+                return;
+            }
+        }
+    }
+
+    private readonly struct Branches
+    {
+        public Branches(List<string> names, IInvocationOperation? lastInclude)
+        {
+            Names = names;
+            LastInclude = lastInclude;
+        }
+
+        public List<string> Names { get; }
+
+        public IInvocationOperation? LastInclude { get; }
+
+        public int Count => Names.Count;
+    }
+
+    private static Branches Collections(List<IInvocationOperation> operators, EfContext ef)
+    {
         // Rows multiply only across sibling collection branches: Include(a => a.Xs).Include(a => a.Ys) gives |Xs| × |Ys|
         // rows per parent, while one path Include(a => a.Xs).ThenInclude(x => x.Ys) gives one row per leaf. So collect the
         // collection navigations with their full paths (an Include starts a path at the root, a ThenInclude extends the
@@ -38,9 +68,9 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
         var paths = new List<(string Path, bool Collection)>();
         IInvocationOperation? lastInclude = null;
         var current = "";
-        for (var i = chain.Operators.Count - 1; i >= 0; i--) // source order
+        for (var i = operators.Count - 1; i >= 0; i--) // source order
         {
-            var op = chain.Operators[i];
+            var op = operators[i];
             if (op.TargetMethod.Name is not ("Include" or "ThenInclude") || !ef.IsIn(op.TargetMethod, ef.EfQueryableExtensions))
             {
                 continue;
@@ -58,13 +88,7 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
             .Where(path => branches.Any(other => !OnOneLine(path, other)))
             .Select(path => path.Substring(path.LastIndexOf('.') + 1))
             .ToList();
-
-        if (collections.Count >= 2 && lastInclude is not null)
-        {
-            var properties = ImmutableDictionary<string, string?>.Empty.Add("IncludeSpanStart", lastInclude.Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            context.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.CartesianInclude, QueryChain.NameLocation(invocation), properties, collections.Count, string.Join(", ", collections)));
-        }
+        return new Branches(collections, lastInclude);
     }
 
     /// <summary>True when one path is the other or leads to it (<c>Blocks</c> and <c>Blocks.Fields</c>).</summary>

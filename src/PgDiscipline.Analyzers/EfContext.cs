@@ -77,6 +77,27 @@ internal sealed class EfContext
     /// <summary><c>System.Linq.Expressions.Expression&lt;TDelegate&gt;</c>: a lambda converted to it is translated, never run.</summary>
     public INamedTypeSymbol? ExpressionOfT { get; }
 
+    /// <summary>Code inside a lambda converted to an expression tree (a <c>Where</c>, <c>Select</c>, … of a query) is
+    /// translated into the query's SQL: a <c>Contains</c> or <c>Any</c> there is a subquery, run once with the query, not
+    /// per element (found on bitwarden/server: <c>.Where(c =&gt; c.Files.All(f =&gt; ids.Contains(f.Id)))</c>).</summary>
+    public bool InsideExpressionTree(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation lambda && IsExpressionTree(lambda))
+            {
+                return true;
+            }
+
+            if (current is ILocalFunctionOperation or IMethodBodyOperation)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>True when <paramref name="lambda"/> is converted to an expression tree (<c>Expression&lt;Func&lt;…&gt;&gt;</c>), as
     /// the lambdas of <c>Queryable</c> operators are: its body is data for the LINQ provider, not code that runs.</summary>
     public bool IsExpressionTree(IAnonymousFunctionOperation lambda)

@@ -14,22 +14,31 @@ namespace PgDiscipline.Analyzers;
 /// </summary>
 internal sealed class QueryChain
 {
-    private QueryChain(IInvocationOperation outermost, List<IInvocationOperation> operators, bool rootedInEf)
+    // A query stored in a local is built by the assignments that reach the call: `q = q.Where(…)` after `var q = …`,
+    // or one of `if (npgsql) q = … else q = …`. Each alternative is one variant of the query; a few are kept.
+    private const int MaxVariants = 16;
+
+    private QueryChain(IInvocationOperation? outermost, List<List<IInvocationOperation>> variants, bool rootedInEf)
     {
         Outermost = outermost;
-        Operators = operators;
+        Variants = variants;
         RootedInEf = rootedInEf;
+        Operators = variants.Count == 1 ? variants[0] : variants.SelectMany(v => v).Distinct().ToList();
     }
 
-    public IInvocationOperation Outermost { get; }
+    public IInvocationOperation? Outermost { get; }
 
-    /// <summary>Operators, outermost first (from every assignment of a followed local).</summary>
+    /// <summary>Operators of every variant, outermost first (what the chain may contain: AsSplitQuery, routing calls).</summary>
     public List<IInvocationOperation> Operators { get; }
+
+    /// <summary>The queries this call may run, each as its operators outermost first: one, unless a followed local is
+    /// assigned on alternative paths (<c>if (…) q = a; else q = b;</c>). Rules that count (joins, collections) take the
+    /// worst variant; summing them counted both branches of an if as one query.</summary>
+    public List<List<IInvocationOperation>> Variants { get; }
 
     public bool RootedInEf { get; }
 
     public bool Has(string name) => Operators.Any(o => o.TargetMethod.Name == name);
-
     /// <summary>Is this invocation part of a query chain (an operator, or a terminal applied to a query)?</summary>
     public static bool IsChainMember(IInvocationOperation invocation, EfContext ef)
     {
@@ -77,7 +86,7 @@ internal sealed class QueryChain
     /// stored in a local (then it is analyzed where the local is consumed); null otherwise.</summary>
     public static QueryChain? AtOutermost(IInvocationOperation invocation, EfContext ef)
     {
-        if (!IsChainMember(invocation, ef) || !IsOutermost(invocation, ef) || IsStoredInLocal(invocation))
+        if (!IsChainMember(invocation, ef) || !IsOutermost(invocation, ef) || IsStoredInLocal(invocation) || IsSubquery(invocation, ef))
         {
             return null;
         }
@@ -90,22 +99,87 @@ internal sealed class QueryChain
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IInvocationOperation, QueryChain> Built = new();
 
-    public static QueryChain Build(IInvocationOperation outermost, EfContext ef)
+    /// <summary>Is this query inside a lambda of another query (<c>.Where(c =&gt; !db.Xs.Any(…))</c>)? Then it is a subquery of
+    /// that query's SQL, counted with it, not a query of its own (found on bitwarden/server: a NOT EXISTS subquery was
+    /// reported as a second query next to the statement it belongs to). A compiled query's lambda is not a query's.</summary>
+    public static bool IsSubquery(IOperation operation, EfContext ef)
     {
-        var operators = new List<IInvocationOperation>();
-        var rooted = Collect(outermost, ef, operators, new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default), 0);
-        return new QueryChain(outermost, operators, rooted);
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation lambda && ef.IsExpressionTree(lambda))
+            {
+                var holder = lambda.Parent;
+                while (holder is IConversionOperation or IDelegateCreationOperation or IArgumentOperation)
+                {
+                    holder = holder.Parent;
+                }
+
+                if (holder is IInvocationOperation outer && IsChainMember(outer, ef))
+                {
+                    return true;
+                }
+            }
+
+            if (current is ILocalFunctionOperation or IMethodBodyOperation)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
-    private static bool Collect(IInvocationOperation start, EfContext ef, List<IInvocationOperation> operators, HashSet<ILocalSymbol> visited, int depth)
+    /// <summary>The query a value holds: a chain ending in it, or the query a local holds where it is read.</summary>
+    public static QueryChain? Of(IOperation value, EfContext ef)
     {
-        IInvocationOperation? current = start;
-        while (current is not null)
+        var unwrapped = EfContext.Unwrap(value);
+        if (unwrapped is IInvocationOperation invocation && IsChainMember(invocation, ef))
         {
-            operators.Add(current);
+            var chain = Build(invocation, ef);
+            return chain.RootedInEf ? chain : null;
+        }
+
+        if (unwrapped is ILocalReferenceOperation local)
+        {
+            var variants = FromLocal(local, ef, 1).Where(v => v.Rooted).Take(MaxVariants).Select(v => v.Operators).ToList();
+            return variants.Count > 0 ? new QueryChain(null, variants, rootedInEf: true) : null;
+        }
+
+        return null;
+    }
+
+    public static QueryChain Build(IInvocationOperation outermost, EfContext ef)
+    {
+        var all = Collect(outermost, ef, 0);
+        var rooted = all.Where(v => v.Rooted).Select(v => v.Operators).ToList();
+        return rooted.Count > 0
+            ? new QueryChain(outermost, rooted, rootedInEf: true)
+            : new QueryChain(outermost, [all.SelectMany(v => v.Operators).Distinct().ToList()], rootedInEf: false);
+    }
+
+    private readonly struct Variant
+    {
+        public Variant(List<IInvocationOperation> operators, bool rooted)
+        {
+            Operators = operators;
+            Rooted = rooted;
+        }
+
+        public List<IInvocationOperation> Operators { get; }
+
+        public bool Rooted { get; }
+    }
+
+    private static List<Variant> Collect(IInvocationOperation start, EfContext ef, int depth)
+    {
+        var prefix = new List<IInvocationOperation>();
+        IInvocationOperation current = start;
+        while (true)
+        {
+            prefix.Add(current);
             if (ef.IsIn(current.TargetMethod, ef.RelationalDatabaseFacadeExtensions))
             {
-                return true;
+                return [new Variant(prefix, true)];
             }
 
             var source = EfContext.SourceOf(current);
@@ -114,54 +188,127 @@ internal sealed class QueryChain
                 case IInvocationOperation inner when IsChainMember(inner, ef):
                     current = inner;
                     continue;
-                case ILocalReferenceOperation local when depth < 8 && visited.Add(local.Local):
-                    var rooted = false;
-                    foreach (var value in AssignedValues(local))
+                case ILocalReferenceOperation local when depth < 8:
+                    var variants = new List<Variant>();
+                    foreach (var tail in FromLocal(local, ef, depth + 1))
                     {
-                        if (EfContext.Unwrap(value) is IInvocationOperation assigned && IsChainMember(assigned, ef))
+                        if (variants.Count == MaxVariants)
                         {
-                            rooted |= Collect(assigned, ef, operators, visited, depth + 1);
+                            break;
                         }
-                        else if (EfContext.Unwrap(value) is ILocalReferenceOperation other && depth < 8 && visited.Add(other.Local))
-                        {
-                            rooted |= FollowLocal(other, ef, operators, visited, depth + 1);
-                        }
-                        else
-                        {
-                            rooted |= IsEfRoot(EfContext.Unwrap(value), ef);
-                        }
+
+                        variants.Add(new Variant([.. prefix, .. tail.Operators], tail.Rooted));
                     }
 
-                    return rooted;
+                    return variants.Count > 0 ? variants : [new Variant(prefix, false)];
                 default:
-                    return source is not null && IsEfRoot(source, ef);
+                    return [new Variant(prefix, source is not null && IsEfRoot(source, ef))];
             }
+        }
+    }
+
+    private static IEnumerable<Variant> FromLocal(ILocalReferenceOperation local, EfContext ef, int depth)
+    {
+        foreach (var value in ReachingValues(local))
+        {
+            var unwrapped = EfContext.Unwrap(value);
+            if (unwrapped is IInvocationOperation assigned && IsChainMember(assigned, ef))
+            {
+                foreach (var v in Collect(assigned, ef, depth))
+                {
+                    yield return v;
+                }
+            }
+            else if (unwrapped is ILocalReferenceOperation other && depth < 8)
+            {
+                foreach (var v in FromLocal(other, ef, depth + 1))
+                {
+                    yield return v;
+                }
+            }
+            else
+            {
+                yield return new Variant([], IsEfRoot(unwrapped, ef));
+            }
+        }
+    }
+
+    /// <summary>The values of a local that can reach this reference: the last assignment before it on every path (one
+    /// in a block the reference is in), and the assignments after that one made only on some paths (in an if, a loop, a
+    /// switch, a try). Assignments after the reference do not reach it; without any before it (a use in a loop or a
+    /// lambda ahead of the assignment) every assignment counts.</summary>
+    internal static IEnumerable<IOperation> ReachingValues(ILocalReferenceOperation reference)
+    {
+        var root = (IOperation)reference;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        if (!AssignmentsIn(root).TryGetValue(reference.Local, out var assignments))
+        {
+            return [];
+        }
+
+        var at = reference.Syntax.SpanStart;
+        var before = assignments
+            .Where(a => a.Definition.Syntax.Span.End <= at && !OnAnotherBranch(a.Definition, reference.Syntax.Span))
+            .OrderBy(a => a.Definition.Syntax.SpanStart)
+            .ToList();
+        if (before.Count == 0)
+        {
+            return assignments.Select(a => a.Value);
+        }
+
+        var lastOnEveryPath = before.FindLastIndex(a => OnEveryPathTo(a.Definition, reference.Syntax.Span));
+        return before.Skip(System.Math.Max(lastOnEveryPath, 0)).Select(a => a.Value);
+    }
+
+    /// <summary>Is the assignment in one branch of an if / ?: / switch and the use in another (they never both run)?</summary>
+    private static bool OnAnotherBranch(IOperation definition, Microsoft.CodeAnalysis.Text.TextSpan use)
+    {
+        IOperation child = definition;
+        for (var node = definition.Parent; node is not null; child = node, node = node.Parent)
+        {
+            if (!node.Syntax.Span.Contains(use))
+            {
+                continue;
+            }
+
+            // The first construct holding both: are they in different arms of it?
+            return node switch
+            {
+                IConditionalOperation conditional when conditional.WhenFalse is { } whenFalse =>
+                    (ReferenceEquals(child, conditional.WhenTrue) && whenFalse.Syntax.Span.Contains(use))
+                    || (ReferenceEquals(child, whenFalse) && conditional.WhenTrue.Syntax.Span.Contains(use)),
+                ISwitchOperation => child is ISwitchCaseOperation && !child.Syntax.Span.Contains(use),
+                _ => false,
+            };
         }
 
         return false;
     }
 
-    private static bool FollowLocal(ILocalReferenceOperation local, EfContext ef, List<IInvocationOperation> operators, HashSet<ILocalSymbol> visited, int depth)
+    /// <summary>Is this assignment made on every path from it to <paramref name="use"/>: between it and the first
+    /// construct that also holds the use, only statements, declarations and blocks (no if, loop, switch, try, ?:).</summary>
+    private static bool OnEveryPathTo(IOperation definition, Microsoft.CodeAnalysis.Text.TextSpan use)
     {
-        var rooted = false;
-        foreach (var value in AssignedValues(local))
+        for (var node = definition.Parent; node is not null; node = node.Parent)
         {
-            var unwrapped = EfContext.Unwrap(value);
-            if (unwrapped is IInvocationOperation assigned && IsChainMember(assigned, ef))
+            if (node.Syntax.Span.Contains(use))
             {
-                rooted |= Collect(assigned, ef, operators, visited, depth + 1);
+                return true;
             }
-            else if (unwrapped is ILocalReferenceOperation other && depth < 8 && visited.Add(other.Local))
+
+            if (node is not (IExpressionStatementOperation or ISimpleAssignmentOperation or IVariableDeclaratorOperation
+                or IVariableDeclarationOperation or IVariableDeclarationGroupOperation or IVariableInitializerOperation
+                or IBlockOperation or IConversionOperation or IUsingOperation or IUsingDeclarationOperation))
             {
-                rooted |= FollowLocal(other, ef, operators, visited, depth + 1);
-            }
-            else
-            {
-                rooted |= IsEfRoot(unwrapped, ef);
+                return false;
             }
         }
 
-        return rooted;
+        return false;
     }
 
     /// <summary>Where to report: the whole query expression for query syntax, else the method name.</summary>
@@ -206,18 +353,18 @@ internal sealed class QueryChain
             root = root.Parent;
         }
 
-        return AssignmentsIn(root).TryGetValue(local.Local, out var values) ? values : [];
+        return AssignmentsIn(root).TryGetValue(local.Local, out var values) ? values.Select(v => v.Value) : [];
     }
 
     // Every local's initializer and assignments, collected in one walk of a method's operation tree and kept while the tree
     // lives (analyzers share a semantic model's trees). Walking the whole method once per followed local cost PGD101 and
     // PGD102 most of their time on real code (PiranhaCMS's repositories).
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, List<IOperation>>> Assignments = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, List<(IOperation Definition, IOperation Value)>>> Assignments = new();
 
-    private static Dictionary<ILocalSymbol, List<IOperation>> AssignmentsIn(IOperation root)
+    private static Dictionary<ILocalSymbol, List<(IOperation Definition, IOperation Value)>> AssignmentsIn(IOperation root)
         => Assignments.GetValue(root, static r =>
         {
-            var map = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            var map = new Dictionary<ILocalSymbol, List<(IOperation Definition, IOperation Value)>>(SymbolEqualityComparer.Default);
             foreach (var op in r.Descendants())
             {
                 var (symbol, value) = op switch
@@ -230,10 +377,10 @@ internal sealed class QueryChain
                 {
                     if (!map.TryGetValue(symbol, out var list))
                     {
-                        map[symbol] = list = new List<IOperation>();
+                        map[symbol] = list = new List<(IOperation Definition, IOperation Value)>();
                     }
 
-                    list.Add(value);
+                    list.Add((op, value));
                 }
             }
 

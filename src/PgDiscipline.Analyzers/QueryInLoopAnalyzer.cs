@@ -44,7 +44,7 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
 
         if (EnclosingLoop(invocation, ef) is not { } loop
             || (!runsQuery && !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef)))
-            || InsideExpressionTree(invocation, ef) || IsMemoised(invocation))
+            || ef.InsideExpressionTree(invocation) || IsMemoised(invocation))
         {
             return;
         }
@@ -141,27 +141,6 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         }
 
         return null;
-    }
-
-    /// <summary>Code inside a lambda converted to an expression tree (a <c>Where</c>, <c>Select</c>, … of a query) is
-    /// translated into the query's SQL: a <c>Contains</c> or <c>Any</c> there is a subquery, run once with the query, not
-    /// per element (found on bitwarden/server: <c>.Where(c =&gt; c.Files.All(f =&gt; ids.Contains(f.Id)))</c>).</summary>
-    private static bool InsideExpressionTree(IOperation operation, EfContext ef)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation lambda && ef.IsExpressionTree(lambda))
-            {
-                return true;
-            }
-
-            if (current is ILocalFunctionOperation or IMethodBodyOperation)
-            {
-                return false;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>A lookup run at most once by the loop: <c>x ??= await query</c>, or <c>if (x == null) x = await query</c> /

@@ -32,7 +32,9 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             return;
         }
 
-        var counted = CountJoins(chain, ef);
+        // The worst of the queries this call may run (a local built differently on two branches is one or the other).
+        var split = (chain.Has("AsSplitQuery") || ef.GlobalSplitQuery) && !chain.Has("AsSingleQuery");
+        var counted = chain.Variants.Select(v => CountJoins(v, split, ef)).OrderByDescending(c => c.Sum(j => j.Joins)).First();
         var joins = counted.Sum(c => c.Joins);
         var max = AnalyzerOptionsReader.GetInt(context.Options, invocation.Syntax.SyntaxTree, RuleIdentifiers.TooManyJoins, "max_joins", DefaultMaxJoins, min: 0);
         if (joins > max)
@@ -44,9 +46,9 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
 
     /// <summary>Joins the chain will make: Join/GroupJoin/SelectMany, each Include/ThenInclude step (unless split),
     /// distinct reference navigations used in lambdas, and the joins of raw SQL.</summary>
-    internal static List<(string Label, int Joins)> CountJoins(QueryChain chain, EfContext ef)
+    internal static List<(string Label, int Joins)> CountJoins(List<IInvocationOperation> operators, bool split, EfContext ef, int depth = 0)
     {
-        var split = (chain.Has("AsSplitQuery") || ef.GlobalSplitQuery) && !chain.Has("AsSingleQuery");
+        var nested = new List<(string Label, int Joins)>();
         var explicitJoins = new List<(string Label, int Joins)>();
         var navigations = new HashSet<string>(System.StringComparer.Ordinal);
         var includes = new HashSet<string>(System.StringComparer.Ordinal);
@@ -54,9 +56,9 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
         var includePath = "";
 
         // Innermost first, so ThenInclude continues the path of the Include before it.
-        for (var i = chain.Operators.Count - 1; i >= 0; i--)
+        for (var i = operators.Count - 1; i >= 0; i--)
         {
-            var op = chain.Operators[i];
+            var op = operators[i];
             var method = op.TargetMethod;
             var name = method.Name;
             if (ef.IsIn(method, ef.Queryable) && name is "Join" or "GroupJoin")
@@ -104,11 +106,27 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
                 }
             }
 
+            // Union/Concat/Intersect/Except: the other query is part of the same statement, with its joins.
+            if (ef.IsIn(method, ef.Queryable) && name is "Union" or "Concat" or "Intersect" or "Except" or "UnionBy" or "IntersectBy" or "ExceptBy"
+                && depth < 4 && op.Arguments.Length > 1 && QueryChain.Of(op.Arguments[1].Value, ef) is { } other)
+            {
+                nested.AddRange(Worst(other, ef, depth + 1).Select(j => (j.Label + " (" + name + ")", j.Joins)));
+            }
+
             foreach (var argument in op.Arguments)
             {
                 if (EfContext.Lambda(argument.Value) is { } lambda)
                 {
-                    CollectNavigations(lambda, ef, navigations);
+                    var subqueries = new List<IInvocationOperation>();
+                    CollectNavigations(lambda.Body, ef, navigations, subqueries);
+                    foreach (var subquery in subqueries)
+                    {
+                        // `!db.Xs.Any(…)`, `ids.Contains(…)` over a query: the subquery's joins are joins of this statement.
+                        if (depth < 4 && QueryChain.Of(subquery, ef) is { } chain)
+                        {
+                            nested.AddRange(Worst(chain, ef, depth + 1).Select(j => (j.Label + " (subquery)", j.Joins)));
+                        }
+                    }
                 }
             }
         }
@@ -118,8 +136,13 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             .Select(n => (Label: n.Substring(n.IndexOf('.') + 1) + (includes.Contains(n) ? " (Include)" : " (navigation)"), Joins: 1))
             .ToList();
         counted.AddRange(explicitJoins);
+        counted.AddRange(nested);
         return counted;
     }
+
+    /// <summary>The joins of the worst variant of a query (a subquery or the other side of a set operation).</summary>
+    private static List<(string Label, int Joins)> Worst(QueryChain chain, EfContext ef, int depth)
+        => chain.Variants.Select(v => CountJoins(v, split: false, ef, depth)).OrderByDescending(c => c.Sum(j => j.Joins)).First();
 
     /// <summary>A SelectMany whose collection selector is <c>group.DefaultIfEmpty()</c> over a query-syntax range variable
     /// or lambda parameter (the group of a GroupJoin), not over an entity's navigation.</summary>
@@ -157,38 +180,50 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
 
     /// <summary>Reference navigations reached from a lambda parameter (<c>m.Conversation.Owner</c> = two joins). Query-syntax
     /// range variables (properties of the compiler's anonymous "transparent identifier" types) are roots, not navigations.
-    /// Paths are keyed by the root's type, so the same navigation used in Where and Select counts once.</summary>
-    private static void CollectNavigations(IAnonymousFunctionOperation lambda, EfContext ef, HashSet<string> navigations)
+    /// Paths are keyed by the root's type, so the same navigation used in Where and Select counts once. Queries met on the
+    /// way (subqueries) are collected, not entered: their navigations are theirs.</summary>
+    private static void CollectNavigations(IOperation operation, EfContext ef, HashSet<string> navigations, List<IInvocationOperation> subqueries)
     {
-        foreach (var op in lambda.Body.Descendants())
+        foreach (var op in operation.ChildOperations)
         {
-            if (op is not IPropertyReferenceOperation property || property.Property.ContainingType.IsAnonymousType || !ef.IsEntity(property.Property.Type))
+            if (op is IInvocationOperation invocation && QueryChain.IsChainMember(invocation, ef) && QueryChain.IsOutermost(invocation, ef))
             {
+                subqueries.Add(invocation);
                 continue;
             }
 
-            var names = new List<string> { property.Property.Name };
-            var instance = property.Instance is null ? null : EfContext.Unwrap(property.Instance);
-            while (instance is IPropertyReferenceOperation parent && !parent.Property.ContainingType.IsAnonymousType)
+            if (op is IPropertyReferenceOperation property && !property.Property.ContainingType.IsAnonymousType && ef.IsEntity(property.Property.Type))
             {
-                names.Insert(0, parent.Property.Name);
-                instance = parent.Instance is null ? null : EfContext.Unwrap(parent.Instance);
+                AddNavigation(property, navigations);
             }
 
-            var root = instance switch
+            CollectNavigations(op, ef, navigations, subqueries);
+        }
+    }
+
+    private static void AddNavigation(IPropertyReferenceOperation property, HashSet<string> navigations)
+    {
+        var names = new List<string> { property.Property.Name };
+        var instance = property.Instance is null ? null : EfContext.Unwrap(property.Instance);
+        while (instance is IPropertyReferenceOperation parent && !parent.Property.ContainingType.IsAnonymousType)
+        {
+            names.Insert(0, parent.Property.Name);
+            instance = parent.Instance is null ? null : EfContext.Unwrap(parent.Instance);
+        }
+
+        var root = instance switch
+        {
+            IParameterReferenceOperation parameter => parameter.Type,
+            IPropertyReferenceOperation rangeVariable => rangeVariable.Type,
+            _ => null,
+        };
+        if (root is not null)
+        {
+            var path = root.Name;
+            foreach (var n in names)
             {
-                IParameterReferenceOperation parameter => parameter.Type,
-                IPropertyReferenceOperation rangeVariable => rangeVariable.Type,
-                _ => null,
-            };
-            if (root is not null)
-            {
-                var path = root.Name;
-                foreach (var n in names)
-                {
-                    path += "." + n;
-                    navigations.Add(path);
-                }
+                path += "." + n;
+                navigations.Add(path);
             }
         }
     }

@@ -17,6 +17,26 @@ public sealed class CartesianIncludeTests
         """ + Model.Entities, Cartesian(2, "Orders, Addresses"));
 
     [Fact]
+    public Task Collections_included_on_either_branch_of_an_if_are_one_query_each_but_a_later_sibling_multiplies() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db, bool orders)
+            {
+                IQueryable<User> q = db.Users;
+                if (orders) { q = q.Include(u => u.Orders); } else { q = q.Include(u => u.Addresses); }
+                return q.ToList(); // Orders or Addresses, never both
+            }
+
+            List<User> N(AppDb db, bool orders)
+            {
+                IQueryable<User> q = db.Users;
+                if (orders) { q = q.Include(u => u.Orders); } else { q = q.Where(u => u.Id > 0); }
+                return q.Include(u => u.Addresses).{|#0:ToList|}();
+            }
+        }
+        """ + Model.Entities, Cartesian(2, "Orders, Addresses"));
+
+    [Fact]
     public Task One_nested_collection_path_is_one_row_per_leaf_not_a_product() => V.AnalyzerAsync(Model.Usings + """
         class C
         {

@@ -105,7 +105,7 @@ public sealed class TooManyJoinsTests
                 return await r.Include(u => u.Addresses).{|#0:ToListAsync|}();
             }
         }
-        """ + Model.Entities, Joins(4, 3, "Orders (Include), Team (Include), Team.Company (Include), Addresses (Include)"));
+        """ + Model.Entities, Joins(4, 3, "Team (Include), Team.Company (Include), Orders (Include), Addresses (Include)"));
 
     [Fact]
     public Task Compiled_queries_are_analyzed() => V.AnalyzerAsync(Model.Usings + """
@@ -203,4 +203,100 @@ public sealed class TooManyJoinsTests
             }
         }
         """ + Model.Entities, Joins(4, 3, "join Order, join Team, join Order, join Team"));
+
+    [Fact]
+    public Task A_local_built_differently_on_two_branches_counts_the_worse_branch_not_both() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // bitwarden/server OrganizationRepository.SearchUnassignedToProviderAsync, minimised: the same two joins written
+            // for Npgsql and for the other providers. One of them runs: two joins, not four.
+            async Task<User[]> M(AppDb db, bool npgsql, string? email)
+            {
+                var query = from u in db.Users where u.Id > 0 select u;
+                if (email is null)
+                {
+                    return await query.OrderBy(u => u.Id).ToArrayAsync(); // before either join is added
+                }
+
+                if (npgsql)
+                {
+                    query = from u in query
+                            join o in db.Orders on u.Id equals o.UserId
+                            join t in db.Teams on u.Id equals t.Id
+                            where o.Id > 1
+                            select u;
+                }
+                else
+                {
+                    query = from u in query
+                            join o in db.Orders on u.Id equals o.UserId
+                            join t in db.Teams on u.Id equals t.Id
+                            where o.Id > 2
+                            select u;
+                }
+
+                return await query.OrderBy(u => u.Id).ToArrayAsync();
+            }
+        }
+        """ + Model.Entities);
+
+    [Fact]
+    public Task A_local_extended_statement_after_statement_is_counted_whole() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            List<User> M(AppDb db, bool byTeam)
+            {
+                var query = from u in db.Users
+                            join o in db.Orders on u.Id equals o.UserId
+                            join t in db.Teams on u.Id equals t.Id
+                            select u;
+                query = from u in query join o2 in db.Orders on u.Id equals o2.UserId select u;
+                if (byTeam)
+                {
+                    query = from u in query join t2 in db.Teams on u.Id equals t2.Id select u;
+                }
+
+                return query.{|#0:ToList|}();
+            }
+        }
+        """ + Model.Entities, Joins(4, 3, "join Order, join Team, join Order, join Team"));
+
+    [Fact]
+    public Task A_subquery_is_counted_in_its_statement_not_reported_as_a_query_of_its_own() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // bitwarden/server UserSecurityTasksByCipherIdsQuery, minimised: a NOT EXISTS over a query with joins, inside
+            // another query's where. One statement: the subquery's joins are its joins, and it is reported once.
+            IQueryable<int> M(AppDb db)
+            {
+                var permitted = from u in db.Users
+                                join o in db.Orders on u.Id equals o.UserId
+                                join t in db.Teams on u.Id equals t.Id
+                                join o2 in db.Orders on u.Id equals o2.UserId
+                                join t2 in db.Teams on u.Id equals t2.Id
+                                select u.Id;
+                return {|#0:from o in db.Orders|}
+                       join u in db.Users on o.UserId equals u.Id
+                       where !permitted.Any(p => p == u.Id)
+                       select o.Id;
+            }
+
+            // A subquery without joins adds none.
+            List<User> N(AppDb db) => db.Users.Where(u => !db.Orders.Any(o => o.UserId == u.Id)).ToList();
+        }
+        """ + Model.Entities, Joins(5, 3, "join User, join Order (subquery), join Team (subquery), join Order (subquery), join Team (subquery)"));
+
+    [Fact]
+    public Task Both_sides_of_a_union_are_one_statement() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // bitwarden/server, same query: user permissions UNION group permissions, joined to users.
+            List<int> M(AppDb db)
+            {
+                var byOrder = from u in db.Users join o in db.Orders on u.Id equals o.UserId select u.Id;
+                var byTeam = from u in db.Users join t in db.Teams on u.Id equals t.Id join o in db.Orders on u.Id equals o.UserId select u.Id;
+                return byOrder.Union(byTeam).Join(db.Users, id => id, u => u.Id, (id, u) => u.Id).{|#0:ToList|}();
+            }
+        }
+        """ + Model.Entities, Joins(4, 3, "join Order, join User, join Team (Union), join Order (Union)"));
 }
