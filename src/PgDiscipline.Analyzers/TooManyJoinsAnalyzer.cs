@@ -63,8 +63,14 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             var name = method.Name;
             if (ef.IsIn(method, ef.Queryable) && name is "Join" or "GroupJoin")
             {
-                explicitJoins.Add(((name == "Join" ? "join " : "group join ") + method.TypeArguments[1].Name, 1));
+                explicitJoins.Add(((name == "Join" ? "join " : "group join ") + JoinedName(op), 1));
                 groupJoins += name == "GroupJoin" ? 1 : 0;
+
+                // Joined to a query of the app's (`join gou in givenOrgUsers`): its joins are in the same statement.
+                if (depth < 4 && op.Arguments.Length > 1 && QueryChain.Of(op.Arguments[1].Value, ef) is { } joined)
+                {
+                    nested.AddRange(Worst(joined, ef, depth + 1).Select(j => (j.Label + " (in " + JoinedName(op) + ")", j.Joins)));
+                }
             }
             else if (ef.IsIn(method, ef.Queryable) && name is "SelectMany")
             {
@@ -106,11 +112,22 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
                 }
             }
 
-            // Union/Concat/Intersect/Except: the other query is part of the same statement, with its joins.
+            // Union/Concat/Intersect/Except: each arm is planned as a join tree of its own, so the statement's largest is the
+            // larger arm (three two-join selects UNIONed are not a six-join query); what follows applies to the result.
             if (ef.IsIn(method, ef.Queryable) && name is "Union" or "Concat" or "Intersect" or "Except" or "UnionBy" or "IntersectBy" or "ExceptBy"
                 && depth < 4 && op.Arguments.Length > 1 && QueryChain.Of(op.Arguments[1].Value, ef) is { } other)
             {
-                nested.AddRange(Worst(other, ef, depth + 1).Select(j => (j.Label + " (" + name + ")", j.Joins)));
+                var right = Worst(other, ef, depth + 1);
+                var left = Counted(navigations, includes, explicitJoins, nested);
+                if (right.Sum(j => j.Joins) > left.Sum(j => j.Joins))
+                {
+                    navigations.Clear();
+                    includes.Clear();
+                    explicitJoins.Clear();
+                    groupJoins = 0;
+                    nested.Clear();
+                    nested.AddRange(right.Select(j => (j.Label + " (" + name + " arm)", j.Joins)));
+                }
             }
 
             foreach (var argument in op.Arguments)
@@ -131,6 +148,12 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             }
         }
 
+        return Counted(navigations, includes, explicitJoins, nested);
+    }
+
+    private static List<(string Label, int Joins)> Counted(
+        HashSet<string> navigations, HashSet<string> includes, List<(string Label, int Joins)> explicitJoins, List<(string Label, int Joins)> nested)
+    {
         // Navigations keyed "Root.A.B": shown without the root type, marked by where they came from.
         var counted = navigations
             .Select(n => (Label: n.Substring(n.IndexOf('.') + 1) + (includes.Contains(n) ? " (Include)" : " (navigation)"), Joins: 1))
@@ -138,6 +161,18 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
         counted.AddRange(explicitJoins);
         counted.AddRange(nested);
         return counted;
+    }
+
+    /// <summary>What a Join joins: the entity type, or for a query of anonymous rows the local holding it.</summary>
+    private static string JoinedName(IInvocationOperation join)
+    {
+        var type = join.TargetMethod.TypeArguments[1];
+        if (!type.IsAnonymousType && type.Name.Length > 0)
+        {
+            return type.Name;
+        }
+
+        return join.Arguments.Length > 1 && EfContext.Unwrap(join.Arguments[1].Value) is ILocalReferenceOperation local ? local.Local.Name : "a query";
     }
 
     /// <summary>The joins of the worst variant of a query (a subquery or the other side of a set operation).</summary>

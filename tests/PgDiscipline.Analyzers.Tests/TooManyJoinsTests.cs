@@ -287,16 +287,45 @@ public sealed class TooManyJoinsTests
         """ + Model.Entities, Joins(5, 3, "join User, join Order (subquery), join Team (subquery), join Order (subquery), join Team (subquery)"));
 
     [Fact]
-    public Task Both_sides_of_a_union_are_one_statement() => V.AnalyzerAsync(Model.Usings + """
+    public Task Union_arms_are_planned_apart_so_the_larger_arm_counts_then_what_follows() => V.AnalyzerAsync(Model.Usings + """
         class C
         {
-            // bitwarden/server, same query: user permissions UNION group permissions, joined to users.
-            List<int> M(AppDb db)
+            // bitwarden/server CollectionCipherRepository.GetUserIdsByCollectionIdsAsync, minimised: three small selects
+            // UNIONed (1, 2 and 2 joins) are not one five-join query.
+            Task<List<int>> Small(AppDb db)
+            {
+                var a = from u in db.Users join o in db.Orders on u.Id equals o.UserId select u.Id;
+                var b = from u in db.Users join t in db.Teams on u.Id equals t.Id join o in db.Orders on u.Id equals o.UserId select u.Id;
+                var c = from o in db.Orders join u in db.Users on o.UserId equals u.Id join t in db.Teams on u.Id equals t.Id select o.Id;
+                return a.Union(b).Union(c).ToListAsync();
+            }
+
+            // UserSecurityTasksByCipherIdsQuery: the larger arm (three joins) joined to users afterwards is four.
+            List<int> Large(AppDb db)
             {
                 var byOrder = from u in db.Users join o in db.Orders on u.Id equals o.UserId select u.Id;
-                var byTeam = from u in db.Users join t in db.Teams on u.Id equals t.Id join o in db.Orders on u.Id equals o.UserId select u.Id;
+                var byTeam = from u in db.Users join t in db.Teams on u.Id equals t.Id join o in db.Orders on u.Id equals o.UserId
+                             join t2 in db.Teams on u.Id equals t2.Id select u.Id;
                 return byOrder.Union(byTeam).Join(db.Users, id => id, u => u.Id, (id, u) => u.Id).{|#0:ToList|}();
             }
         }
-        """ + Model.Entities, Joins(4, 3, "join Order, join User, join Team (Union), join Order (Union)"));
+        """ + Model.Entities, Joins(4, 3, "join User, join Team (Union arm), join Order (Union arm), join Team (Union arm)"));
+
+    [Fact]
+    public Task A_query_joined_to_another_query_of_the_app_counts_that_querys_joins() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // bitwarden/server PolicyRepository, minimised: `join gou in givenOrgUsers`, a query of anonymous rows with
+            // joins of its own; it is named by its local, and its joins are the statement's.
+            List<int> M(AppDb db)
+            {
+                var given = from u in db.Users join t in db.Teams on u.Id equals t.Id join o in db.Orders on u.Id equals o.UserId
+                            join t2 in db.Teams on u.Id equals t2.Id
+                            select new { u.Id, OrderId = o.Id };
+                return (from o in db.Orders
+                        join g in given on o.Id equals g.OrderId
+                        select o.Id).{|#0:ToList|}();
+            }
+        }
+        """ + Model.Entities, Joins(4, 3, "join given, join Team (in given), join Order (in given), join Team (in given)"));
 }
