@@ -18,7 +18,7 @@
 #     (compile-errors.tsv). csc runs no analyzer once a declaration fails to bind, so in this mode the packed analyzers
 #     (PgDiscipline's and EF Core's own) run through tests/PgDiscipline.RealWorld over the inputs MSBuild resolved, with
 #     CompilationWithAnalyzers: every file is analysed, and both analyzers' times are measured the same way (one cold
-#     pass, then warm passes; PASSES=3 by default). A finding in a file with errors is judged knowing it.
+#     pass, then warm passes; PASSES=5 by default). A finding in a file with errors is judged knowing it.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FOLDER=""
@@ -108,7 +108,7 @@ if [[ -n "$FOLDER" ]]; then
     exit 1
   fi
   dotnet build "$REPO_ROOT/tests/PgDiscipline.RealWorld" -c Release -nologo -v:q -clp:ErrorsOnly >/dev/null
-  dotnet "$REPO_ROOT/tests/PgDiscipline.RealWorld/bin/Release/net10.0/PgDiscipline.RealWorld.dll" "$OUT/inputs" "$OUT" "$FOLDER" "${PASSES:-3}"
+  dotnet "$REPO_ROOT/tests/PgDiscipline.RealWorld/bin/Release/net10.0/PgDiscipline.RealWorld.dll" "$OUT/inputs" "$OUT" "$FOLDER" "${PASSES:-5}"
   echo "[real-world] $NAME: findings in $OUT/findings.tsv, compile errors per file in $OUT/compile-errors.tsv"
   exit 0
 fi

@@ -20,7 +20,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>PGD103.</summary>
     public static readonly DiagnosticDescriptor QueryInLoop = Create(RuleIdentifiers.QueryInLoop,
-        "'{0}' runs a database query on every iteration of the enclosing {1}: load the data for all items in one query");
+        "'{0}' makes a database round trip on every iteration of the enclosing {1}: {2}");
 
     /// <summary>PGD104.</summary>
     public static readonly DiagnosticDescriptor RawSqlInjection = Create(RuleIdentifiers.RawSqlInjection,

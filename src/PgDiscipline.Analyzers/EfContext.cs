@@ -18,9 +18,7 @@ internal sealed class EfContext
     private static readonly SymbolEqualityComparer Eq = SymbolEqualityComparer.Default;
     private readonly Compilation _compilation;
     private readonly Lazy<ImmutableHashSet<ITypeSymbol>> _entityTypes;
-    private readonly Lazy<bool> _globalSplitQuery;
-    private readonly Lazy<bool> _eventualConsistencyConfigured;
-    private readonly Lazy<bool> _defaultReadPrimaryConfigured;
+    private readonly Lazy<bool[]> _settings;
 
     private EfContext(Compilation compilation, INamedTypeSymbol dbContext)
     {
@@ -45,9 +43,7 @@ internal sealed class EfContext
         Migration = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.Migrations.Migration");
         MigrationBuilder = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder");
         _entityTypes = new Lazy<ImmutableHashSet<ITypeSymbol>>(CollectEntityTypes, LazyThreadSafetyMode.ExecutionAndPublication);
-        _globalSplitQuery = new Lazy<bool>(() => SourceMentions("QuerySplittingBehavior", "SplitQuery"), LazyThreadSafetyMode.ExecutionAndPublication);
-        _eventualConsistencyConfigured = new Lazy<bool>(() => SourceMentions("ReadConsistency", "Eventual"), LazyThreadSafetyMode.ExecutionAndPublication);
-        _defaultReadPrimaryConfigured = new Lazy<bool>(() => SourceMentions("ReadRouting", "Primary"), LazyThreadSafetyMode.ExecutionAndPublication);
+        _settings = new Lazy<bool[]>(() => SourceMentions(Settings), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public INamedTypeSymbol DbContext { get; }
@@ -133,20 +129,39 @@ internal sealed class EfContext
     public INamedTypeSymbol? MigrationBuilder { get; }
 
     /// <summary>True when the compilation configures split queries globally (<c>UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)</c>).</summary>
-    public bool GlobalSplitQuery => _globalSplitQuery.Value;
+    public bool GlobalSplitQuery => _settings.Value[0];
 
     /// <summary>True when the compilation configures <c>ReadConsistency.Eventual</c>.</summary>
-    public bool EventualConsistencyConfigured => _eventualConsistencyConfigured.Value;
+    public bool EventualConsistencyConfigured => _settings.Value[1];
 
     /// <summary>True when the compilation configures <c>DefaultRead = ReadRouting.Primary</c>.</summary>
-    public bool DefaultReadPrimaryConfigured => _defaultReadPrimaryConfigured.Value;
+    public bool DefaultReadPrimaryConfigured => _settings.Value[2];
 
-    /// <summary>The xunit.analyzers-style gate: null when EF Core is not referenced.</summary>
-    public static EfContext? TryCreate(Compilation compilation)
+    /// <summary>The xunit.analyzers-style gate: null when EF Core is not referenced. One context per compilation, shared by
+    /// every PgDiscipline analyzer: the entity types and the project-wide settings are worked out once, not once per rule
+    /// (a compilation is immutable, so what is derived from it can be kept with it).</summary>
+    public static EfContext? TryCreate(Compilation compilation) => Contexts.GetValue(compilation, static c =>
     {
-        var dbContext = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbContext");
-        return dbContext is null ? null : new EfContext(compilation, dbContext);
+        var dbContext = c.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.DbContext");
+        return new Holder(dbContext is null ? null : new EfContext(c, dbContext));
+    }).Context;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Holder> Contexts = new();
+
+    private sealed class Holder
+    {
+        public Holder(EfContext? context) => Context = context;
+
+        public EfContext? Context { get; }
     }
+
+    // The project-wide settings, as Type.Member names in code: split queries, eventual consistency, primary by default.
+    private static readonly (string Type, string Member)[] Settings =
+    [
+        ("QuerySplittingBehavior", "SplitQuery"),
+        ("ReadConsistency", "Eventual"),
+        ("ReadRouting", "Primary"),
+    ];
 
     public bool IsDbContext(ITypeSymbol? type)
     {
@@ -340,36 +355,59 @@ internal sealed class EfContext
         }
     }
 
-    /// <summary>True when some source file's code (not a comment or a string) names <c>typeName.memberName</c>, e.g.
-    /// <c>QuerySplittingBehavior.SplitQuery</c> (used for project-wide settings). The text is searched first, so a file
-    /// that does not mention it is never parsed further; a match must then be a member access in the syntax tree. Symbols
-    /// are not bound here: an analyzer must not ask the compilation for semantic models (RS1030).</summary>
-    private bool SourceMentions(string typeName, string memberName)
+    /// <summary>For each <c>Type.Member</c> setting, whether some source file's code (not a comment or a string) names it,
+    /// e.g. <c>QuerySplittingBehavior.SplitQuery</c>. One pass over the sources for all settings: a file's text is searched
+    /// first, so a file that mentions none is never walked; a match must then be a member access in the syntax tree.
+    /// Symbols are not bound here: an analyzer must not ask the compilation for semantic models (RS1030).</summary>
+    private bool[] SourceMentions((string Type, string Member)[] settings)
     {
+        var found = new bool[settings.Length];
         foreach (var tree in _compilation.SyntaxTrees)
         {
-            if (tree.GetText().ToString().IndexOf(memberName, StringComparison.Ordinal) < 0)
+            var text = tree.GetText().ToString();
+            var candidates = new List<int>();
+            for (var i = 0; i < settings.Length; i++)
+            {
+                if (!found[i] && text.IndexOf(settings[i].Member, StringComparison.Ordinal) >= 0)
+                {
+                    candidates.Add(i);
+                }
+            }
+
+            if (candidates.Count == 0)
             {
                 continue;
             }
 
             foreach (var node in tree.GetRoot().DescendantNodes())
             {
-                if (node is Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access
-                    && access.Name.Identifier.ValueText == memberName
-                    && access.Expression switch
-                    {
-                        Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax id => id.Identifier.ValueText == typeName,
-                        Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax qualified => qualified.Name.Identifier.ValueText == typeName,
-                        Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText == typeName,
-                        _ => false,
-                    })
+                if (node is not Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access)
                 {
-                    return true;
+                    continue;
                 }
+
+                var typeName = access.Expression switch
+                {
+                    Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax id => id.Identifier.ValueText,
+                    Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax qualified => qualified.Name.Identifier.ValueText,
+                    Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                    _ => null,
+                };
+                foreach (var i in candidates)
+                {
+                    if (access.Name.Identifier.ValueText == settings[i].Member && typeName == settings[i].Type)
+                    {
+                        found[i] = true;
+                    }
+                }
+            }
+
+            if (found.All(f => f))
+            {
+                break;
             }
         }
 
-        return false;
+        return found;
     }
 }

@@ -36,27 +36,46 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        var runsQuery = RunsQuery(invocation, ef);
-        if (!runsQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0) // cheap first: no helper with source here
+
+        // Cheapest tests first: most calls neither could run a query nor have a body here, and most are not in a loop.
+        var couldRunQuery = Terminals.Contains(method.Name) || method.Name is "Find" or "FindAsync" or "SaveChanges" or "SaveChangesAsync";
+        if ((!couldRunQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0) || EnclosingLoop(invocation, ef) is not { } loop)
         {
             return;
         }
 
-        if (EnclosingLoop(invocation, ef) is not { } loop
-            || (!runsQuery && !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef)))
+        var runsQuery = couldRunQuery && RunsQuery(invocation, ef);
+        if ((!runsQuery && (method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0
+                || !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef))))
             || ef.InsideExpressionTree(invocation) || IsMemoised(invocation))
         {
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop));
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop, Advice(method.Name, runsQuery)));
     }
 
-    /// <summary>The invocation itself runs a query: a terminal of a chain rooted in EF, or <c>Find</c>.</summary>
+    /// <summary>What to do instead, by what the call does (loading advice was wrong for a SaveChanges in a loop).</summary>
+    internal static string Advice(string method, bool runsQuery) => method switch
+    {
+        "SaveChanges" or "SaveChangesAsync" => "save once after the loop",
+        _ when method.StartsWith("ExecuteUpdate", System.StringComparison.Ordinal) || method.StartsWith("ExecuteDelete", System.StringComparison.Ordinal)
+            || method.StartsWith("ExecuteSql", System.StringComparison.Ordinal) => "change all the rows in one statement",
+        _ when !runsQuery => "pass all the items to it and let it make one query",
+        _ => "load the data for all items in one query",
+    };
+
+    /// <summary>The invocation itself makes a round trip: a terminal of a chain rooted in EF, <c>Find</c>, or <c>SaveChanges</c>.</summary>
     private static bool RunsQuery(IInvocationOperation invocation, EfContext ef)
     {
         var method = invocation.TargetMethod;
         if (method.Name is "Find" or "FindAsync" && ef.IsDbSet(method.ContainingType))
+        {
+            return true;
+        }
+
+        // A SaveChanges per iteration is a round trip (and a transaction) per item: save once after the loop.
+        if (method.Name is "SaveChanges" or "SaveChangesAsync" && ef.IsDbContext(method.ContainingType))
         {
             return true;
         }
@@ -85,16 +104,18 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
                 continue;
             }
 
-#pragma warning disable RS1030 // Only for methods called inside loops, once per method per compilation (cached above).
-            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
             var body = syntax switch
             {
                 MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
                 LocalFunctionStatementSyntax f => (SyntaxNode?)f.Body ?? f.ExpressionBody,
                 _ => null,
             };
-            if (body is null || model.GetOperation(body) is not { } operation)
+#pragma warning disable RS1030 // Only for methods called inside loops, once per method per compilation (cached above).
+            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+            // Binding a body is the costly part: only bodies that name a call which could run a query are bound (most
+            // helpers called in loops are not data access at all).
+            if (body is null || !NamesAQueryCall(body) || model.GetOperation(body) is not { } operation)
             {
                 continue;
             }
@@ -106,6 +127,20 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
                 {
                     return true;
                 }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool NamesAQueryCall(SyntaxNode body)
+    {
+        foreach (var token in body.DescendantTokens())
+        {
+            if (token.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)
+                && (Terminals.Contains(token.ValueText) || token.ValueText is "Find" or "FindAsync" or "SaveChanges" or "SaveChangesAsync"))
+            {
+                return true;
             }
         }
 

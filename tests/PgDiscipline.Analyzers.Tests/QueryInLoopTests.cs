@@ -5,7 +5,10 @@ namespace PgDiscipline.Analyzers.Tests;
 
 public sealed class QueryInLoopTests
 {
-    private static DiagnosticResult InLoop(int location, string method, string loop) => V.Diagnostic("PGD103").WithLocation(location).WithArguments(method, loop);
+    private const string LoadAll = "load the data for all items in one query";
+
+    private static DiagnosticResult InLoop(int location, string method, string loop, string advice = LoadAll)
+        => V.Diagnostic("PGD103").WithLocation(location).WithArguments(method, loop, advice);
 
     [Fact]
     public Task Queries_in_foreach_for_and_while_bodies_are_reported() => V.AnalyzerAsync(Model.Usings + """
@@ -231,5 +234,24 @@ public sealed class QueryInLoopTests
                 await db.BumpRevisionDateAsync(0, ct); // outside the loop
             }
         }
-        """ + Model.Entities, InLoop(0, "BumpRevisionDateAsync", "foreach loop"), InLoop(1, "SaveTwiceAsync", "foreach loop"));
+        """ + Model.Entities, InLoop(0, "BumpRevisionDateAsync", "foreach loop", "pass all the items to it and let it make one query"),
+            InLoop(1, "SaveTwiceAsync", "foreach loop", "pass all the items to it and let it make one query"));
+
+    [Fact]
+    public Task SaveChanges_on_every_iteration_is_a_round_trip_per_item() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // Kavita's manual data migrations, minimised: a save per item.
+            async Task M(AppDb db, List<User> users, CancellationToken ct)
+            {
+                foreach (var u in users)
+                {
+                    u.Name = u.Name.Trim();
+                    await db.{|#0:SaveChangesAsync|}(ct);
+                }
+
+                await db.SaveChangesAsync(ct); // once, after the loop: fine
+            }
+        }
+        """ + Model.Entities, InLoop(0, "SaveChangesAsync", "foreach loop", "save once after the loop"));
 }

@@ -29,7 +29,7 @@ if (args.Length < 3)
 var inputs = args[0];
 var outDir = args[1];
 var root = Path.GetFullPath(args[2]);
-var passes = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3;
+var passes = Math.Max(1, args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5);
 Directory.CreateDirectory(outDir);
 
 string[] Lines(string name)
@@ -126,6 +126,8 @@ File.WriteAllLines(Path.Combine(outDir, "compile-errors.tsv"), errors.Select(e =
 
 var provider = new OptionsProvider(treeConfig, configSet.GlobalConfigOptions);
 var times = new List<string>();
+var cold = new List<(string Assembly, double Seconds)>();
+var warm = new List<(string Assembly, double Seconds)>();
 ImmutableArray<Diagnostic> diagnostics = default;
 for (var pass = 0; pass < passes; pass++)
 {
@@ -135,7 +137,7 @@ for (var pass = 0; pass < passes; pass++)
         new CompilationWithAnalyzersOptions(
             new AnalyzerOptions(additional, provider),
             onAnalyzerException: null,
-            concurrentAnalysis: true,
+            concurrentAnalysis: false, // one thread: analyzer times are not inflated by each other's contention (2 cores)
             logAnalyzerExecutionTime: true,
             reportSuppressedDiagnostics: true));
     var wall = Stopwatch.StartNew();
@@ -146,10 +148,15 @@ for (var pass = 0; pass < passes; pass++)
         diagnostics = result.GetAllDiagnostics();
     }
 
-    foreach (var group in result.AnalyzerTelemetryInfo.GroupBy(kv => kv.Key.GetType().Assembly.GetName().Name))
+    foreach (var group in result.AnalyzerTelemetryInfo.GroupBy(kv => kv.Key.GetType().Assembly.GetName().Name ?? "?").OrderBy(g => g.Key, StringComparer.Ordinal))
     {
         var seconds = group.Sum(kv => kv.Value.ExecutionTime.TotalSeconds);
         times.Add(string.Create(CultureInfo.InvariantCulture, $"{(pass == 0 ? "cold" : "warm" + pass)}\t{group.Key}\t{seconds:0.000}"));
+        (pass == 0 ? cold : warm).Add((group.Key, seconds));
+        foreach (var (analyzer, info) in group.OrderByDescending(kv => kv.Value.ExecutionTime))
+        {
+            times.Add(string.Create(CultureInfo.InvariantCulture, $"{(pass == 0 ? "cold" : "warm" + pass)}\t{group.Key}/{analyzer.GetType().Name}\t{info.ExecutionTime.TotalSeconds:0.000}"));
+        }
     }
 
     times.Add(string.Create(CultureInfo.InvariantCulture, $"{(pass == 0 ? "cold" : "warm" + pass)}\t(wall clock, all analyzers)\t{wall.Elapsed.TotalSeconds:0.000}"));
@@ -179,9 +186,14 @@ Console.WriteLine("findings: " + (rows.Count == 0
     ? "none"
     : string.Join(", ", rows.GroupBy(r => r[..r.IndexOf('\t', StringComparison.Ordinal)]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))));
 Console.WriteLine($"analyzer crashes (AD0001): {crashes}; suppressed by a suppressor: {suppressed}");
-foreach (var t in times)
+// One line per analyzer assembly: the cold pass (JIT and first use, as in one command-line build) and the median of the
+// warm passes (as in an IDE or a build server that keeps the compiler running).
+foreach (var name in cold.Select(c => c.Assembly).Distinct())
 {
-    Console.WriteLine("analyzer time: " + t.Replace('\t', ' '));
+    var w = warm.Where(x => x.Assembly == name).Select(x => x.Seconds).OrderBy(x => x).ToList();
+    var median = w.Count == 0 ? double.NaN : w.Count % 2 == 1 ? w[w.Count / 2] : (w[(w.Count / 2) - 1] + w[w.Count / 2]) / 2;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"analyzer time: {name}: cold {cold.First(c => c.Assembly == name).Seconds:0.000} s, warm median {median:0.000} s ({w.Count} passes)"));
 }
 
 return 0;
