@@ -25,11 +25,23 @@ if (( unit == 0 )); then
   # chromium is for the report test (StatisticsReportTests renders the HTML report headless); --unit runs no such test.
   PGD_EXTRA_PACKAGES="chromium ${PGD_EXTRA_PACKAGES:-}" build/install-deps.sh
 
-  cleanup() { build/cluster.sh stop >/dev/null 2>&1 || true; }
+  cleanup() { build/cluster.sh stop >/dev/null 2>&1 || true; build/docker.sh stop >/dev/null 2>&1 || true; }
   trap cleanup EXIT INT TERM
   # A run that was killed midway may have left a cluster behind: start from a clean one.
   build/cluster.sh stop >/dev/null 2>&1 || true
   build/cluster.sh start
+
+  # PgDiscipline.Testing's tests (tests/PgDiscipline.Testing.Tests): a Docker engine (installed and started here when
+  # missing, stopped by its pid at the end) and an image with PostgreSQL + PgBouncer, built once per machine from
+  # Debian's packages (no registry is reachable here). Testcontainers' reaper (Ryuk) is an image too: the fixture
+  # removes its own containers instead. Debian 12's engine speaks Docker API 1.41.
+  build/docker.sh start
+  export PGD_TESTING_IMAGE="$(build/image.sh)"
+  export TESTCONTAINERS_RYUK_DISABLED=true
+  if [[ -z "${DOCKER_API_VERSION:-}" ]]; then
+    DOCKER_API_VERSION="$(docker version --format '{{.Server.APIVersion}}')"
+    export DOCKER_API_VERSION
+  fi
 fi
 
 results="$REPO_ROOT/artifacts/test-results"

@@ -26,7 +26,7 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
     private static void Analyze(OperationAnalysisContext context, EfContext ef)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (QueryChain.AtOutermost(invocation, ef) is not { } chain || chain.Has("AsSplitQuery") || (ef.GlobalSplitQuery && !chain.Has("AsSingleQuery")))
+        if (QueryChain.AtOutermost(invocation, ef) is not { } chain || chain.Has("AsSplitQuery"))
         {
             return;
         }
@@ -36,6 +36,13 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
         {
             if (Collections(variant, ef) is { Count: >= 2 } collections && collections.LastInclude is { } lastInclude)
             {
+                // The project-wide split-query setting is looked up only for a query that would be reported: finding it
+                // reads the whole compilation once, a first-use cost most builds need not pay.
+                if (ef.GlobalSplitQuery && !chain.Has("AsSingleQuery"))
+                {
+                    return;
+                }
+
                 var properties = ImmutableDictionary<string, string?>.Empty.Add("IncludeSpanStart", lastInclude.Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 context.ReportDiagnostic(Diagnostic.Create(
                     DiagnosticDescriptors.CartesianInclude, QueryChain.NameLocation(invocation), properties, collections.Count, string.Join(", ", collections.Names)));

@@ -33,16 +33,27 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
         }
 
         // The worst of the queries this call may run (a local built differently on two branches is one or the other).
-        var split = (chain.Has("AsSplitQuery") || ef.GlobalSplitQuery) && !chain.Has("AsSingleQuery");
-        var counted = chain.Variants.Select(v => CountJoins(v, split, ef)).OrderByDescending(c => c.Sum(j => j.Joins)).First();
-        var joins = counted.Sum(c => c.Joins);
         var max = AnalyzerOptionsReader.GetInt(context.Options, invocation.Syntax.SyntaxTree, RuleIdentifiers.TooManyJoins, "max_joins", DefaultMaxJoins, min: 0);
+        var split = chain.Has("AsSplitQuery") && !chain.Has("AsSingleQuery");
+        var counted = Worst(chain, split, ef);
+        var joins = counted.Sum(c => c.Joins);
+        if (joins > max && !split && !chain.Has("AsSingleQuery") && ef.GlobalSplitQuery)
+        {
+            // The project-wide split-query setting is looked up only for a query over the limit (finding it reads the
+            // whole compilation once, a first-use cost most builds need not pay); split, its Includes are separate queries.
+            counted = Worst(chain, split: true, ef);
+            joins = counted.Sum(c => c.Joins);
+        }
+
         if (joins > max)
         {
             // The message says what was counted, so a reader can check it against the query.
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TooManyJoins, QueryChain.ReportLocation(invocation), joins, max, string.Join(", ", counted.Select(c => c.Label))));
         }
     }
+
+    private static List<(string Label, int Joins)> Worst(QueryChain chain, bool split, EfContext ef)
+        => chain.Variants.Select(v => CountJoins(v, split, ef)).OrderByDescending(c => c.Sum(j => j.Joins)).First();
 
     /// <summary>Joins the chain will make: Join/GroupJoin/SelectMany, each Include/ThenInclude step (unless split),
     /// distinct reference navigations used in lambdas, and the joins of raw SQL.</summary>

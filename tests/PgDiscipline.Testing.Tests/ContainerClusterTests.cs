@@ -1,0 +1,139 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using PgDiscipline.Testing;
+
+namespace PgDiscipline.Testing.Tests;
+
+/// <summary>One container cluster (primary + 2 replicas + PgBouncer + synchronous standby) for the tests below. It needs a
+/// Docker engine and an image: <c>build/test.sh</c> starts the engine (build/docker.sh), builds the local image
+/// (build/image.sh) and sets <c>PGD_TESTING_IMAGE</c>.</summary>
+public sealed class ContainerClusterFixture : IAsyncLifetime
+{
+    public PgCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+        => Cluster = await new PgClusterBuilder().WithReplicas(2).WithPgBouncer().WithSynchronousStandby().StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await Cluster.DisposeAsync();
+    }
+}
+
+public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : IClassFixture<ContainerClusterFixture>
+{
+    private PgCluster Cluster => fixture.Cluster;
+
+    private static async Task<T> Scalar<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task The_topology_is_a_primary_with_replicas_and_a_synchronous_standby_streaming_from_it()
+    {
+        Assert.False(await Scalar<bool>(Cluster.PrimaryConnectionString, "select pg_is_in_recovery()"));
+        Assert.Equal(2, Cluster.ReplicaConnectionStrings.Count);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(await Scalar<bool>(Cluster.ReplicaConnectionStrings[i], "select pg_is_in_recovery()"));
+            Assert.Equal($"replica{i + 1}", await Scalar<string>(Cluster.ReplicaConnectionStrings[i], "select current_setting('cluster_name')"));
+        }
+
+        Assert.True(await Scalar<bool>(Cluster.StandbyConnectionString!, "select pg_is_in_recovery()"));
+        var senders = await Scalar<string>(Cluster.PrimaryConnectionString,
+            "select string_agg(application_name || ':' || sync_state, ',' order by application_name) from pg_stat_replication where state = 'streaming'");
+        Assert.Equal("replica1:async,replica2:async,standby:sync", senders);
+        Assert.Equal(3L, await Scalar<long>(Cluster.PrimaryConnectionString, "select count(*) from pg_replication_slots where active"));
+
+        // A row written on the primary is replayed on every replica.
+        await Scalar<int>(Cluster.PrimaryConnectionString, "create table if not exists topology_probe (id int primary key); insert into topology_probe values (1) on conflict do nothing; select 1");
+        await Cluster.WaitForReplayAsync(0);
+        await Cluster.WaitForReplayAsync(1);
+        Assert.Equal(1L, await Scalar<long>(Cluster.ReplicaConnectionStrings[1], "select count(*) from topology_probe"));
+    }
+
+    [Fact]
+    public async Task PgBouncer_pools_in_transaction_mode_in_front_of_the_primary()
+    {
+        Assert.False(await Scalar<bool>(Cluster.PgBouncerConnectionString!, "select pg_is_in_recovery()"));
+        Assert.Equal("primary", await Scalar<string>(Cluster.PgBouncerConnectionString!, "select current_setting('cluster_name')"));
+        // Transaction pooling: a session setting made by one client is seen by the next client of the single-connection pool.
+        await using (var first = new NpgsqlConnection(Cluster.PgBouncerSingleConnectionString))
+        {
+            await first.OpenAsync();
+            await using var set = new NpgsqlCommand("set statement_timeout = '4321ms'", first);
+            await set.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal("4321ms", await Scalar<string>(new NpgsqlConnectionStringBuilder(Cluster.PgBouncerSingleConnectionString) { Pooling = false }.ConnectionString, "show statement_timeout"));
+        await Scalar<string>(Cluster.PgBouncerSingleConnectionString!, "reset statement_timeout; select ''");
+    }
+
+    [Fact]
+    public async Task A_ReadFromReplica_read_runs_on_a_replica_and_a_paused_replica_is_not_used_for_session_reads()
+    {
+        var options = new DbContextOptionsBuilder<AppDb>().UseNpgsql(Cluster.PrimaryConnectionString).UsePgDiscipline(pg =>
+        {
+            pg.AddReplica(Cluster.ReplicaConnectionStrings[0]);
+            pg.AddReplica(Cluster.ReplicaConnectionStrings[1]);
+            pg.HealthCheckInterval = TimeSpan.FromMilliseconds(250);
+            pg.MaxReplicaLag = TimeSpan.FromSeconds(1);
+        }).Options;
+        await using var db = new AppDb(options);
+        await db.FindPgDisciplineRuntime()!.CheckReplicasNowAsync();
+        const string whereAmI = "select current_setting('cluster_name') as \"Value\"";
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            seen.Add((await db.Database.SqlQueryRaw<string>(whereAmI).ReadFromReplica().ToListAsync()).Single());
+        }
+
+        Assert.Equal(["replica1", "replica2"], seen.Order());
+
+        await Cluster.PauseReplayAsync(0);
+        try
+        {
+            // A write, then Session reads: replica1 cannot have it, so they go to replica2 (or the primary), never replica1.
+            await db.Database.ExecuteSqlRawAsync("create table if not exists session_probe (id serial primary key); insert into session_probe default values");
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.NotEqual("replica1", (await db.Database.SqlQueryRaw<string>(whereAmI).ReadFromReplica().ToListAsync()).Single());
+            }
+        }
+        finally
+        {
+            await Cluster.ResumeReplayAsync(0);
+        }
+    }
+
+    [Fact]
+    public async Task A_stopped_replica_refuses_connections_and_streams_again_after_start_on_the_same_port()
+    {
+        await Cluster.StopReplicaAsync(1);
+        await Assert.ThrowsAnyAsync<Exception>(() => Scalar<bool>(Cluster.ReplicaConnectionStrings[1], "select true"));
+        await Cluster.StartReplicaAsync(1);
+        Assert.True(await Scalar<bool>(Cluster.ReplicaConnectionStrings[1], "select pg_is_in_recovery()"));
+        Assert.Equal(1L, await Scalar<long>(Cluster.PrimaryConnectionString, "select count(*) from pg_stat_replication where application_name = 'replica2' and state = 'streaming'"));
+    }
+
+    [Fact]
+    public async Task A_held_lock_makes_a_second_connection_wait_until_its_lock_timeout()
+    {
+        await Scalar<int>(Cluster.PrimaryConnectionString, "create table if not exists lock_probe (id int); select 1");
+        await using (await Cluster.HoldLockAsync("lock_probe"))
+        {
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => Scalar<long>(Cluster.PrimaryConnectionString, "set lock_timeout = '200ms'; select count(*) from lock_probe"));
+            Assert.Equal("55P03", ex.SqlState); // lock_not_available
+        }
+
+        Assert.Equal(0L, await Scalar<long>(Cluster.PrimaryConnectionString, "set lock_timeout = '200ms'; select count(*) from lock_probe"));
+        await Assert.ThrowsAsync<ArgumentException>(() => Cluster.HoldLockAsync("lock_probe", "EVERYTHING"));
+    }
+
+    public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options);
+}
