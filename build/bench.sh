@@ -10,6 +10,8 @@
 #                               round trip or in one more, direct and through PgBouncer -> artifacts/bench/writecost.md
 #   build/bench.sh backfill     the chat-like mix (8 clients, PgDiscipline) while one UPDATE changes every row of a 2M-row
 #                               table, and while the backfill runner does the same change -> artifacts/bench/backfill.md
+#   build/bench.sh startup      start-up time of the local cluster (build/cluster.sh) and of PgDiscipline.Testing's
+#                               container cluster, same topology, alternating 3 rounds -> artifacts/bench/startup.md
 #   build/bench.sh analyzers    analyzer cost on a generated 300-file project (build/bench-analyzers.sh)
 # Extra arguments go to BenchmarkDotNet (default: --job medium). Results: BenchmarkDotNet.Artifacts/ under artifacts/bench.
 set -euo pipefail
@@ -40,6 +42,14 @@ case "$what" in
     mix_args=("$@"); [[ ${#mix_args[@]} -eq 0 ]] && mix_args=(--workers 8 --seconds 10 --rounds 3)
     dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll mix --env "$REPO_ROOT/artifacts/cluster/cluster.env" \
       --out "$REPO_ROOT/artifacts/bench/mix.md" "${mix_args[@]}" ;;
+  startup)
+    build/install-deps.sh
+    dotnet build tests/PgDiscipline.Workload -c Release -nologo -v:q -clp:ErrorsOnly
+    trap 'build/cluster.sh stop >/dev/null 2>&1 || true; build/docker.sh stop >/dev/null 2>&1 || true' EXIT
+    build/docker.sh start
+    PGD_TESTING_IMAGE="$(build/image.sh)"; export PGD_TESTING_IMAGE TESTCONTAINERS_RYUK_DISABLED=true
+    export DOCKER_API_VERSION="${DOCKER_API_VERSION:-$(docker version --format '{{.Server.APIVersion}}')}"
+    dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll startup --out "$REPO_ROOT/artifacts/bench/startup.md" "$@" ;;
   writecost)
     build/install-deps.sh
     dotnet build tests/PgDiscipline.Workload -c Release -nologo -v:q -clp:ErrorsOnly

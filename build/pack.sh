@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs PgDiscipline.Analyzers, PgDiscipline.Sql, PgDiscipline.EntityFrameworkCore and the pgdiscipline tool
+# Packs PgDiscipline.Analyzers, PgDiscipline.Sql, PgDiscipline.EntityFrameworkCore, PgDiscipline.Testing and the pgdiscipline tool
 # (PgDiscipline.Cli) into artifacts/packages, with SourceLink and deterministic builds.
 #   build/pack.sh [version]        default version: 0.1.0-local
 set -euo pipefail
@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 SOURCELINK=false
 git -C "$REPO_ROOT" remote get-url origin >/dev/null 2>&1 && SOURCELINK=true
-for project in src/PgDiscipline.Sql src/PgDiscipline.Analyzers.Package src/PgDiscipline.EntityFrameworkCore src/PgDiscipline.Cli; do
+for project in src/PgDiscipline.Sql src/PgDiscipline.Analyzers.Package src/PgDiscipline.EntityFrameworkCore src/PgDiscipline.Cli src/PgDiscipline.Testing; do
   dotnet pack "$REPO_ROOT/$project" -c Release -o "$OUT" -p:PackageVersion="$VERSION" -p:PgDisciplineSourceLink=$SOURCELINK -p:ContinuousIntegrationBuild=true -nologo -v:q
 done
 ls -1 "$OUT"/*"$VERSION"*.nupkg

@@ -44,25 +44,25 @@ internal static class ContainerScripts
         cluster_name = 'primary'
         CONF
           printf '%s\n' "$PGD_SETTINGS" >> "$PGDATA/postgresql.conf"
-          pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w -t 60 start > /dev/null
-          psql -X -q -h /tmp -U "$PGD_USER" -d postgres -c "create database \"$PGD_DB\""
-          psql -X -q -h /tmp -U "$PGD_USER" -d "$PGD_DB" -c "create extension if not exists pg_stat_statements"
+          pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p $PGD_PORT" -w -t 60 start > /dev/null
+          psql -X -q -h /tmp -p "$PGD_PORT" -U "$PGD_USER" -d postgres -c "create database \"$PGD_DB\""
+          psql -X -q -h /tmp -p "$PGD_PORT" -U "$PGD_USER" -d "$PGD_DB" -c "create extension if not exists pg_stat_statements"
           pg_ctl -D "$PGDATA" -w -t 60 stop > /dev/null
         fi
         echo "pgdiscipline: primary starting"
-        exec postgres -D "$PGDATA"
+        exec postgres -D "$PGDATA" -p "$PGD_PORT"
         """;
 
     public const string Replica = Prelude + """
 
         if [ ! -s "$PGDATA/PG_VERSION" ]; then
-          until pg_isready -q -h "$PGD_UPSTREAM" -p 5432; do sleep 0.2; done
-          PGPASSWORD="$PGD_PASSWORD" pg_basebackup -h "$PGD_UPSTREAM" -p 5432 -U "$PGD_USER" -D "$PGDATA" \
+          until pg_isready -q -h "$PGD_UPSTREAM" -p "$PGD_UPSTREAM_PORT"; do sleep 0.2; done
+          PGPASSWORD="$PGD_PASSWORD" pg_basebackup -h "$PGD_UPSTREAM" -p "$PGD_UPSTREAM_PORT" -U "$PGD_USER" -D "$PGDATA" \
             -R -X stream -c fast -C -S "$PGD_NAME"
           printf "cluster_name = '%s'\n" "$PGD_NAME" >> "$PGDATA/postgresql.conf"
         fi
         echo "pgdiscipline: $PGD_NAME starting"
-        exec postgres -D "$PGDATA"
+        exec postgres -D "$PGDATA" -p "$PGD_PORT"
         """;
 
     public const string PgBouncer = """
@@ -71,14 +71,14 @@ internal static class ContainerScripts
         printf '"%s" "%s"\n' "$PGD_USER" "$PGD_PASSWORD" > /tmp/pgbouncer/userlist.txt
         cat > /tmp/pgbouncer/pgbouncer.ini <<CONF
         [databases]
-        $PGD_DB = host=$PGD_UPSTREAM port=5432 dbname=$PGD_DB
+        $PGD_DB = host=$PGD_UPSTREAM port=$PGD_UPSTREAM_PORT dbname=$PGD_DB
         ; one server connection: what leaks between clients that share it
-        ${PGD_DB}_single = host=$PGD_UPSTREAM port=5432 dbname=$PGD_DB pool_size=1
-        * = host=$PGD_UPSTREAM port=5432
+        ${PGD_DB}_single = host=$PGD_UPSTREAM port=$PGD_UPSTREAM_PORT dbname=$PGD_DB pool_size=1
+        * = host=$PGD_UPSTREAM port=$PGD_UPSTREAM_PORT
 
         [pgbouncer]
         listen_addr = 0.0.0.0
-        listen_port = 6432
+        listen_port = $PGD_PORT
         unix_socket_dir =
         auth_type = scram-sha-256
         auth_file = /tmp/pgbouncer/userlist.txt

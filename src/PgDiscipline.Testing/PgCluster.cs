@@ -20,9 +20,6 @@ public sealed class PgCluster : IAsyncDisposable
     /// up after a test process that was killed: <c>docker rm -f $(docker ps -aq --filter label=org.pgdiscipline.testing)</c>.</summary>
     public const string Label = "org.pgdiscipline.testing";
 
-    private const int PostgresPort = 5432;
-    private const int PgBouncerPort = 6432;
-
     private readonly PgClusterBuilder _options;
     private readonly string _id;
     private readonly List<IContainer> _replicas = [];
@@ -31,6 +28,7 @@ public sealed class PgCluster : IAsyncDisposable
     private IContainer? _standby;
     private IContainer? _pgBouncer;
     private string _image = "";
+    private int _primaryPort;
 
     private PgCluster(PgClusterBuilder options)
     {
@@ -118,8 +116,8 @@ public sealed class PgCluster : IAsyncDisposable
         await _network.CreateAsync(ct).ConfigureAwait(false);
 
         var primaryPort = FreePort();
-        _primary = Container("primary", ContainerScripts.Primary, primaryPort, PostgresPort,
-            ("PGD_SETTINGS", string.Join('\n', _options.Settings)));
+        _primaryPort = primaryPort;
+        _primary = Container("primary", ContainerScripts.Primary, primaryPort, ("PGD_SETTINGS", string.Join('\n', _options.Settings)));
         PrimaryConnectionString = ConnectionString(primaryPort, _options.Database);
         await _primary.StartAsync(ct).ConfigureAwait(false);
         await WaitConnectableAsync(PrimaryConnectionString, "the primary", ct).ConfigureAwait(false);
@@ -130,8 +128,7 @@ public sealed class PgCluster : IAsyncDisposable
         for (var i = 1; i <= _options.ReplicaCount; i++)
         {
             var port = FreePort();
-            var replica = Container("replica" + i.ToString(CultureInfo.InvariantCulture), ContainerScripts.Replica, port, PostgresPort,
-                ("PGD_UPSTREAM", "primary"));
+            var replica = Container("replica" + i.ToString(CultureInfo.InvariantCulture), ContainerScripts.Replica, port);
             _replicas.Add(replica);
             var connection = ConnectionString(port, _options.Database);
             replicaStrings.Add(connection);
@@ -142,7 +139,7 @@ public sealed class PgCluster : IAsyncDisposable
         if (_options.SynchronousStandby)
         {
             var port = FreePort();
-            _standby = Container("standby", ContainerScripts.Replica, port, PostgresPort, ("PGD_UPSTREAM", "primary"));
+            _standby = Container("standby", ContainerScripts.Replica, port);
             StandbyConnectionString = ConnectionString(port, _options.Database);
             starts.Add(StartAndWaitAsync(_standby, StandbyConnectionString, "the standby", ct));
         }
@@ -150,7 +147,7 @@ public sealed class PgCluster : IAsyncDisposable
         if (_options.PgBouncer)
         {
             var port = FreePort();
-            _pgBouncer = Container("pgbouncer", ContainerScripts.PgBouncer, port, PgBouncerPort, ("PGD_UPSTREAM", "primary"));
+            _pgBouncer = Container("pgbouncer", ContainerScripts.PgBouncer, port);
             PgBouncerConnectionString = ConnectionString(port, _options.Database);
             PgBouncerSingleConnectionString = ConnectionString(port, _options.Database + "_single");
             starts.Add(StartAndWaitAsync(_pgBouncer, PgBouncerConnectionString, "PgBouncer", ct));
@@ -205,7 +202,9 @@ public sealed class PgCluster : IAsyncDisposable
         }
     }
 
-    private IContainer Container(string name, string script, int hostPort, int containerPort, params (string Key, string Value)[] environment)
+    // Each server listens inside its container on the port it is published on (as build/cluster.sh's servers do), so
+    // inet_server_port() and the names PgDiscipline gives replicas (host:port) mean the same on both backends.
+    private IContainer Container(string name, string script, int port, params (string Key, string Value)[] environment)
     {
         var builder = new ContainerBuilder(_image)
             .WithName($"pgdiscipline-{_id}-{name}")
@@ -217,7 +216,10 @@ public sealed class PgCluster : IAsyncDisposable
             .WithEnvironment("PGD_PASSWORD", _options.Password)
             .WithEnvironment("PGD_DB", _options.Database)
             .WithEnvironment("PGD_NAME", name)
-            .WithPortBinding(hostPort, containerPort)
+            .WithEnvironment("PGD_PORT", port.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("PGD_UPSTREAM", "primary")
+            .WithEnvironment("PGD_UPSTREAM_PORT", _primaryPort.ToString(CultureInfo.InvariantCulture))
+            .WithPortBinding(port, port)
             .WithCreateParameterModifier(parameters =>
             {
                 parameters.User = "postgres";
@@ -311,8 +313,27 @@ public sealed class PgCluster : IAsyncDisposable
         await WaitForStreamingAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops the primary like a crash (for failover tests).</summary>
+    /// <summary>Stops the primary like a crash (for failover tests, or to see what the app does while it is down).</summary>
     public Task StopPrimaryAsync(CancellationToken cancellationToken = default) => CrashAsync(_primary!, cancellationToken);
+
+    /// <summary>Starts the primary stopped by <see cref="StopPrimaryAsync"/> (crash recovery, same port) and returns once it
+    /// accepts connections; the replicas reconnect on their own.</summary>
+    public async Task StartPrimaryAsync(CancellationToken cancellationToken = default)
+    {
+        await _primary!.StartAsync(cancellationToken).ConfigureAwait(false);
+        await WaitConnectableAsync(PrimaryConnectionString, "the primary", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops PgBouncer (its container stops; clients see their connections drop).</summary>
+    public Task StopPgBouncerAsync(CancellationToken cancellationToken = default)
+        => (_pgBouncer ?? throw new InvalidOperationException("The cluster has no PgBouncer.")).StopAsync(cancellationToken);
+
+    /// <summary>Starts PgBouncer again (same port and configuration) and returns once it accepts connections.</summary>
+    public async Task StartPgBouncerAsync(CancellationToken cancellationToken = default)
+    {
+        await (_pgBouncer ?? throw new InvalidOperationException("The cluster has no PgBouncer.")).StartAsync(cancellationToken).ConfigureAwait(false);
+        await WaitConnectableAsync(PgBouncerConnectionString!, "PgBouncer", cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Promotes the synchronous standby to primary (<c>pg_promote()</c>, waits until it accepts writes). The
     /// replicas keep following the old primary; PgBouncer still points at it.</summary>

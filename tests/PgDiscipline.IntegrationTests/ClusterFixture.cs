@@ -19,10 +19,16 @@ public sealed class ClusterFixture : LocalCluster, IAsyncLifetime
     public async Task InitializeAsync()
     {
         var backend = Environment.GetEnvironmentVariable("PGD_BACKEND") ?? "local";
+        if (backend.Equals("testcontainers", StringComparison.OrdinalIgnoreCase))
+        {
+            await StartContainersAsync().ConfigureAwait(false);
+            return;
+        }
+
         if (!backend.Equals("local", StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException(
-                $"PGD_BACKEND={backend}: only the 'local' backend (build/cluster.sh) is implemented; see docs/testing.md.");
+                $"PGD_BACKEND={backend}: the backends are 'local' (build/cluster.sh, the default) and 'testcontainers' (PgDiscipline.Testing); see docs/testing.md.");
         }
 
         var envFile = DefaultEnvFile;
@@ -54,9 +60,70 @@ public sealed class ClusterFixture : LocalCluster, IAsyncLifetime
         }
     }
 
+    /// <summary>The Testcontainers backend: the same topology from PgDiscipline.Testing (same database, login and env keys
+    /// as build/cluster.sh; each server listens inside its container on its published port, so <c>inet_server_port()</c>
+    /// tells the servers apart as on local processes). Faults act on the containers. What only the local backend has
+    /// (data directories, <c>build/cluster.sh add-replica</c>, the HA topology) is not offered.</summary>
+    private async Task StartContainersAsync()
+    {
+        _containers = await new PgClusterBuilder().WithReplicas(2).WithPgBouncer()
+            .WithDatabase("pgdiscipline", "pgdiscipline", "pgdiscipline").StartAsync().ConfigureAwait(false);
+        static string Port(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Use(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PGD_BACKEND"] = "testcontainers",
+            ["PGD_PRIMARY"] = _containers.PrimaryConnectionString,
+            ["PGD_REPLICA1"] = _containers.ReplicaConnectionStrings[0],
+            ["PGD_REPLICA2"] = _containers.ReplicaConnectionStrings[1],
+            ["PGD_PGBOUNCER"] = _containers.PgBouncerConnectionString!,
+            ["PGD_PGBOUNCER_SINGLE"] = _containers.PgBouncerSingleConnectionString!,
+            ["PGD_PRIMARY_PORT"] = Port(_containers.PrimaryConnectionString),
+            ["PGD_REPLICA1_PORT"] = Port(_containers.ReplicaConnectionStrings[0]),
+            ["PGD_REPLICA2_PORT"] = Port(_containers.ReplicaConnectionStrings[1]),
+            ["PGD_PGBOUNCER_PORT"] = Port(_containers.PgBouncerConnectionString!),
+        });
+    }
+
+    private PgCluster? _containers;
+
+    public override Task StopServerAsync(string name) => _containers is null ? base.StopServerAsync(name) : name switch
+    {
+        "primary" => _containers.StopPrimaryAsync(),
+        "replica1" => _containers.StopReplicaAsync(0),
+        "replica2" => _containers.StopReplicaAsync(1),
+        _ => throw new ArgumentException($"no server '{name}' on the testcontainers backend", nameof(name)),
+    };
+
+    public override async Task StartServerAsync(string name)
+    {
+        if (_containers is null)
+        {
+            await base.StartServerAsync(name).ConfigureAwait(false);
+            return;
+        }
+
+        await (name switch
+        {
+            "primary" => _containers.StartPrimaryAsync(),
+            "replica1" => _containers.StartReplicaAsync(0),
+            "replica2" => _containers.StartReplicaAsync(1),
+            _ => throw new ArgumentException($"no server '{name}' on the testcontainers backend", nameof(name)),
+        }).ConfigureAwait(false);
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    public override Task KillPgBouncerAsync() => _containers is null ? base.KillPgBouncerAsync() : _containers.StopPgBouncerAsync();
+
+    public override Task StartPgBouncerAsync() => _containers is null ? base.StartPgBouncerAsync() : _containers.StartPgBouncerAsync();
+
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        if (_containers is not null)
+        {
+            await _containers.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_startedHere)
         {
             await ClusterScriptAsync("stop").ConfigureAwait(false);

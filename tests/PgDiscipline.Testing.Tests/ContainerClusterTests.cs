@@ -42,6 +42,8 @@ public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : ICl
         {
             Assert.True(await Scalar<bool>(Cluster.ReplicaConnectionStrings[i], "select pg_is_in_recovery()"));
             Assert.Equal($"replica{i + 1}", await Scalar<string>(Cluster.ReplicaConnectionStrings[i], "select current_setting('cluster_name')"));
+            // Each server listens inside its container on its published port: inet_server_port() tells them apart.
+            Assert.Equal(new NpgsqlConnectionStringBuilder(Cluster.ReplicaConnectionStrings[i]).Port, await Scalar<int>(Cluster.ReplicaConnectionStrings[i], "select inet_server_port()"));
         }
 
         Assert.True(await Scalar<bool>(Cluster.StandbyConnectionString!, "select pg_is_in_recovery()"));

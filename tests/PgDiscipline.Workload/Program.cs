@@ -6,6 +6,7 @@ using PgDiscipline.Testing;
 //   cachestorm --env FILE [--workers 32] [--rate 3000] [--seconds 8] [--rounds 3] --out FILE.md   the cache layer fails, with and without Coalesce
 //   writecost --env FILE [--writes 2000] [--rounds 3] --out FILE.md                read-your-writes cost per write
 //   backfill --env FILE [--rows 2000000] [--workers 8] [--rate 100000] --out FILE.md   the mix during one whole-table UPDATE vs the backfill runner
+//   startup [--rounds 3] --out FILE.md                                               start-up time: local processes vs containers
 //   fleet  --env FILE [--endpoints 50] [--seconds 10] [--interval-ms 1000] --out FILE.md   health-monitor cost per app
 using System.Globalization;
 using PgDiscipline.Workload;
@@ -29,6 +30,8 @@ switch (command)
         return await CacheStorm.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--workers", 32), Int("--rate", 3000), TimeSpan.FromSeconds(Int("--seconds", 8)), Int("--rounds", 3), output);
     case "writecost":
         return await WriteCost.RunAsync(LocalCluster.Load(Arg("--env")!), Int("--writes", 2000), Int("--rounds", 3), output);
+    case "startup":
+        return await StartupBench.RunAsync(Int("--rounds", 3), output);
     case "fuzz":
         return await Fuzz.RunAsync(TimeSpan.FromSeconds(Int("--seconds", 60)), Int("--seed", 20261123), output);
     default:

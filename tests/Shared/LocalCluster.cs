@@ -131,12 +131,12 @@ public class LocalCluster
     }
 
     /// <summary>Stops a server immediately (like a crash): <c>primary</c>, <c>replica1</c> or <c>replica2</c>.</summary>
-    public Task StopServerAsync(string name) =>
+    public virtual Task StopServerAsync(string name) =>
         RunPgBinaryAsync("pg_ctl", "-D", Env[$"PGD_{name.ToUpperInvariant()}_DATA"], "stop", "-m", "immediate", "-w", "-t", "30");
 
     /// <summary>Starts a server stopped by <see cref="StopServerAsync"/> and waits until it accepts connections. Idle pooled
     /// connections to it are dead, and Npgsql only finds out on first use: the pools are cleared.</summary>
-    public async Task StartServerAsync(string name)
+    public virtual async Task StartServerAsync(string name)
     {
         var key = name.ToUpperInvariant();
         await RunPgBinaryAsync("pg_ctl", "-D", Env[$"PGD_{key}_DATA"], "-l", Path.Combine(Env["PGD_CLUSTER_DIR"], name + ".log"),
@@ -145,7 +145,7 @@ public class LocalCluster
     }
 
     /// <summary>Kills PgBouncer (SIGKILL, like a crash).</summary>
-    public async Task KillPgBouncerAsync()
+    public virtual async Task KillPgBouncerAsync()
     {
         var pidFile = Path.Combine(Env["PGD_CLUSTER_DIR"], "pgbouncer", "pgbouncer.pid");
         var pid = int.Parse((await File.ReadAllTextAsync(pidFile).ConfigureAwait(false)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
@@ -155,7 +155,7 @@ public class LocalCluster
     }
 
     /// <summary>Starts PgBouncer again with the cluster's configuration.</summary>
-    public Task StartPgBouncerAsync()
+    public virtual Task StartPgBouncerAsync()
         => RunAsClusterUserAsync(File.Exists("/usr/sbin/pgbouncer") ? "/usr/sbin/pgbouncer" : "pgbouncer", "-d", "-q", Env["PGD_PGBOUNCER_INI"]);
 
     /// <summary>Waits until the primary sees both replicas streaming (after a fault; replicas added by a test count too).</summary>
