@@ -7,6 +7,7 @@ namespace PgDiscipline.IntegrationTests;
 /// primary + 2 replicas + PgBouncer in containers, proves a <c>ReadFromReplica()</c> read ran on a replica and that a
 /// replica whose replay is paused is not used for Session reads. Needs the Docker engine and image build/test.sh sets up
 /// (<c>PGD_TESTING_IMAGE</c>).</summary>
+[Collection(ClusterCollection.Name)] // one at a time with the cluster tests: packing and a container cluster would compete for the 2 cores with timing-sensitive routing tests
 public sealed class TestingPackageInstallTests
 {
     private static readonly string[] Packed =
