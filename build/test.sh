@@ -73,11 +73,12 @@ else
   rc=$?
   if (( $# == 0 )); then
     # A representative slice of the integration tests again, on the Testcontainers backend (PgDiscipline.Testing's
-    # cluster): routing with a paused replica, a replica and the primary stopped mid-load, timeouts through PgBouncer.
+    # cluster): routing with a paused replica, a replica and the primary stopped mid-load, timeouts through PgBouncer, and
+    # the doctor's topology where replicas name their upstream by a container network alias.
     # The whole suite on that backend: PGD_BACKEND=testcontainers dotnet test tests/PgDiscipline.IntegrationTests.
     echo "[test] integration slice on the testcontainers backend"
     PGD_BACKEND=testcontainers dotnet test tests/PgDiscipline.IntegrationTests -c Release --no-build -nologo \
-      --filter "FullyQualifiedName~RoutingTests.Paused_replay_session_reads|FullyQualifiedName~RoutingTests.Tagged_reads_land|FullyQualifiedName~RoutingTests.Replica_killed|FullyQualifiedName~RoutingTests.Primary_down|FullyQualifiedName~TimeoutTests" \
+      --filter "FullyQualifiedName~RoutingTests.Paused_replay_session_reads|FullyQualifiedName~RoutingTests.Tagged_reads_land|FullyQualifiedName~RoutingTests.Replica_killed|FullyQualifiedName~RoutingTests.Primary_down|FullyQualifiedName~TimeoutTests|FullyQualifiedName~DoctorTests.Healthy_cluster" \
       --logger "trx;LogFileName=testcontainers-slice.trx" --logger "console;verbosity=minimal" --results-directory "$results" || rc=$?
   fi
 fi

@@ -20,10 +20,18 @@ internal static class TopologyCheck
                case when pg_is_in_recovery() then pg_last_wal_replay_lsn()::text else pg_current_wal_flush_lsn()::text end,
                (select sender_host from pg_stat_wal_receiver),
                (select sender_port from pg_stat_wal_receiver),
-               current_setting('cluster_name')
+               current_setting('cluster_name'),
+               (select coalesce(string_agg(application_name, ','), '') from pg_stat_replication)
         """;
 
-    private sealed record Node(string Key, bool Reachable, bool Writable, long? Timeline, NpgsqlTypes.NpgsqlLogSequenceNumber Position, string? Upstream, string Name, string? Error);
+    private sealed record Node(string Key, bool Reachable, bool Writable, long? Timeline, NpgsqlTypes.NpgsqlLogSequenceNumber Position, string? Upstream, string Name, string? Error)
+    {
+        /// <summary>The application names (cluster_name of each standby) streaming from this server.</summary>
+        public IReadOnlyList<string> Downstream { get; init; } = [];
+
+        /// <summary>The upstream as the standby names it (sender_host:sender_port), when that is not the address listed here.</summary>
+        public string? UpstreamAsConfigured { get; init; }
+    }
 
     public static async Task<DoctorCommand.Check> RunAsync(string primaryConnectionString, IReadOnlyList<string> replicaConnectionStrings, CancellationToken ct)
     {
@@ -47,6 +55,19 @@ internal static class TopologyCheck
             nodes.Add(await LookAsync(key, cs, ct).ConfigureAwait(false));
         }
 
+        // A standby names its upstream as it reaches it (a container network alias, a Kubernetes service, an internal IP),
+        // which need not be the address listed here. When that name is not a listed server, the upstream is the listed
+        // server that has this standby (its cluster_name) among its walsenders.
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var n = nodes[i];
+            if (n.Upstream is { } up && n.Name.Length > 0 && !nodes.Any(p => string.Equals(p.Key, up, StringComparison.OrdinalIgnoreCase))
+                && nodes.Where(p => p.Downstream.Contains(n.Name, StringComparer.Ordinal)).ToList() is [var sender])
+            {
+                nodes[i] = n with { Upstream = sender.Key, UpstreamAsConfigured = up };
+            }
+        }
+
         var writers = nodes.Where(n => n.Writable).ToList();
         var primary = writers.OrderByDescending(n => n.Timeline).FirstOrDefault();
         var text = new StringBuilder();
@@ -61,6 +82,7 @@ internal static class TopologyCheck
                 ["role"] = !n.Reachable ? null : n.Writable ? "primary" : "standby",
                 ["timeline"] = n.Timeline,
                 ["upstream"] = n.Upstream,
+                ["upstream_as_configured"] = n.UpstreamAsConfigured,
                 ["lag_bytes"] = LagBytes(primary, n),
                 ["error"] = n.Error,
             });
@@ -138,7 +160,10 @@ internal static class TopologyCheck
             long? timeline = r.IsDBNull(1) ? null : r.GetInt64(1);
             _ = NpgsqlTypes.NpgsqlLogSequenceNumber.TryParse(r.IsDBNull(2) ? "" : r.GetString(2), out var position);
             var upstream = r.IsDBNull(3) ? null : r.GetString(3) + ":" + (r.IsDBNull(4) ? 5432 : r.GetInt32(4)).ToString(CultureInfo.InvariantCulture);
-            return new Node(key, true, !inRecovery, timeline, position, upstream, r.IsDBNull(5) ? "" : r.GetString(5), null);
+            return new Node(key, true, !inRecovery, timeline, position, upstream, r.IsDBNull(5) ? "" : r.GetString(5), null)
+            {
+                Downstream = r.IsDBNull(6) ? [] : r.GetString(6).Split(',', StringSplitOptions.RemoveEmptyEntries),
+            };
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
         {
