@@ -852,6 +852,11 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     [Fact]
     public async Task Replicas_added_removed_and_re_added_while_reads_run_fail_no_read_and_serve_no_stale_session_read()
     {
+        // A third replica comes from build/cluster.sh add-replica: the local backend only (on the container backend it
+        // would be added to another cluster, or fail when none runs).
+        Assert.False(cluster.Env.GetValueOrDefault("PGD_BACKEND") == "testcontainers",
+            "this test adds a replica with build/cluster.sh add-replica: run it on PGD_BACKEND=local");
+
         // A steady read-your-writes load (write, then read the row back from a replica) while the replica set changes:
         // a third replica is added, an original one removed, the third removed, and both brought back.
         await using var ctx = await Create(pg => pg.HealthCheckInterval = TimeSpan.FromMilliseconds(200));
