@@ -295,14 +295,15 @@ cmd_start() {
     rm -rf "$CLUSTER_DIR"
   fi
 
-  PRIMARY_PORT="$(pick_port "${PGD_PRIMARY_PORT:-}" PGD_PRIMARY_PORT)"
-  REPLICA1_PORT="$(pick_port "${PGD_REPLICA1_PORT:-}" PGD_REPLICA1_PORT)"
-  REPLICA2_PORT="$(pick_port "${PGD_REPLICA2_PORT:-}" PGD_REPLICA2_PORT)"
-  PGBOUNCER_PORT="$(pick_port "${PGD_PGBOUNCER_PORT:-}" PGD_PGBOUNCER_PORT)"
+  PRIMARY_PORT="$(pick_port "${PGD_PRIMARY_PORT:-}" PGD_PRIMARY_PORT)"; CHOSEN_PORTS+=("$PRIMARY_PORT")
+  REPLICA1_PORT="$(pick_port "${PGD_REPLICA1_PORT:-}" PGD_REPLICA1_PORT)"; CHOSEN_PORTS+=("$REPLICA1_PORT")
+  REPLICA2_PORT="$(pick_port "${PGD_REPLICA2_PORT:-}" PGD_REPLICA2_PORT)"; CHOSEN_PORTS+=("$REPLICA2_PORT")
+  PGBOUNCER_PORT="$(pick_port "${PGD_PGBOUNCER_PORT:-}" PGD_PGBOUNCER_PORT)"; CHOSEN_PORTS+=("$PGBOUNCER_PORT")
   STANDBY_PORT=""; CASCADE_PORT=""; STANDBY_DIR=""
-  if (( with_standby )); then STANDBY_PORT="$(pick_port "" PGD_STANDBY_PORT)"; STANDBY_DIR=standby; fi
-  if (( with_cascade )); then CASCADE_PORT="$(pick_port "" PGD_CASCADE_PORT)"; fi
-  # pick_port runs in a subshell; re-check distinctness here.
+  if (( with_standby )); then STANDBY_PORT="$(pick_port "" PGD_STANDBY_PORT)"; CHOSEN_PORTS+=("$STANDBY_PORT"); STANDBY_DIR=standby; fi
+  if (( with_cascade )); then CASCADE_PORT="$(pick_port "" PGD_CASCADE_PORT)"; CHOSEN_PORTS+=("$CASCADE_PORT"); fi
+  # pick_port runs in a subshell: each pick is added to CHOSEN_PORTS here, so the next one (a fork that inherits the
+  # array) skips it (without that, two picks could land on the same port: "port selection collided", a flaky start).
   local all="$PRIMARY_PORT $REPLICA1_PORT $REPLICA2_PORT $PGBOUNCER_PORT $STANDBY_PORT $CASCADE_PORT"
   [[ "$(tr ' ' '\n' <<<"$all" | grep -c .)" == "$(tr ' ' '\n' <<<"$all" | grep . | sort -u | wc -l)" ]] || die "port selection collided ($all); run again"
 

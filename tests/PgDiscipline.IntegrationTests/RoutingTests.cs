@@ -1007,6 +1007,104 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_read_no_replica_can_take_while_the_primary_is_unreachable_runs_on_the_primary_once_it_is_back()
+    {
+        // Seen in the promotion test (1 failed read in ~16 runs): the session wrote on the new primary, the replicas were
+        // being re-pointed (none could replay the write within MaxReplicaLag), and the primary had refused the read's
+        // first open. After waiting for the replicas the read now tries the primary once more.
+        foreach (var replica in cluster.Replicas)
+        {
+            await ClusterFixture.PauseReplayAsync(replica);
+        }
+
+        using var forwarderStop = new CancellationTokenSource();
+        Task? forwarder = null;
+        try
+        {
+            await using var writer = await Create(pg => pg.MaxReplicaLag = TimeSpan.FromMinutes(5));
+            var marker = await InsertAsync(writer, "primary-back");
+            var token = await writer.GetPgDisciplineSession().GetTokenAsync();
+            // The "primary" is a loopback port that refuses connections until a forwarder to the real primary opens on it.
+            var port = ClosedPort();
+            var flaky = new NpgsqlConnectionStringBuilder(cluster.Primary) { Port = port, Timeout = 2, Pooling = false }.ConnectionString;
+            await using var reader = ProbeContext.Create(flaky, pg =>
+            {
+                pg.AddReplica(cluster.Replicas[0]);
+                pg.AddReplica(cluster.Replicas[1]);
+                pg.HealthCheckInterval = TimeSpan.FromMilliseconds(250);
+                pg.MaxReplicaLag = TimeSpan.FromMilliseconds(800);
+            });
+            reader.GetPgDisciplineSession().Token = token;
+            // Health checks done first: a fresh runtime's first read waits for them, and the primary must still be down
+            // when the read first tries it.
+            await reader.FindPgDisciplineRuntime()!.CheckReplicasNowAsync();
+            await reader.FindPgDisciplineRuntime()!.CheckReplicasNowAsync();
+            var back = Task.Run(async () =>
+            {
+                await Task.Delay(400); // within the read's 800 ms wait for the replicas
+                forwarder = ForwardAsync(port, cluster.PrimaryPort, forwarderStop.Token);
+            });
+            var sw = Stopwatch.StartNew();
+            Assert.Equal(1, await reader.Items.ReadFromReplica().CountAsync(x => x.Name == marker));
+            await back;
+            Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(700), $"answered after {sw.Elapsed}: it did not wait for the replicas first");
+        }
+        finally
+        {
+            await forwarderStop.CancelAsync();
+            if (forwarder is not null)
+            {
+                await forwarder;
+            }
+
+            foreach (var replica in cluster.Replicas)
+            {
+                await ClusterFixture.ScalarAsync(replica, "select pg_wal_replay_resume()");
+            }
+        }
+    }
+
+    /// <summary>Listens on 127.0.0.1:<paramref name="port"/> and forwards each connection to <paramref name="target"/>.</summary>
+    private static async Task ForwardAsync(int port, int target, CancellationToken ct)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        listener.Start();
+        var pipes = new List<Task>();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var client = await listener.AcceptTcpClientAsync(ct);
+                pipes.Add(Task.Run(async () =>
+                {
+                    using (client)
+                    using (var server = new System.Net.Sockets.TcpClient())
+                    {
+                        await server.ConnectAsync(System.Net.IPAddress.Loopback, target, ct);
+                        var a = client.GetStream().CopyToAsync(server.GetStream(), ct);
+                        var b = server.GetStream().CopyToAsync(client.GetStream(), ct);
+                        await Task.WhenAny(a, b);
+                    }
+                }, CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            listener.Stop();
+            try
+            {
+                await Task.WhenAll(pipes);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+            {
+            }
+        }
+    }
+
     /// <summary>A loopback port nothing listens on (bound, then released).</summary>
     private static int ClosedPort()
     {

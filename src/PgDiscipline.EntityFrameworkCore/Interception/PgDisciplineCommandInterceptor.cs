@@ -51,12 +51,28 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         if (unreachable is not null)
         {
             // The primary is down (a failover in progress): a read that may run on a replica waits for one rather than fail.
-            if (await runtime.Router!.ReadWhilePrimaryUnreachableAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false) is { } rescued)
+            var (rescued, waited) = await runtime.Router!.ReadWhilePrimaryUnreachableAsync(command, eventData, plan, sync, cancellationToken).ConfigureAwait(false);
+            if (rescued is not null)
             {
                 return InterceptionResult<DbDataReader>.SuppressWithResult(rescued);
             }
 
-            unreachable.Throw();
+            if (!waited)
+            {
+                unreachable.Throw();
+            }
+
+            // No replica could take it within MaxReplicaLag (during a failover they may be re-pointed to the new primary):
+            // by now the standby may have been promoted, and a multi-host string's cached "standby" state for it has had
+            // time to expire. Open the primary once more; its first error is what the caller sees if this fails too.
+            try
+            {
+                await runtime.Primary.EnsureOpen(command.Connection, sync, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ReplicaRouter.IsConnectionLevel(ex))
+            {
+                unreachable.Throw();
+            }
         }
 
         if (runtime.Router?.CaptureSessionFor(command, eventData, plan) is var (session, state)

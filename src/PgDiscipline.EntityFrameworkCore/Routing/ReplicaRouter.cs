@@ -456,15 +456,16 @@ internal sealed class ReplicaRouter : IAsyncDisposable
     /// down, the standby not promoted yet). When the read may run on a replica at all (same decision as
     /// <see cref="TryReadAsync"/>), it waits up to <see cref="PgDisciplineOptions.MaxReplicaLag"/> for an admitted replica
     /// of its pool that satisfies it — under Session consistency one that has replayed the session's last write — and runs
-    /// there. Null: not replica-eligible, the session's position is unknown, or no replica did in time (the caller
-    /// rethrows the primary's error). Only reads: nothing is re-executed that could have run.
+    /// there. Reader null: not replica-eligible, the session's position is unknown, or no replica did in time (the caller
+    /// rethrows the primary's error). Only reads: nothing is re-executed that could have run. Waited: the read was
+    /// replica-eligible and the replicas were waited for (the caller then tries the primary once more).
     /// </summary>
-    public async ValueTask<DbDataReader?> ReadWhilePrimaryUnreachableAsync(DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
+    public async ValueTask<(DbDataReader? Reader, bool Waited)> ReadWhilePrimaryUnreachableAsync(DbCommand command, CommandEventData eventData, CommandPlan plan, bool sync, CancellationToken cancellationToken)
     {
         var inTransaction = command.Transaction is not null || System.Transactions.Transaction.Current is not null;
         if (PoolForRead(plan, inTransaction, eventData.CommandSource, PgDisciplineRouting.AmbientIntent, PgDisciplineRouting.AmbientPriority) is not { } pool)
         {
-            return null;
+            return (null, false);
         }
 
         var options = _options();
@@ -474,7 +475,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             var session = Session(context);
             if (session.HasUncapturedWrite)
             {
-                return null; // the session's position was never read: freshness unknown
+                return (null, false); // the session's position was never read: freshness unknown
             }
 
             required = session.RequiredPosition;
@@ -494,7 +495,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
                     {
                         var reader = await RunOnAsync(replica, connection, command, plan, sync, cancellationToken).ConfigureAwait(false);
                         PgDisciplineTelemetry.PrimaryUnreachableReads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.outcome", "replica"));
-                        return reader;
+                        return (reader, true);
                     }
 
                     await ReleaseAsync(replica, connection).ConfigureAwait(false);
@@ -513,7 +514,7 @@ internal sealed class ReplicaRouter : IAsyncDisposable
             if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= options.MaxReplicaLag)
             {
                 PgDisciplineTelemetry.PrimaryUnreachableReads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.outcome", "failed"));
-                return null;
+                return (null, true);
             }
 
             if (sync)
