@@ -563,11 +563,12 @@ cmd_failover() {
         || die "pg_rewind of $n failed (log: $CLUSTER_DIR/rewind-$n.log)"
       printf "primary_slot_name = '%s'\n" "$n" | as_pg tee -a "$CLUSTER_DIR/$n/postgresql.auto.conf" >/dev/null
       as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" -l "$CLUSTER_DIR/$n.log" -o "-p $port" -w -t 60 start >/dev/null || die "$n failed to start after pg_rewind"
-      for _ in $(seq 1 120); do
+      for _ in $(seq 1 240); do
         [[ "$(psql_at "$new_port" "select count(*) from pg_stat_replication where application_name = '$n' and state = 'streaming'" 2>/dev/null || echo 0)" == 1 ]] && { ok=1; break; }
         sleep 0.25
       done
-      (( ok )) || die "$n is not streaming from the new primary after pg_rewind"
+      (( ok )) || die "$n is not streaming from the new primary 60 s after pg_rewind; its log ends:
+$(tail -n 15 "$CLUSTER_DIR/$n.log" 2>/dev/null)"
     fi
   done
   {
