@@ -32,11 +32,8 @@ public sealed partial class PackageInstallTests(ClusterFixture cluster)
             // 1. Pack (from the solution's build output) into a folder feed.
             var feed = Path.Combine(work, "feed");
             var version = $"0.1.0-install.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-            foreach (var project in Packed)
-            {
-                var (packCode, packOutput) = await LocalFeed.PackAsync(project, feed, version, Path.Combine(work, "nuspec", Path.GetFileNameWithoutExtension(project)));
-                Assert.True(packCode == 0, packOutput);
-            }
+            var (packCode, packOutput) = await LocalFeed.PackAllAsync(Packed, feed, version, Path.Combine(work, "nuspec"));
+            Assert.True(packCode == 0, packOutput);
 
             foreach (var id in new[] { "PgDiscipline.Sql", "PgDiscipline.EntityFrameworkCore", "PgDiscipline.Analyzers", "PgDiscipline.Cli" })
             {
@@ -53,14 +50,7 @@ public sealed partial class PackageInstallTests(ClusterFixture cluster)
             var app = Path.Combine(work, "PkgApp");
             var (code, output) = await Dotnet(work, "new", "console", "-o", app, "--framework", "net10.0");
             Assert.True(code == 0, output);
-            await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="pgdiscipline-local" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
+            await LocalFeed.WriteNuGetConfigAsync(app, feed);
             foreach (var (package, packageVersion) in new[] { ("PgDiscipline.EntityFrameworkCore", version), ("PgDiscipline.Analyzers", version), ("Microsoft.Extensions.Hosting", "10.0.0") })
             {
                 (code, output) = await Dotnet(app, "add", "package", package, "--version", packageVersion);

@@ -25,23 +25,13 @@ public sealed class TestingPackageInstallTests
         {
             var feed = Path.Combine(work, "feed");
             var version = $"0.1.0-install.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-            foreach (var project in Packed)
-            {
-                var (packCode, packOutput) = await LocalFeed.PackAsync(project, feed, version, Path.Combine(work, "nuspec", Path.GetFileNameWithoutExtension(project)));
-                Assert.True(packCode == 0, packOutput);
-            }
+            var (packCode, packOutput) = await LocalFeed.PackAllAsync(Packed, feed, version, Path.Combine(work, "nuspec"));
+            Assert.True(packCode == 0, packOutput);
 
             var app = Path.Combine(work, "AppTests");
             var (code, output) = await ProcessRunner.DotnetAsync(work, "new", "xunit", "-o", app, "--framework", "net10.0");
             Assert.True(code == 0, output);
-            await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="pgdiscipline-local" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
+            await LocalFeed.WriteNuGetConfigAsync(app, feed);
             foreach (var package in new[] { "PgDiscipline.Testing", "PgDiscipline.EntityFrameworkCore" })
             {
                 (code, output) = await ProcessRunner.DotnetAsync(app, "add", "package", package, "--version", version);
