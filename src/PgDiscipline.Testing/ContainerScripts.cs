@@ -93,6 +93,12 @@ internal static class ContainerScripts
         exec "$(command -v pgbouncer || echo /usr/sbin/pgbouncer)" /tmp/pgbouncer/pgbouncer.ini
         """;
 
+    /// <summary>Stops the container's server like a crash; the container stops with it (the server is its main process).</summary>
+    public const string StopImmediately = Prelude + """
+
+        pg_ctl -D "$PGDATA" stop -m immediate
+        """;
+
     /// <summary>The Dockerfile that adds PgBouncer to an image that has PostgreSQL only (the official image).</summary>
     public static string AddPgBouncerDockerfile(string baseImage) => $"""
         FROM {baseImage}

@@ -420,7 +420,7 @@ public sealed class PgCluster : IAsyncDisposable
     private static async Task CrashAsync(IContainer container, CancellationToken ct)
     {
         // The server is the container's main process: when it stops, the container stops.
-        await container.ExecAsync(["bash", "-c", "PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); \"$PGBIN/pg_ctl\" -D /tmp/pgdata stop -m immediate"], ct).ConfigureAwait(false);
+        await container.ExecAsync(["bash", "-c", ContainerScripts.StopImmediately], ct).ConfigureAwait(false);
         await container.StopAsync(ct).ConfigureAwait(false);
     }
 
@@ -450,7 +450,7 @@ public sealed class PgCluster : IAsyncDisposable
 
     private static string? TooNewApi(Exception ex)
     {
-        for (var e = ex; e is not null; e = e.InnerException ?? (e as AggregateException)?.InnerExceptions.FirstOrDefault())
+        for (var e = ex; e is not null; e = e.InnerException)
         {
             var at = e.Message.IndexOf("is too new", StringComparison.Ordinal);
             if (at >= 0)
@@ -463,12 +463,13 @@ public sealed class PgCluster : IAsyncDisposable
         return null;
     }
 
+    // Only Testcontainers' own verdict: a PostgreSQL connection error (a SocketException inside a start-up timeout) is
+    // not a missing Docker engine.
     private static bool IsDockerUnavailable(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (e is DotNet.Testcontainers.Builders.DockerUnavailableException or HttpRequestException or SocketException
-                || e.GetType().Name.Contains("DockerApi", StringComparison.Ordinal) && e.Message.Contains("connect", StringComparison.OrdinalIgnoreCase))
+            if (e is DotNet.Testcontainers.Builders.DockerUnavailableException)
             {
                 return true;
             }
