@@ -463,13 +463,14 @@ public sealed class PgCluster : IAsyncDisposable
         return null;
     }
 
-    // Only Testcontainers' own verdict: a PostgreSQL connection error (a SocketException inside a start-up timeout) is
-    // not a missing Docker engine.
+    // Testcontainers' own verdict, or the Docker API client's transport failing (HTTP over the engine's socket: the form
+    // the error takes once Testcontainers has already probed the endpoint in this process). Not a bare SocketException:
+    // a PostgreSQL connection error inside a start-up timeout is not a missing Docker engine.
     private static bool IsDockerUnavailable(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (e is DotNet.Testcontainers.Builders.DockerUnavailableException)
+            if (e is DotNet.Testcontainers.Builders.DockerUnavailableException or HttpRequestException)
             {
                 return true;
             }
