@@ -1,84 +1,90 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using PgDiscipline.Configuration;
 using PgDiscipline.HighAvailability;
+using PgDiscipline.Infrastructure;
+using PgDiscipline.Interception;
+using PgDiscipline.Migrations;
+using PgDiscipline.Routing;
+using PgDiscipline.Rules;
+using PgDiscipline.Statistics;
 
 namespace PgDiscipline;
 
 /// <summary>
 /// One PgDiscipline instance: options, rules, replica routing, statistics and the EF Core interceptors that use them.
 /// Owned by the application's service provider (<c>AddPgDiscipline</c>), by EF Core's internal service provider
-/// (<c>UsePgDiscipline(pg =&gt; …)</c>: one per distinct configuration), or by the caller of <see cref="Create"/>; the
-/// owner disposes it, which stops its background work and writes the last statistics snapshot.
+/// (<c>UsePgDiscipline(pg =&gt; …)</c>: one per distinct configuration), or by the caller of <see cref="Create"/>;
+/// the owner disposes it, which stops its background work and writes the last statistics snapshot.
 /// </summary>
 public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
 {
-    private readonly Dictionary<string, List<(QueryRule Rule, string Key, string Source)>> _ruleSources = new(StringComparer.Ordinal);
-    private readonly object _gate = new();
-    private readonly Dictionary<string, IReadOnlyList<string>> _sourceErrors = new(StringComparer.Ordinal);
+    private readonly ServiceProvider _services;
+    private readonly CurrentOptions _options;
+    private readonly RuleBook _rules;
+    private readonly ReplicaSet _replicas;
+    private readonly ReplicaHealthMonitor _monitor;
+    private readonly PrimaryTimelineGuard _timeline;
+    private readonly DatabaseRuleSource? _databaseRules;
     private readonly List<IDisposable> _subscriptions = new();
-    private volatile PgDisciplineOptions _options;
-    private volatile QueryRuleSnapshot _rules = QueryRuleSnapshot.Empty;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task? _snapshotLoop;
-    private long _version;
+    private int _disposed;
 
-    private PgDisciplineRuntime(PgDisciplineOptions options, ILoggerFactory? loggerFactory)
+    private PgDisciplineRuntime(PgDisciplineOptions options, ILoggerFactory? loggerFactory, TimeProvider? time)
     {
-        _options = options;
-        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PgDiscipline");
-        if (options.Statistics.Enabled)
-        {
-            Statistics = new QueryStatistics(
-                options.Statistics,
-                ["primary", .. options.Replicas.Select(ReplicaEndpoint.NameOf)],
-                () => Router?.Replicas ?? [],
-                maxTargets: 1 + Math.Max(64, 2 * options.Replicas.Count));
-        }
-
-        Timeline = new PrimaryTimelineGuard(() => _options, Logger);
-        Router = options.Replicas.Count > 0 ? new ReplicaRouter(() => _options, Logger, options.Replicas, Statistics is { } s ? s.TargetIndex : null, Timeline) : null;
-
-        Planner = new CommandPlanner(() => _options, () => _rules, Statistics);
-        Enforcer = new RuleEnforcer(Logger);
-        Recorder = new StatisticsRecorder(Planner, Statistics is not null);
-        Primary = new PrimaryConnection(() => _options, Timeline);
-        DatabaseRules = options.DatabaseRules.ConnectionString is null ? null : new DatabaseRuleSource(this, options.DatabaseRules);
-        if (Statistics is not null && options.Statistics.SnapshotPath is { } path)
-        {
-            _snapshotLoop = WriteSnapshotsAsync(path, options.Statistics.SnapshotInterval, _stopping.Token);
-        }
-
+        _services = RuntimeServices.Build(options, loggerFactory, time);
+        _options = _services.GetRequiredService<CurrentOptions>();
+        _rules = _services.GetRequiredService<RuleBook>();
+        _replicas = _services.GetRequiredService<ReplicaSet>();
+        _monitor = _services.GetRequiredService<ReplicaHealthMonitor>();
+        _timeline = _services.GetRequiredService<PrimaryTimelineGuard>();
+        Statistics = _services.GetService<QueryStatistics>();
+        InterceptorDependencies = _services.GetRequiredService<InterceptorDependencies>();
+        _databaseRules = _services.GetService<DatabaseRuleSource>();
+        _ = _services.GetService<StatisticsSnapshotWriter>();
         MigrationTracker.EnsureSubscribed();
-        PgDisciplineTelemetry.Register(this);
         Interceptors = CreateInterceptors(new RuntimeReference(this));
     }
 
     /// <summary>The options in force.</summary>
-    public PgDisciplineOptions Options => _options;
+    public PgDisciplineOptions Options => _options.Value;
 
     /// <summary>Rules rejected from the current rule set (each message names the rule and the problem).</summary>
-    public IReadOnlyList<string> RuleErrors => _rules.Errors;
+    public IReadOnlyList<string> RuleErrors => _rules.Current.Errors;
 
     /// <summary>Ids of the rules in force.</summary>
-    public IReadOnlyList<string> ActiveRuleIds => _rules.Rules.Select(r => r.Id).ToArray();
+    public IReadOnlyList<string> ActiveRuleIds => _rules.Current.Rules.Select(r => r.Id).ToArray();
 
     /// <summary>Per-fingerprint statistics (null when <c>Statistics.Enabled</c> is false).</summary>
     public QueryStatistics? Statistics { get; }
 
     /// <summary>Completes when the database rule table has been read once (immediately when it is not configured).</summary>
-    public Task DatabaseRulesLoaded => DatabaseRules?.FirstLoad ?? Task.CompletedTask;
+    public Task DatabaseRulesLoaded => _databaseRules?.FirstLoad ?? Task.CompletedTask;
 
     /// <summary>The replicas and their last observed health (a snapshot taken now).</summary>
-    public IReadOnlyList<ReplicaStatus> Replicas => Router is { } router ? router.Replicas.Select(r => r.Status()).ToArray() : [];
+    public IReadOnlyList<ReplicaStatus> Replicas => _replicas.All.Select(r => r.Status()).ToArray();
+
+    /// <summary>The newest primary timeline this runtime has seen (0 before its first primary connection).</summary>
+    public long PrimaryTimeline => _timeline.NewestTimeline;
+
+    /// <summary>The primary hosts refused now (<c>host:port</c>, with the timeline each is on): old primaries that came
+    /// back after a promotion.</summary>
+    public IReadOnlyDictionary<string, long> RefusedPrimaries => _timeline.Fenced;
 
     /// <summary>The interceptors to add to a DbContext (<c>UsePgDiscipline</c> does this).</summary>
     internal IReadOnlyList<IInterceptor> Interceptors { get; }
 
-    internal ILogger Logger { get; }
+    /// <summary>What the interceptors use of this runtime.</summary>
+    internal InterceptorDependencies InterceptorDependencies { get; }
+
+    /// <summary>The runtime's parts (for tests).</summary>
+    internal IServiceProvider Services => _services;
+
+    /// <summary>PgDiscipline's logger (the backfill runner logs there when given no logger factory).</summary>
+    internal ILogger Logger => _services.GetRequiredService<ILogger>();
 
     /// <summary>The command, connection and transaction interceptors, finding their runtime through <paramref name="reference"/>.</summary>
     internal static IReadOnlyList<IInterceptor> CreateInterceptors(RuntimeReference reference) =>
@@ -87,34 +93,6 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
         new PgDisciplineConnectionInterceptor(reference),
         new PgDisciplineTransactionInterceptor(reference),
     ];
-
-    /// <summary>Replica routing, when replicas are configured (the replica list is read once, at creation).</summary>
-    internal ReplicaRouter? Router { get; }
-
-    internal DatabaseRuleSource? DatabaseRules { get; }
-
-    internal CommandPlanner Planner { get; }
-
-    internal RuleEnforcer Enforcer { get; }
-
-    internal StatisticsRecorder Recorder { get; }
-
-    /// <summary>Identical reads in flight (Coalesce rules and tags).</summary>
-    internal ReadCoalescer Coalescer { get; } = new();
-
-    internal PrimaryConnection Primary { get; }
-
-    /// <summary>No writes to a stale primary: the newest timeline seen, and the hosts refused.</summary>
-    internal PrimaryTimelineGuard Timeline { get; }
-
-    /// <summary>The newest primary timeline this runtime has seen (0 before its first primary connection).</summary>
-    public long PrimaryTimeline => Timeline.NewestTimeline;
-
-    /// <summary>The primary hosts refused now (<c>host:port</c>, with the timeline each is on): old primaries that came
-    /// back after a promotion.</summary>
-    public IReadOnlyDictionary<string, long> RefusedPrimaries => Timeline.Fenced;
-
-    internal QueryRuleSnapshot Rules => _rules;
 
     /// <summary>Writes the statistics snapshot (<c>pgdiscipline.stats/v1</c> JSON) to <paramref name="path"/>.</summary>
     public Task WriteStatisticsSnapshotAsync(string path, CancellationToken cancellationToken = default)
@@ -131,7 +109,11 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     public void SetReplicas(IEnumerable<ReplicaOptions> replicas)
     {
         ArgumentNullException.ThrowIfNull(replicas);
-        var router = Router ?? throw new InvalidOperationException("This PgDiscipline runtime was created without replicas; configure at least one to change the replica set later.");
+        if (!_replicas.Configured)
+        {
+            throw new InvalidOperationException("This PgDiscipline runtime was created without replicas; configure at least one to change the replica set later.");
+        }
+
         var list = replicas.ToList();
         var errors = new List<string>();
         PgDisciplineOptionsValidator.CollectReplicas(list, PgDisciplineOptions.SectionName, errors);
@@ -145,20 +127,25 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
             throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(PgDisciplineOptions), errors);
         }
 
-        router.SetReplicas(list);
+        _replicas.Set(list);
     }
 
     /// <summary>Runs one round of replica health checks now (the monitor also runs them every <c>HealthCheckInterval</c>).</summary>
     public Task CheckReplicasNowAsync(CancellationToken cancellationToken = default)
-        => Router?.Monitor.CheckAllAsync(cancellationToken) ?? Task.CompletedTask;
+        => _replicas.All.Length == 0 ? Task.CompletedTask : _monitor.CheckAllAsync(cancellationToken);
+
+    /// <summary>Starts the replica health checks now rather than at the first replica read (a host does this at startup,
+    /// so a readiness probe sees the replicas before any traffic); the task completes when the first round has ended.</summary>
+    public Task StartMonitoringAsync() => _monitor.EnsureStarted();
 
     /// <summary>Creates a runtime from options set in code; the caller owns (and disposes) it. Invalid options or rules
-    /// throw <see cref="OptionsValidationException"/> naming each key.</summary>
-    public static PgDisciplineRuntime Create(PgDisciplineOptions options, ILoggerFactory? loggerFactory = null)
+    /// throw <see cref="OptionsValidationException"/> naming each key. Its timers, waits and expiries run on
+    /// <paramref name="timeProvider"/> (for tests: a <c>FakeTimeProvider</c>; null: the system clock).</summary>
+    public static PgDisciplineRuntime Create(PgDisciplineOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         ThrowIfInvalid(options);
-        var runtime = new PgDisciplineRuntime(options, loggerFactory);
-        runtime.SetRules("code", CodeRules(options));
+        var runtime = new PgDisciplineRuntime(options, loggerFactory, timeProvider);
+        runtime._rules.Set("code", CodeRules(options));
         return runtime;
     }
 
@@ -183,11 +170,11 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
 
     /// <summary>Creates the DI runtime: options from <paramref name="monitor"/> (reloaded live), rules from code and, when
     /// <paramref name="section"/> is given, from its <c>Rules</c> child (reloaded live; a malformed rule is logged and left out).</summary>
-    internal static PgDisciplineRuntime CreateForServices(IOptionsMonitor<PgDisciplineOptions> monitor, IConfiguration? section, ILoggerFactory? loggerFactory)
+    internal static PgDisciplineRuntime CreateForServices(IOptionsMonitor<PgDisciplineOptions> monitor, IConfiguration? section, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
     {
         var options = monitor.CurrentValue;
-        var runtime = new PgDisciplineRuntime(options, loggerFactory);
-        runtime.SetRules("code", options.Rules.Items.Select((r, i) => (r, $"code rule {i}")));
+        var runtime = new PgDisciplineRuntime(options, loggerFactory, timeProvider);
+        runtime._rules.Set("code", options.Rules.Items.Select((r, i) => (r, $"code rule {i}")));
         var startupErrors = new List<string>(runtime.RuleErrors);
         if (section is not null)
         {
@@ -205,11 +192,10 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
 
         var change = monitor.OnChange(o =>
         {
-            runtime._options = o;
-            runtime.Bump();
-            if (runtime.Router is { } router && o.Replicas.Count > 0)
+            runtime._options.Set(o);
+            if (runtime._replicas.Configured && o.Replicas.Count > 0)
             {
-                router.SetReplicas([.. o.Replicas]);
+                runtime._replicas.Set([.. o.Replicas]);
             }
         });
         if (change is not null)
@@ -228,73 +214,15 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         ArgumentNullException.ThrowIfNull(rules);
-        return SetRules(source, rules.Select((r, i) => (r, string.Create(CultureInfo.InvariantCulture, $"{source}:{i}"))), []);
-    }
-
-    internal IReadOnlyList<string> SetRules(string source, IEnumerable<(QueryRule Rule, string Key)> rules, IReadOnlyList<string>? sourceErrors = null)
-    {
-        ArgumentNullException.ThrowIfNull(rules);
-        lock (_gate)
-        {
-            _ruleSources[source] = rules.Select(r => (r.Rule, r.Key, source)).ToList();
-            _sourceErrors[source] = sourceErrors ?? [];
-            var version = Interlocked.Increment(ref _version);
-            var snapshot = QueryRuleCompiler.Compile(_ruleSources.Values.SelectMany(x => x), _rules, version, _sourceErrors.Values.SelectMany(x => x));
-            _rules = snapshot;
-            foreach (var error in snapshot.Errors)
-            {
-                PgDisciplineTelemetry.RulesRejected.Add(1);
-                Log.RuleRejected(Logger, error);
-            }
-
-            Log.RulesLoaded(Logger, source, snapshot.Rules.Count, snapshot.Errors.Count);
-            return snapshot.Errors.Where(e => _ruleSources[source].Any(r => e.StartsWith(r.Key, StringComparison.Ordinal))).ToArray();
-        }
+        return _rules.Set(source, rules.Select((r, i) => (r, string.Create(CultureInfo.InvariantCulture, $"{source}:{i}"))), []);
     }
 
     private IReadOnlyList<string> LoadConfigurationRules(IConfigurationSection rulesSection)
     {
         var parseErrors = new List<string>();
         var rules = ConfigurationRuleReader.Read(rulesSection, parseErrors);
-
-        var compileErrors = SetRules("configuration", rules, parseErrors);
+        var compileErrors = _rules.Set("configuration", rules, parseErrors);
         return parseErrors.Concat(compileErrors).ToArray();
-    }
-
-    private void Bump()
-    {
-        lock (_gate)
-        {
-            var version = Interlocked.Increment(ref _version);
-            _rules = QueryRuleCompiler.Compile(_ruleSources.Values.SelectMany(x => x), _rules, version, _sourceErrors.Values.SelectMany(x => x));
-        }
-    }
-
-    private async Task WriteSnapshotsAsync(string path, TimeSpan interval, CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(interval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
-            {
-                await TryWriteSnapshotAsync(path, stopping).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task TryWriteSnapshotAsync(string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Statistics!.WriteSnapshotAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Log.SnapshotFailed(Logger, path, ex.GetType().Name + ": " + ex.Message);
-        }
     }
 
     /// <summary>Stops the background work (health monitor, rule-table listener) and releases data sources. Prefer
@@ -308,39 +236,16 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
-
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_snapshotLoop is not null)
-        {
-            await _snapshotLoop.ConfigureAwait(false);
-            await TryWriteSnapshotAsync(Options.Statistics.SnapshotPath!, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        PgDisciplineTelemetry.Unregister(this);
-        if (DatabaseRules is not null)
-        {
-            await DatabaseRules.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (Router is not null)
-        {
-            await Router.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await Timeline.DisposeAsync().ConfigureAwait(false);
 
         foreach (var s in _subscriptions)
         {
             s.Dispose();
         }
 
-        foreach (var rule in _rules.Rules)
-        {
-            rule.Dispose();
-        }
+        await _services.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -71,9 +71,9 @@ public sealed class BackfillOptions
     {
         ArgumentNullException.ThrowIfNull(runtime);
         Runtime = runtime;
-        if (runtime.Router is { } router)
+        if (runtime.Replicas.Count > 0)
         {
-            _ = router.Monitor.EnsureStarted(); // checks run in the background from now on, queries or not
+            _ = runtime.StartMonitoringAsync(); // checks run in the background from now on, queries or not
             ReplicaHealth = () => runtime.Replicas;
         }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PgDiscipline.Backfill;
 using PgDiscipline.Sql;
+using PgDiscipline.Diagnostics;
 
 namespace PgDiscipline;
 

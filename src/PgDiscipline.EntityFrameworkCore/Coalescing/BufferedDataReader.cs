@@ -12,20 +12,19 @@ namespace PgDiscipline.Coalescing;
 /// naming the column. With <paramref name="live"/> (a leader past the buffer bound), the buffered rows come first and
 /// the rest streams from the live reader, which this reader then owns.
 /// </summary>
-internal sealed class BufferedDataReader(BufferedResult result, bool leadingEmptyResult, DbDataReader? live = null) : DbDataReader
+internal sealed class BufferedDataReader(BufferedResult result, DbDataReader? live = null) : DbDataReader
 {
     private int _row = -1;
     private bool _onLive;
-    private bool _inLeadingResult = leadingEmptyResult;
     private bool _closed;
 
     private object[] Current => _row >= 0 && _row < result.Rows.Count && !_onLive
         ? result.Rows[_row]
         : throw new InvalidOperationException("No row is available: call Read first.");
 
-    public override int FieldCount => _inLeadingResult ? 1 : result.Columns.Length;
+    public override int FieldCount => result.Columns.Length;
 
-    public override bool HasRows => _inLeadingResult || result.Rows.Count > 0 || live is not null;
+    public override bool HasRows => result.Rows.Count > 0 || live is not null;
 
     public override bool IsClosed => _closed;
 
@@ -39,7 +38,7 @@ internal sealed class BufferedDataReader(BufferedResult result, bool leadingEmpt
 
     public override bool Read()
     {
-        if (_inLeadingResult || _closed)
+        if (_closed)
         {
             return false;
         }
@@ -66,7 +65,7 @@ internal sealed class BufferedDataReader(BufferedResult result, bool leadingEmpt
 
     public override async Task<bool> ReadAsync(CancellationToken cancellationToken)
     {
-        if (_inLeadingResult || _closed)
+        if (_closed)
         {
             return false;
         }
@@ -90,15 +89,9 @@ internal sealed class BufferedDataReader(BufferedResult result, bool leadingEmpt
         return false;
     }
 
-    /// <summary>Only the leading empty result (the place of the timeout prefix's row) is followed by another.</summary>
+    /// <summary>A coalesced read has one result set.</summary>
     public override bool NextResult()
     {
-        if (_inLeadingResult)
-        {
-            _inLeadingResult = false;
-            return true;
-        }
-
         _row = result.Rows.Count;
         return false;
     }

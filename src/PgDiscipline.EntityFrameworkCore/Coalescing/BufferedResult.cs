@@ -24,7 +24,10 @@ internal sealed class BufferedResult
     /// <summary>Reads the current result set of <paramref name="reader"/> while it stays within <paramref name="maxRows"/>
     /// rows and about <paramref name="maxBytes"/> bytes. Returns the result, or (when a bound is passed) null and the rows
     /// read so far: the caller then streams the rest from <paramref name="reader"/>.</summary>
-    public static async ValueTask<(BufferedResult? Result, BufferedResult Partial)> ReadAsync(DbDataReader reader, int maxRows, long maxBytes, bool sync, CancellationToken cancellationToken)
+    /// <remarks>With <paramref name="firstReadDone"/>, the reader's first <c>Read</c> was made already and returned
+    /// <paramref name="firstRead"/> (a replica read checks its first row before it is handed over).</remarks>
+    public static async ValueTask<(BufferedResult? Result, BufferedResult Partial)> ReadAsync(DbDataReader reader, int maxRows, long maxBytes, bool sync, CancellationToken cancellationToken,
+        bool firstReadDone = false, bool firstRead = false)
     {
         var columns = new Column[reader.FieldCount];
         for (var i = 0; i < columns.Length; i++)
@@ -36,7 +39,18 @@ internal sealed class BufferedResult
         long bytes = 0;
         while (rows.Count < maxRows && bytes <= maxBytes)
         {
-            if (!(sync ? reader.Read() : await reader.ReadAsync(cancellationToken).ConfigureAwait(false)))
+            bool read;
+            if (firstReadDone)
+            {
+                firstReadDone = false;
+                read = firstRead;
+            }
+            else
+            {
+                read = sync ? reader.Read() : await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!read)
             {
                 return (new BufferedResult(columns, rows, reader.RecordsAffected), null!);
             }

@@ -84,8 +84,6 @@ internal sealed class ReadCoalescer
         /// <summary>The leader's session position: the rows reflect at least this.</summary>
         public NpgsqlLogSequenceNumber Required { get; } = required;
 
-        public long StartedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
-
         public int Followers => Volatile.Read(ref _followers);
 
         public Task<BufferedResult?> Result => _result.Task;

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using PgDiscipline.Infrastructure;
 
 namespace PgDiscipline;
 
@@ -10,9 +11,13 @@ public static class PgDisciplineDbContextExtensions
     public static PgDisciplineSession GetPgDisciplineSession(this DbContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var router = context.FindPgDisciplineRuntime()?.Router
-            ?? throw new InvalidOperationException("This DbContext has no PgDiscipline replicas configured (UsePgDiscipline with AddReplica).");
-        return router.Session(context);
+        var dependencies = context.GetService<IDbContextOptions>().FindExtension<PgDisciplineOptionsExtension>()?.Reference.Get(context);
+        if (dependencies is null || !dependencies.Replicas.Configured)
+        {
+            throw new InvalidOperationException("This DbContext has no PgDiscipline replicas configured (UsePgDiscipline with AddReplica).");
+        }
+
+        return dependencies.Sessions.Session(context);
     }
 
     /// <summary>The PgDiscipline runtime this context uses, or null when PgDiscipline is not configured for it.</summary>
@@ -20,6 +25,6 @@ public static class PgDisciplineDbContextExtensions
     {
         ArgumentNullException.ThrowIfNull(context);
         var extension = context.GetService<IDbContextOptions>().FindExtension<PgDisciplineOptionsExtension>();
-        return extension?.Reference.Get(context);
+        return extension?.Reference.Runtime(context);
     }
 }

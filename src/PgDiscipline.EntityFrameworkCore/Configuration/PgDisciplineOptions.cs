@@ -1,7 +1,7 @@
 namespace PgDiscipline;
 
 /// <summary>PgDiscipline's runtime options. Bound from configuration (section <c>PgDiscipline</c>) or set in code
-/// with <c>UsePgDiscipline(pg =&gt; …)</c>; validated at startup by <see cref="PgDisciplineOptionsValidator"/>.</summary>
+/// with <c>UsePgDiscipline(pg =&gt; …)</c>; validated at startup by <c>PgDisciplineOptionsValidator</c>.</summary>
 public sealed class PgDisciplineOptions
 {
     /// <summary>The configuration section name used by <c>AddPgDiscipline(configuration)</c>.</summary>

@@ -3,6 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using PgDiscipline.Configuration;
+using PgDiscipline.Infrastructure;
+using PgDiscipline.Routing;
 
 namespace PgDiscipline;
 
@@ -56,7 +59,8 @@ public static class PgDisciplineServiceCollectionExtensions
         services.TryAddSingleton(sp => PgDisciplineRuntime.CreateForServices(
             sp.GetRequiredService<IOptionsMonitor<PgDisciplineOptions>>(),
             section,
-            sp.GetService<ILoggerFactory>()));
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<TimeProvider>()));
         return services;
     }
 }

@@ -1,9 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using Npgsql;
-using PgDiscipline.Sql;
 
 namespace PgDiscipline;
 
@@ -17,8 +15,6 @@ public static class PgDisciplineTelemetry
 
     /// <summary>Spans for commands (OpenTelemetry database conventions; the query text is the normalized one).</summary>
     internal static readonly ActivitySource Source = new(Name, typeof(PgDisciplineTelemetry).Assembly.GetName().Version?.ToString());
-
-    private static readonly ConditionalWeakTable<DbCommand, Activity> Running = new();
 
     internal static readonly Counter<long> Blocked = Meter.CreateCounter<long>(
         "pgdiscipline.queries.blocked", "{command}", "Commands refused by a Block rule.");
@@ -68,147 +64,56 @@ public static class PgDisciplineTelemetry
     internal static readonly Counter<long> TimelineUnknown = Meter.CreateCounter<long>(
         "pgdiscipline.primary.timeline_unknown", "{connection}", "Primary connections whose timeline could not be read (pgdiscipline.host): a stale primary there cannot be refused.");
 
-    private static readonly List<WeakReference<PgDisciplineRuntime>> Runtimes = new();
+    /// <summary>Observable gauges read what the parts that own the state push here (the replica sets register their
+    /// replicas, the timeline guards their timeline): the telemetry knows no part of the runtime.</summary>
+    private static readonly List<WeakReference<IGaugeSource>> Sources = new();
 
     static PgDisciplineTelemetry()
     {
-        Meter.CreateObservableGauge("pgdiscipline.replica.lag", () => Observe(r => r.Health.Lag?.TotalSeconds ?? 0), "s", "Replay lag of each replica.");
-        Meter.CreateObservableGauge("pgdiscipline.replica.lag_bytes", () => Observe(r => (double)(r.Health.LagBytes ?? 0)), "By", "Replay lag of each replica in WAL bytes.");
-        Meter.CreateObservableGauge("pgdiscipline.replica.admitted", () => Observe(r => r.Admitted ? 1 : 0), "{replica}", "1 when the replica is in rotation.");
-        Meter.CreateObservableGauge("pgdiscipline.primary.timeline", ObserveTimelines, "{timeline}", "The newest primary timeline each runtime has seen (a promotion raises it).");
+        Meter.CreateObservableGauge("pgdiscipline.replica.lag", () => Observe(GaugeKind.ReplicaLag), "s", "Replay lag of each replica.");
+        Meter.CreateObservableGauge("pgdiscipline.replica.lag_bytes", () => Observe(GaugeKind.ReplicaLagBytes), "By", "Replay lag of each replica in WAL bytes.");
+        Meter.CreateObservableGauge("pgdiscipline.replica.admitted", () => Observe(GaugeKind.ReplicaAdmitted), "{replica}", "1 when the replica is in rotation.");
+        Meter.CreateObservableGauge("pgdiscipline.primary.timeline", () => Observe(GaugeKind.PrimaryTimeline), "{timeline}", "The newest primary timeline each runtime has seen (a promotion raises it).");
     }
 
-    internal static void Register(PgDisciplineRuntime runtime)
+    /// <summary>Adds a source of gauge readings (kept weakly: a disposed runtime's parts drop out).</summary>
+    internal static void Register(IGaugeSource source)
     {
-        lock (Runtimes)
+        lock (Sources)
         {
-            Runtimes.Add(new WeakReference<PgDisciplineRuntime>(runtime));
+            Sources.Add(new WeakReference<IGaugeSource>(source));
         }
     }
 
-    internal static void Unregister(PgDisciplineRuntime runtime)
+    internal static void Unregister(IGaugeSource source)
     {
-        lock (Runtimes)
+        lock (Sources)
         {
-            Runtimes.RemoveAll(w => !w.TryGetTarget(out var r) || ReferenceEquals(r, runtime));
+            Sources.RemoveAll(w => !w.TryGetTarget(out var s) || ReferenceEquals(s, source));
         }
     }
 
-    private static IEnumerable<Measurement<double>> Observe(Func<ReplicaEndpoint, double> value)
+    private static List<Measurement<double>> Observe(GaugeKind kind)
     {
-        List<PgDisciplineRuntime> live;
-        lock (Runtimes)
+        List<IGaugeSource> live;
+        lock (Sources)
         {
-            live = Runtimes.Select(w => w.TryGetTarget(out var r) ? r : null).OfType<PgDisciplineRuntime>().ToList();
+            live = Sources.Select(w => w.TryGetTarget(out var s) ? s : null).OfType<IGaugeSource>().ToList();
         }
 
-        return live.SelectMany(r => r.Router?.Replicas ?? []).Select(r => new Measurement<double>(value(r), new KeyValuePair<string, object?>("pgdiscipline.replica", r.Name))).ToList();
-    }
-
-    private static IEnumerable<Measurement<long>> ObserveTimelines()
-    {
-        List<PgDisciplineRuntime> live;
-        lock (Runtimes)
+        var result = new List<Measurement<double>>();
+        foreach (var source in live)
         {
-            live = Runtimes.Select(w => w.TryGetTarget(out var r) ? r : null).OfType<PgDisciplineRuntime>().ToList();
+            source.Observe(kind, result);
         }
 
-        return live.Select(r => new Measurement<long>(r.Timeline.NewestTimeline)).ToList();
+        return result;
     }
 
     internal static TagList RuleTags(string ruleId, string fingerprint) => new()
     {
         { "pgdiscipline.rule", ruleId },
         { "pgdiscipline.fingerprint", fingerprint },
-    };
-
-    /// <summary>Starts the span of a command when someone listens (otherwise costs one check).</summary>
-    internal static void StartCommand(DbCommand command, CommandPlan plan)
-    {
-        if (!Source.HasListeners())
-        {
-            return;
-        }
-
-        var info = plan.Info;
-        var operation = OperationName(info.Kind);
-        var table = info.Tables.Count > 0 ? info.Tables[0] : null;
-        var summary = table is null ? operation : operation + " " + table;
-        var activity = Source.StartActivity(summary, ActivityKind.Client);
-        if (activity is null)
-        {
-            return;
-        }
-
-        if (activity.IsAllDataRequested)
-        {
-            activity.SetTag("db.system.name", "postgresql");
-            activity.SetTag("db.operation.name", operation);
-            if (table is not null)
-            {
-                activity.SetTag("db.collection.name", table);
-            }
-
-            activity.SetTag("db.query.summary", summary);
-            activity.SetTag("db.query.text", info.Fingerprint.Normalized);
-            activity.SetTag("pgdiscipline.fingerprint", plan.Fingerprint);
-            if (command.Connection is NpgsqlConnection c)
-            {
-                activity.SetTag("db.namespace", c.Database);
-                activity.SetTag("server.address", c.Host);
-                activity.SetTag("server.port", c.Port);
-            }
-
-            activity.SetTag("pgdiscipline.target", "primary");
-        }
-
-        Running.AddOrUpdate(command, activity);
-    }
-
-    /// <summary>The command ran on a replica.</summary>
-    internal static void SetTarget(DbCommand command, string target, string? host, int port)
-    {
-        if (Source.HasListeners() && Running.TryGetValue(command, out var activity))
-        {
-            activity.SetTag("pgdiscipline.target", target);
-            activity.SetTag("server.address", host);
-            activity.SetTag("server.port", port);
-        }
-    }
-
-    /// <summary>Ends the command's span; <paramref name="errorType"/> is a SQLSTATE or a short error name.</summary>
-    internal static void EndCommand(DbCommand command, string? errorType)
-    {
-        if (!Source.HasListeners() || !Running.TryGetValue(command, out var activity))
-        {
-            return;
-        }
-
-        Running.Remove(command);
-        if (errorType is not null)
-        {
-            activity.SetTag("error.type", errorType);
-            if (errorType.Length == 5 && char.IsAsciiDigit(errorType[0]))
-            {
-                activity.SetTag("db.response.status_code", errorType);
-            }
-
-            activity.SetStatus(ActivityStatusCode.Error);
-        }
-
-        activity.Dispose();
-    }
-
-    internal static string OperationName(SqlStatementKind kind) => kind switch
-    {
-        SqlStatementKind.Select => "SELECT",
-        SqlStatementKind.Insert => "INSERT",
-        SqlStatementKind.Update => "UPDATE",
-        SqlStatementKind.Delete => "DELETE",
-        SqlStatementKind.Merge => "MERGE",
-        SqlStatementKind.Ddl => "DDL",
-        SqlStatementKind.Utility => "UTILITY",
-        _ => "OTHER",
     };
 
     /// <summary>A short, literal-free error code: the SQLSTATE when the server sent one, else the exception type.</summary>
@@ -219,4 +124,20 @@ public static class PgDisciplineTelemetry
         OperationCanceledException => "canceled",
         _ => exception.GetType().Name,
     };
+}
+
+/// <summary>The gauges a part of the runtime can feed.</summary>
+internal enum GaugeKind
+{
+    ReplicaLag,
+    ReplicaLagBytes,
+    ReplicaAdmitted,
+    PrimaryTimeline,
+}
+
+/// <summary>A part of the runtime whose state some gauges show.</summary>
+internal interface IGaugeSource
+{
+    /// <summary>Adds this source's readings of <paramref name="kind"/> (none when it has no such state).</summary>
+    void Observe(GaugeKind kind, List<Measurement<double>> into);
 }

@@ -6,6 +6,8 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using PgDiscipline.Configuration;
+using PgDiscipline.Diagnostics;
 
 namespace PgDiscipline.HighAvailability;
 
@@ -23,15 +25,16 @@ namespace PgDiscipline.HighAvailability;
 /// the first checkpoint after promotion, measured: about a second). It is read once per physical connection (a
 /// restarted or different server is always a new one) and, behind PgBouncer, again once the last check is older than
 /// the recheck interval.</remarks>
-internal sealed class PrimaryTimelineGuard : IAsyncDisposable
+internal sealed class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSource
 {
     /// <summary>Distinct text so its cost can be counted in pg_stat_statements; the CASE keeps pg_walfile_name (which
     /// fails during recovery) off a standby.</summary>
     internal const string TimelineSql =
         "select pg_is_in_recovery(), case when pg_is_in_recovery() then '' else pg_walfile_name(pg_current_wal_lsn()) end as pgdiscipline_timeline";
 
-    private readonly Func<PgDisciplineOptions> _options;
+    private readonly CurrentOptions _options;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(string Host, int Port, int Pid), Verified> _verified = new();
     private readonly ConcurrentDictionary<string, long> _fenced = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte> _unknownLogged = new(StringComparer.OrdinalIgnoreCase);
@@ -44,10 +47,20 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable
     private string? _configured;
     private Task? _recheck;
 
-    public PrimaryTimelineGuard(Func<PgDisciplineOptions> options, ILogger logger)
+    public PrimaryTimelineGuard(CurrentOptions options, ILogger logger, TimeProvider time)
     {
         _options = options;
         _logger = logger;
+        _time = time;
+        PgDisciplineTelemetry.Register(this);
+    }
+
+    public void Observe(GaugeKind kind, List<System.Diagnostics.Metrics.Measurement<double>> into)
+    {
+        if (kind == GaugeKind.PrimaryTimeline)
+        {
+            into.Add(new System.Diagnostics.Metrics.Measurement<double>(NewestTimeline));
+        }
     }
 
     /// <summary>The newest primary timeline seen (0: none yet).</summary>
@@ -134,7 +147,7 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable
     /// seen (and tries the remaining hosts); raises the newest timeline when it is on a later one.</summary>
     public async ValueTask VerifyAsync(DbConnection connection, Func<string, string> finish, bool sync, CancellationToken cancellationToken)
     {
-        var options = _options();
+        var options = _options.Value;
         if (!options.HighAvailability.RefuseStalePrimary || connection is not NpgsqlConnection npgsql || npgsql.State != ConnectionState.Open)
         {
             return;
@@ -144,7 +157,7 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable
         {
             var key = (npgsql.Host ?? "", npgsql.Port, npgsql.ProcessID);
             if (_verified.TryGetValue(key, out var seen) && seen.Timeline >= Interlocked.Read(ref _newest)
-                && (options.Pooler == PoolerMode.Direct || Stopwatch.GetElapsedTime(seen.At) < options.HighAvailability.RecheckInterval))
+                && (options.Pooler == PoolerMode.Direct || _time.GetElapsedTime(seen.At) < options.HighAvailability.RecheckInterval))
             {
                 return;
             }
@@ -199,7 +212,7 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable
     /// throws <see cref="StalePrimaryException"/> for a stale server, after fencing it.</summary>
     public async Task VerifyPhysicalAsync(NpgsqlConnection connection, bool sync)
     {
-        if (!_options().HighAvailability.RefuseStalePrimary)
+        if (!_options.Value.HighAvailability.RefuseStalePrimary)
         {
             return;
         }
@@ -232,7 +245,7 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable
             _verified.Clear(); // physical connections come and go; the map only has to know the live ones
         }
 
-        _verified[key] = new Verified(timeline, Stopwatch.GetTimestamp());
+        _verified[key] = new Verified(timeline, _time.GetTimestamp());
     }
 
     /// <summary>The server's timeline, or null when it is a standby or the timeline cannot be read (logged once per host,
@@ -305,7 +318,7 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable
         {
             while (!_fenced.IsEmpty)
             {
-                await Task.Delay(_options().HighAvailability.RecheckInterval, stopping).ConfigureAwait(false);
+                await Task.Delay(_options.Value.HighAvailability.RecheckInterval, _time, stopping).ConfigureAwait(false);
                 foreach (var host in _fenced.Keys)
                 {
                     if (_configured is { } configured && await IsReadmissibleAsync(configured, host, stopping).ConfigureAwait(false) is { } reason
@@ -328,8 +341,8 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable
         {
             var single = MultiHost.Only(configured, host);
             await using var conn = new NpgsqlConnection(single);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping, bound.Token);
             await conn.OpenAsync(timeout.Token).ConfigureAwait(false);
             await using var cmd = new NpgsqlCommand(TimelineSql, conn);
             await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
@@ -360,6 +373,7 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        PgDisciplineTelemetry.Unregister(this);
         await _stop.CancelAsync().ConfigureAwait(false);
         Task? loop;
         lock (_loopGate)

@@ -1,11 +1,12 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using PgDiscipline.HighAvailability;
+using PgDiscipline.Infrastructure;
 
 namespace PgDiscipline.Interception;
 
 /// <summary>Direct mode: puts the timeouts into the connection's startup options before it opens (no per-command cost).
-/// After it opened: refuses a stale primary (<see cref="PrimaryTimelineGuard"/>). With replicas: remembers the primary, and defers opening the primary connection until a command needs it.</summary>
+/// After it opened: refuses a stale primary. With replicas: remembers the primary, and defers opening the primary
+/// connection until a command needs it (so replica reads keep working while the primary is down).</summary>
 internal sealed class PgDisciplineConnectionInterceptor(RuntimeReference reference) : DbConnectionInterceptor
 {
     public override InterceptionResult ConnectionOpening(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
@@ -16,36 +17,36 @@ internal sealed class PgDisciplineConnectionInterceptor(RuntimeReference referen
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        if (reference.Get(eventData.Context) is { } runtime)
+        if (reference.Get(eventData.Context) is { } dependencies)
         {
             // EF Core's synchronous open: the check is one blocking round trip, once per physical connection.
-            runtime.Primary.Verify(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+            dependencies.Primary.Verify(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 
     public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
-        => reference.Get(eventData.Context) is { } runtime
-            ? runtime.Primary.Verify(connection, sync: false, cancellationToken).AsTask()
+        => reference.Get(eventData.Context) is { } dependencies
+            ? dependencies.Primary.Verify(connection, sync: false, cancellationToken).AsTask()
             : Task.CompletedTask;
 
     private InterceptionResult Opening(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
     {
-        if (reference.Get(eventData.Context) is not { } runtime)
+        if (reference.Get(eventData.Context) is not { } dependencies)
         {
             return result;
         }
 
-        runtime.Timeline.Remember(connection.ConnectionString);
-        if (runtime.Router is { } router)
+        dependencies.Timeline.Remember(connection.ConnectionString);
+        if (dependencies.Replicas.Configured)
         {
-            router.SeePrimary(connection.ConnectionString);
-            if (runtime.Options.LazyPrimaryConnection)
+            dependencies.PrimaryPosition.See(connection.ConnectionString);
+            if (dependencies.Options.Value.LazyPrimaryConnection)
             {
-                return InterceptionResult.Suppress(); // opened by EnsureOpen when a command needs the primary
+                return InterceptionResult.Suppress(); // opened by the primary stage when a command needs it
             }
         }
 
-        runtime.Primary.ApplyStartupOptions(connection);
+        dependencies.Primary.ApplyStartupOptions(connection);
         return result;
     }
 }

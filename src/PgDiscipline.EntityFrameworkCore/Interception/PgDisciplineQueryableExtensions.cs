@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using PgDiscipline.Pipeline;
 
 namespace PgDiscipline;
 

@@ -1,5 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using PgDiscipline.Pipeline;
+using PgDiscipline.Infrastructure;
 
 namespace PgDiscipline.Interception;
 
@@ -9,9 +11,9 @@ internal sealed class PgDisciplineTransactionInterceptor(RuntimeReference refere
 {
     public override InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
-        if (reference.Get(eventData.Context) is { } runtime)
+        if (reference.Get(eventData.Context) is { } dependencies)
         {
-            runtime.Primary.EnsureOpen(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+            dependencies.Primary.EnsureOpen(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
         }
 
         return result;
@@ -19,9 +21,9 @@ internal sealed class PgDisciplineTransactionInterceptor(RuntimeReference refere
 
     public override async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
     {
-        if (reference.Get(eventData.Context) is { } runtime)
+        if (reference.Get(eventData.Context) is { } dependencies)
         {
-            await runtime.Primary.EnsureOpen(connection, sync: false, cancellationToken).ConfigureAwait(false);
+            await dependencies.Primary.EnsureOpen(connection, sync: false, cancellationToken).ConfigureAwait(false);
         }
 
         return result;
@@ -37,9 +39,10 @@ internal sealed class PgDisciplineTransactionInterceptor(RuntimeReference refere
 
     private void MarkWrite(TransactionEndEventData eventData)
     {
-        if (reference.Get(eventData.Context) is { Router: { } router } runtime && eventData.Context is { } context && runtime.Options.Consistency == ReadConsistency.Session)
+        if (reference.Get(eventData.Context) is { } dependencies && dependencies.Replicas.Configured && eventData.Context is { } context
+            && dependencies.Options.Value.Consistency == ReadConsistency.Session)
         {
-            router.Session(context).MarkWrite();
+            dependencies.Sessions.Session(context).MarkWrite();
         }
     }
 
@@ -74,7 +77,7 @@ internal sealed class PgDisciplineTransactionInterceptor(RuntimeReference refere
 
     private string? Batch(TransactionEndEventData eventData)
     {
-        if (reference.Get(eventData.Context)?.Options is not { } options)
+        if (reference.Get(eventData.Context)?.Options.Value is not { } options)
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using PgDiscipline.Pipeline;
 namespace PgDiscipline;
 
 /// <summary>Ambient routing intent for a block of code: <c>using (PgDisciplineRouting.ReadFromReplica()) { … }</c>. A

@@ -1,4 +1,5 @@
 using NpgsqlTypes;
+using PgDiscipline.Routing;
 namespace PgDiscipline;
 
 /// <summary>

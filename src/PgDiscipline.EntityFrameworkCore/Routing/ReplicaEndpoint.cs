@@ -1,10 +1,12 @@
 using Npgsql;
 using NpgsqlTypes;
+using PgDiscipline.Pipeline;
+using PgDiscipline.Statistics;
 
 namespace PgDiscipline.Routing;
 
 /// <summary>One replica: its data source, its health as last observed, and its load.</summary>
-internal sealed class ReplicaEndpoint : IAsyncDisposable
+internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
 {
     private int _inFlight;
     private const int LagHistoryLength = 720;
@@ -14,9 +16,13 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable
     private int _lagCount;
     private DateTimeOffset _lastSample = DateTimeOffset.MinValue;
     private long _replayed;
-    private long _probedBehindAt;
+    private long _probedBehindAt = long.MinValue;
 
-    internal ReplicaEndpoint(ReplicaOptions options, int index)
+    /// <param name="options">The replica as configured, with the Direct-mode startup options in its connection string.</param>
+    /// <param name="index">Its statistics target index.</param>
+    /// <param name="statementTimeout">The statement timeout its server applies to a read without an override: the
+    /// replica's own, else the configured one.</param>
+    internal ReplicaEndpoint(ReplicaOptions options, int index, TimeSpan? statementTimeout = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
         Index = index;
@@ -26,9 +32,33 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable
         Definition = options;
         Pool = options.Pool;
         Weight = options.Weight;
-        DataSource = NpgsqlDataSource.Create(builder);
+        StatementTimeout = statementTimeout;
+        DataSource = NpgsqlDataSource.Create(Bounded(builder, options.ConnectionString, statementTimeout));
         _health = new ReplicaHealth(false, "not checked yet", default, null, null, DateTimeOffset.MinValue);
     }
+
+    /// <summary>A replica that stops answering (frozen, partitioned) must cost a read no more than its statement timeout:
+    /// a read given up on is retried elsewhere, so Npgsql need not wait for the server to acknowledge the cancellation,
+    /// and opening a connection is bounded like the read (both unless the connection string says otherwise).</summary>
+    private static NpgsqlConnectionStringBuilder Bounded(NpgsqlConnectionStringBuilder builder, string configured, TimeSpan? statementTimeout)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured };
+        if (!given.ContainsKey("Cancellation Timeout") && !given.ContainsKey("CancellationTimeout"))
+        {
+            builder.CancellationTimeout = -1;
+        }
+
+        if (ExecutionTimeouts.ClientBound(statementTimeout) is { } bound && !given.ContainsKey("Timeout"))
+        {
+            var seconds = (int)Math.Max(1, Math.Min(1024, Math.Ceiling(bound.TotalSeconds)));
+            builder.Timeout = builder.Timeout == 0 ? seconds : Math.Min(builder.Timeout, seconds);
+        }
+
+        return builder;
+    }
+
+    /// <summary>The statement timeout of a read on this replica without a tag or rule override (null: none).</summary>
+    internal TimeSpan? StatementTimeout { get; }
 
     /// <summary>Display name (metrics, logs, health check).</summary>
     public string Name { get; }
@@ -103,8 +133,8 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable
         }
     }
 
-    /// <summary>When (Stopwatch ticks) a freshness probe last found this replica behind a session; probes pause briefly
-    /// after that so a replica whose replay is stopped does not get one probe per read.</summary>
+    /// <summary>When (<see cref="TimeProvider"/> timestamp) a freshness probe last found this replica behind a session;
+    /// probes pause briefly after that so a replica whose replay is stopped does not get one probe per read.</summary>
     internal long ProbedBehindAt
     {
         get => Volatile.Read(ref _probedBehindAt);
@@ -148,7 +178,8 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable
 
     internal void Enter() => Interlocked.Increment(ref _inFlight);
 
-    internal void Leave() => Interlocked.Decrement(ref _inFlight);
+    /// <summary>A read that ran here is done (or will not run here after all).</summary>
+    public void Leave() => Interlocked.Decrement(ref _inFlight);
 
     /// <summary>A read-only snapshot for <see cref="PgDisciplineRuntime.Replicas"/>.</summary>
     public ReplicaStatus Status() => new(Name, Pool, Weight, Admitted, InFlight, Health);

@@ -1,16 +1,17 @@
-using PgDiscipline.Sql;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using PgDiscipline.Configuration;
 using PgDiscipline.HighAvailability;
+using PgDiscipline.Sql;
+using PgDiscipline.Diagnostics;
 
 namespace PgDiscipline.Routing;
 
 /// <summary>
 /// Checks every replica each <c>HealthCheckInterval</c>: reachable, <c>pg_is_in_recovery()</c>, replay position, lag in
-/// bytes (against the primary's <c>pg_current_wal_flush_lsn()</c>) and in time (see <see cref="ReplicaLag.Bound"/>). A replica that fails or lags more than
-/// <c>MaxReplicaLag</c> is taken out at once; it is put back after consecutive healthy checks, more of them the more
-/// often it was taken out recently (1, 2, 4, capped at 8 extra), so a flapping replica does not oscillate.
+/// bytes (against the primary's <c>pg_current_wal_flush_lsn()</c>) and in time (see <see cref="ReplicaLag.Bound"/>).
+/// What a check sees goes to <see cref="ReplicaAdmission"/>, which takes replicas out of rotation and puts them back.
 /// </summary>
 internal sealed class ReplicaHealthMonitor : IAsyncDisposable
 {
@@ -26,36 +27,38 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     private const int PrimaryReadingCount = 64;
     private int _primarySampleNext;
 
-    private readonly Func<PgDisciplineOptions> _options;
+    private readonly CurrentOptions _options;
     private readonly ILogger _logger;
-    private readonly Func<IReadOnlyList<ReplicaEndpoint>> _replicas;
+    private readonly ReplicaSet _replicas;
+    private readonly ReplicaAdmission _admission;
+    private readonly PrimaryPosition _primary;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _startGate = new();
     private Task? _loop;
 
-    public ReplicaHealthMonitor(Func<PgDisciplineOptions> options, ILogger logger, Func<IReadOnlyList<ReplicaEndpoint>> replicas)
+    public ReplicaHealthMonitor(CurrentOptions options, ILogger logger, ReplicaSet replicas, ReplicaAdmission admission, PrimaryPosition primary, TimeProvider time)
     {
         _options = options;
         _logger = logger;
         _replicas = replicas;
+        _admission = admission;
+        _primary = primary;
+        _time = time;
     }
-
-    /// <summary>The primary's data source for LSN reads, once a context has shown the primary connection string.</summary>
-    /// <summary>The runtime's own connections to the primary (set when the first primary connection opens).</summary>
-    public PrimaryDataSource? PrimarySource { get; set; }
-
-    /// <summary>The primary's data source now (rebuilt without fenced hosts).</summary>
-    public NpgsqlDataSource? Primary => PrimarySource?.Current;
 
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How long one round of checks may take: the interval plus one second.</summary>
-    public TimeSpan CheckTimeout => _options().HealthCheckInterval + TimeSpan.FromSeconds(1);
+    public TimeSpan CheckTimeout => _options.Value.HealthCheckInterval + TimeSpan.FromSeconds(1);
+
+    /// <summary>Completes when the first round of checks has ended (at once when there are no replicas).</summary>
+    public Task FirstRound => _replicas.All.Length == 0 ? Task.CompletedTask : _firstRound.Task;
 
     /// <summary>Starts the check loop once; the task completes when its first round has ended.</summary>
     public Task EnsureStarted()
     {
-        if (_loop is not null || _replicas().Count == 0)
+        if (_loop is not null || _replicas.All.Length == 0)
         {
             return _loop is null ? Task.CompletedTask : _firstRound.Task;
         }
@@ -83,7 +86,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                     _firstRound.TrySetResult();
                 }
 
-                await Task.Delay(_options().HealthCheckInterval, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_options.Value.HealthCheckInterval, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -101,7 +104,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     /// <summary>One round of checks (also called by tests and after a connection failure).</summary>
     public async Task CheckAllAsync(CancellationToken cancellationToken)
     {
-        var readAt = DateTimeOffset.UtcNow;
+        var readAt = _time.GetUtcNow();
         var current = await ReadPrimaryAsync(cancellationToken).ConfigureAwait(false) is { } read ? new PrimaryReading(readAt, read.Position, read.Snapshot) : (PrimaryReading?)null;
         PrimaryReading[] samples;
         lock (_primarySamples)
@@ -115,27 +118,23 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             samples = (PrimaryReading[])_primarySamples.Clone();
         }
 
-        await Task.WhenAll(_replicas().Select(r => CheckAsync(r, current, samples, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(_replicas.All.Select(r => CheckAsync(r, current, samples, cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>Takes a replica out at once (a read on it just failed at connection level).</summary>
-    public void MarkFailed(ReplicaEndpoint replica, string reason)
-    {
-        replica.Observe(new ReplicaHealth(false, reason, replica.Health.ReplayPosition, null, null, DateTimeOffset.UtcNow));
-        Eject(replica, reason);
-    }
+    public void MarkFailed(ReplicaEndpoint replica, string reason) => _admission.MarkFailed(replica, reason);
 
     private async Task<PrimaryReading?> ReadPrimaryAsync(CancellationToken cancellationToken)
     {
-        if (Primary is not { } primary)
+        if (_primary.DataSource is not { } primary)
         {
             return null;
         }
 
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(CheckTimeout);
+            using var bound = new CancellationTokenSource(CheckTimeout, _time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
             // The flushed position: what a replica can have received. Unflushed WAL (a long transaction between
             // walwriter rounds) would make a replica that keeps up look behind. Shaped differently from the session
             // capture query so pg_stat_statements counts them apart.
@@ -157,16 +156,16 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
 
     private async Task CheckAsync(ReplicaEndpoint replica, PrimaryReading? current, PrimaryReading[] samples, CancellationToken cancellationToken)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = _time.GetUtcNow();
         ReplicaHealth health;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(CheckTimeout);
+            using var bound = new CancellationTokenSource(CheckTimeout, _time);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
             bool inRecovery;
             NpgsqlLogSequenceNumber replay;
             TimeSpan? lag;
-            var maxLag = _options().MaxReplicaLag;
+            var maxLag = _options.Value.MaxReplicaLag;
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -177,7 +176,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                     inRecovery = reader.GetBoolean(0);
                     Lsns.TryParse(reader.GetString(1), out replay);
                     TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
-                    lag = ReplicaLag.Bound(DateTimeOffset.UtcNow, (ulong)replay, sinceCommit, reader.GetBoolean(3), current, samples);
+                    lag = ReplicaLag.Bound(_time.GetUtcNow(), (ulong)replay, sinceCommit, reader.GetBoolean(3), current, samples);
                     break;
                 }
                 catch (NpgsqlException ex) when (attempt == 1 && ex is not PostgresException && !timeout.IsCancellationRequested)
@@ -190,12 +189,12 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             if (inRecovery && (lag is null || lag > maxLag) && current is { Position: var target, At: var readAt })
             {
                 // Too far behind, or not known: one more look, shortly, at whether it reaches this check's reading.
-                await Task.Delay(ReplicaLag.ConfirmDelay(maxLag), timeout.Token).ConfigureAwait(false);
+                await Task.Delay(ReplicaLag.ConfirmDelay(maxLag), _time, timeout.Token).ConfigureAwait(false);
                 await using var again = replica.DataSource.CreateCommand(ReplayPositionQuery);
                 if (Lsns.TryParse((string?)await again.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false), out var later) && (ulong)later >= target)
                 {
                     replay = later;
-                    lag = DateTimeOffset.UtcNow - readAt;
+                    lag = _time.GetUtcNow() - readAt;
                 }
             }
 
@@ -218,42 +217,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             health = new ReplicaHealth(false, "unreachable: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name), replica.Health.ReplayPosition, null, null, now);
         }
 
-        replica.Observe(health);
-        if (!health.Healthy)
-        {
-            Eject(replica, health.Status);
-            return;
-        }
-
-        if (replica.Admitted)
-        {
-            return;
-        }
-
-        replica.HealthyStreak++;
-        // Never ejected: one good check. Ejected before: 2 consecutive good checks, 4 after two recent ejections, then 8.
-        var recentEjections = now - replica.LastEjected < TimeSpan.FromMinutes(5) ? replica.EjectionCount : 0;
-        var needed = replica.LastEjected == default ? 1 : recentEjections <= 1 ? 2 : Math.Min(2 << (recentEjections - 1), 8);
-        if (replica.HealthyStreak >= needed && !replica.Removed)
-        {
-            replica.Admitted = true;
-            Log.ReplicaAdmitted(_logger, replica.Name);
-        }
-    }
-
-    private void Eject(ReplicaEndpoint replica, string reason)
-    {
-        replica.HealthyStreak = 0;
-        if (!replica.Admitted)
-        {
-            return;
-        }
-
-        replica.Admitted = false;
-        replica.EjectionCount = DateTimeOffset.UtcNow - replica.LastEjected < TimeSpan.FromMinutes(5) ? replica.EjectionCount + 1 : 1;
-        replica.LastEjected = DateTimeOffset.UtcNow;
-        PgDisciplineTelemetry.Ejections.Add(1, new KeyValuePair<string, object?>("pgdiscipline.replica", replica.Name));
-        Log.ReplicaEjected(_logger, replica.Name, reason);
+        _admission.Observe(replica, health);
     }
 
     public async ValueTask DisposeAsync()

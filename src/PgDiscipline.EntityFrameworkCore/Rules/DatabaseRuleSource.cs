@@ -1,5 +1,6 @@
 using Npgsql;
 using PgDiscipline.Sql;
+using PgDiscipline.Diagnostics;
 
 namespace PgDiscipline.Rules;
 
@@ -8,16 +9,18 @@ namespace PgDiscipline.Rules;
 /// missed; reconnects with backoff. Use a direct connection: LISTEN does not work through PgBouncer transaction pooling.</summary>
 internal sealed class DatabaseRuleSource : IAsyncDisposable
 {
-    private readonly PgDisciplineRuntime _runtime;
+    private readonly RuleBook _rules;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly DatabaseRuleOptions _options;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
 
-    public DatabaseRuleSource(PgDisciplineRuntime runtime, DatabaseRuleOptions options)
+    public DatabaseRuleSource(RuleBook rules, PgDiscipline.Configuration.CurrentOptions options, Microsoft.Extensions.Logging.ILogger logger)
     {
-        _runtime = runtime;
-        _options = options;
+        _rules = rules;
+        _logger = logger;
+        _options = options.Value.DatabaseRules;
         _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
@@ -58,7 +61,7 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
             {
-                Log.RuleTableUnavailable(_runtime.Logger, ex.GetType().Name, backoff);
+                Log.RuleTableUnavailable(_logger, ex.GetType().Name, backoff);
                 try
                 {
                     await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
@@ -117,7 +120,7 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
             }
         }
 
-        _runtime.SetRules("database", rules, errors);
+        _rules.Set("database", rules, errors);
         _firstLoad.TrySetResult();
     }
 

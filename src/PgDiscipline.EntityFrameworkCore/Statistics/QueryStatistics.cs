@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using PgDiscipline.Sql;
+using PgDiscipline.Statistics;
 
 namespace PgDiscipline;
 
@@ -24,21 +25,18 @@ public sealed class QueryStatistics
     private readonly FingerprintStatistics _overflow;
     private readonly int _max;
     private readonly string? _sourceRoot;
-    private readonly Func<IReadOnlyList<ReplicaEndpoint>> _replicas;
     private readonly ConcurrentDictionary<string, BackfillSnapshot> _backfills = new(StringComparer.Ordinal);
 
     /// <param name="options">The statistics options.</param>
     /// <param name="targets"><c>primary</c>, then the replicas' names.</param>
-    /// <param name="replicas">The replicas now, for their lag history.</param>
     /// <param name="maxTargets">Routing targets counted per fingerprint at most (replicas added later take the free slots;
     /// beyond them a replica's reads are not counted per target). Default: the given targets plus 64.</param>
-    internal QueryStatistics(StatisticsOptions options, IReadOnlyList<string> targets, Func<IReadOnlyList<ReplicaEndpoint>> replicas, int? maxTargets = null)
+    internal QueryStatistics(StatisticsOptions options, IReadOnlyList<string> targets, int? maxTargets = null)
     {
         _max = options.MaxFingerprints;
         _sourceRoot = string.IsNullOrEmpty(options.SourceRoot) ? null : Path.GetFullPath(options.SourceRoot);
         _targets = [.. targets];
         _maxTargets = Math.Max(targets.Count, maxTargets ?? targets.Count + 64);
-        _replicas = replicas;
         _overflow = new FingerprintStatistics(OverflowFingerprint, null, null, _maxTargets);
     }
 
@@ -60,6 +58,9 @@ public sealed class QueryStatistics
             return i;
         }
     }
+
+    /// <summary>The replicas' lag history for the snapshot (set by the replica set, which owns it).</summary>
+    internal Func<IEnumerable<ReplicaLagSnapshot>>? LagHistory { get; set; }
 
     /// <summary>When counting started.</summary>
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
@@ -189,15 +190,9 @@ public sealed class QueryStatistics
             }
         }
 
-        foreach (var r in _replicas())
+        if (LagHistory is { } lagHistory)
         {
-            snapshot.Replicas.Add(new ReplicaLagSnapshot
-            {
-                Name = r.Name,
-                Pool = r.Pool,
-                InRotation = r.IsInRotation,
-                Lag = r.LagHistory().Select(s => new LagPoint { T = s.At, Seconds = Math.Round(s.Seconds, 4), Bytes = s.Bytes, Healthy = s.Healthy }).ToList(),
-            });
+            snapshot.Replicas.AddRange(lagHistory());
         }
 
         snapshot.Backfills.AddRange(_backfills.Values.OrderBy(b => b.StartedAt).ThenBy(b => b.Name, StringComparer.Ordinal));

@@ -3,13 +3,15 @@ using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 
+using PgDiscipline.Configuration;
 using PgDiscipline.HighAvailability;
+using PgDiscipline.Pipeline;
 
 namespace PgDiscipline.Timeouts;
 
 /// <summary>The context's own (primary) connection: Direct-mode timeouts as startup options, the deferred open, and the
-/// timeouts of a command that runs on it.</summary>
-internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options, PrimaryTimelineGuard guard)
+/// refusal of a stale primary.</summary>
+internal sealed class PrimaryConnection(CurrentOptions options, PrimaryTimelineGuard guard)
 {
     private static readonly object PreparedMarker = new();
     private readonly ConditionalWeakTable<DbConnection, object> _preparedConnections = new();
@@ -25,7 +27,7 @@ internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options, Prima
             return;
         }
 
-        var current = options();
+        var current = options.Value;
         var timeouts = current.Timeouts;
         if (current.Pooler != PoolerMode.Direct || (timeouts.Statement is null && timeouts.Lock is null && timeouts.IdleInTransaction is null))
         {
@@ -45,7 +47,7 @@ internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options, Prima
     /// <summary>A connection string with the Direct-mode startup options (unchanged in other modes).</summary>
     private string WithStartupOptions(string connectionString)
     {
-        var current = options();
+        var current = options.Value;
         var timeouts = current.Timeouts;
         return current.Pooler != PoolerMode.Direct || (timeouts.Statement is null && timeouts.Lock is null && timeouts.IdleInTransaction is null)
             ? connectionString
@@ -79,23 +81,4 @@ internal sealed class PrimaryConnection(Func<PgDisciplineOptions> options, Prima
     /// <summary>After the primary connection opened (here or by EF Core): refuses a server on an older timeline.</summary>
     public ValueTask Verify(DbConnection connection, bool sync, CancellationToken cancellationToken)
         => guard.VerifyAsync(connection, WithStartupOptions, sync, cancellationToken);
-
-    /// <summary>The timeouts of a command that runs on the primary: the per-transaction <c>set_config</c> prefix (inside an
-    /// explicit transaction only a statement-timeout override) and a client timeout just above the server's.</summary>
-    public static void ApplyTimeouts(DbCommand command, CommandPlan plan)
-    {
-        var prefixed = command.Transaction is not null ? plan.PrefixedInsideTransaction : plan.PrefixedOutsideTransaction;
-        if (prefixed is not null)
-        {
-            command.CommandText = prefixed;
-        }
-
-        if (plan.ClientTimeoutSeconds is { } seconds)
-        {
-            command.CommandTimeout = seconds;
-        }
-    }
-
-    /// <summary>True when the command runs with the timeout prefix (its first result is the <c>set_config</c> row).</summary>
-    public static bool IsPrefixed(DbCommand command) => command.CommandText.StartsWith(TimeoutSql.Marker, StringComparison.Ordinal);
 }

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace PgDiscipline.Configuration;
+namespace PgDiscipline.Routing;
 
 /// <summary>
 /// PgDiscipline's state of one DbContext instance: a scoped service of EF Core's internal service provider, so it lives

@@ -4,8 +4,10 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PgDiscipline.Configuration;
+using PgDiscipline.Routing;
 
-namespace PgDiscipline.Configuration;
+namespace PgDiscipline.Infrastructure;
 
 /// <summary>
 /// PgDiscipline in a context's options (EF Core's extension model, as Npgsql's provider does it). It carries the

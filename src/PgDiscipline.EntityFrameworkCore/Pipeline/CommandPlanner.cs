@@ -1,15 +1,16 @@
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using PgDiscipline.Configuration;
+using PgDiscipline.Rules;
 using PgDiscipline.Sql;
 
-namespace PgDiscipline.Interception;
+namespace PgDiscipline.Pipeline;
 
 /// <summary>Turns a command text into its <see cref="CommandPlan"/>: fingerprint (cached per distinct text), matching
 /// rules, tags, timeout prefixes and statistics entry. A plan is rebuilt when the options or the rules change (version).</summary>
-internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<QueryRuleSnapshot> rules, QueryStatistics? statistics)
+internal sealed class CommandPlanner(CurrentOptions options, RuleBook rules, QueryStatistics? statistics = null)
 {
     private readonly ConditionalWeakTable<SqlCommandInfo, CommandPlan> _plans = new();
-    private readonly ConditionalWeakTable<string, CommandPlan> _prefixedPlans = new();
 
     public SqlFingerprintCache Cache { get; } = new();
 
@@ -20,7 +21,7 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
     /// <summary>The plan for a command text (cached per distinct text and version).</summary>
     public CommandPlan GetPlan(SqlCommandInfo info, string commandText, CommandSource source = CommandSource.Unknown)
     {
-        var snapshot = rules();
+        var snapshot = rules.Current;
         if (_plans.TryGetValue(info, out var plan) && plan.Version == snapshot.Version)
         {
             return plan;
@@ -31,20 +32,9 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
         return plan;
     }
 
-    /// <summary>The plan of a command the interceptors already saw, from its (possibly prefixed) text; null if unknown.</summary>
-    public CommandPlan? PlanOfExecuted(string commandText)
-    {
-        if (commandText.StartsWith(TimeoutSql.Marker, StringComparison.Ordinal))
-        {
-            return _prefixedPlans.TryGetValue(commandText, out var prefixed) ? prefixed : null;
-        }
-
-        return _plans.TryGetValue(Cache.Get(commandText), out var plan) ? plan : null;
-    }
-
     private CommandPlan Build(SqlCommandInfo info, string commandText, QueryRuleSnapshot snapshot, CommandSource source)
     {
-        var current = options();
+        var current = options.Value;
         var matched = snapshot.Match(info);
         var (overrideTimeout, intent, priority, coalesce) = QueryTags.Parse(info.Tags);
         string? routeTo = null;
@@ -65,11 +55,10 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
         }
 
         var timeouts = current.Timeouts;
-        var statement = overrideTimeout ?? timeouts.Statement;
         string? outside = null;
         if (current.Pooler == PoolerMode.PgBouncerTransaction)
         {
-            outside = TimeoutSql.SetConfigBatch(statement, timeouts.Lock, timeouts.IdleInTransaction);
+            outside = TimeoutSql.SetConfigBatch(overrideTimeout ?? timeouts.Statement, timeouts.Lock, timeouts.IdleInTransaction);
         }
         else if (overrideTimeout is not null)
         {
@@ -79,42 +68,25 @@ internal sealed class CommandPlanner(Func<PgDisciplineOptions> options, Func<Que
         var inside = overrideTimeout is null ? null : TimeoutSql.SetConfigBatch(overrideTimeout, null, null);
         var stats = statistics?.For(info, source == CommandSource.Unknown ? null : source.ToString());
         var callSite = stats is not null && statistics!.CallSiteOf(info) is { } site ? stats.CallSite(site) : null;
-        var plan = new CommandPlan
+        return new CommandPlan
         {
             Version = snapshot.Version,
             Fingerprint = info.Fingerprint.ToString(),
             Info = info,
             Rules = matched,
             StatementTimeoutOverride = overrideTimeout,
-            PrefixedOutsideTransaction = outside is null ? null : outside + commandText,
-            PrefixedInsideTransaction = inside is null ? null : inside + commandText,
-            OutsidePrefixStatement = outside,
+            OutsidePrefix = outside,
+            InsidePrefix = inside,
             CommandText = commandText,
             CarriesPositionCapture = IsSingleWrite(info),
             Coalesce = coalesce && info.IsReplicaSafe,
-            ClientTimeoutSeconds = statement is { } s ? TimeoutSql.ClientCommandTimeoutSeconds(s) : null,
             IsReplicaSafe = info.IsReplicaSafe,
             Intent = intent,
             Priority = priority,
             RouteTo = routeTo,
-            ReplicaText = outside is null ? commandText : outside + commandText,
-            ReplicaTextIsPrefixed = outside is not null,
             Stats = stats,
             CallSite = callSite,
         };
-
-        // Commands run with a prefixed text; the Executed/Failed events see that text, so map it back to the plan.
-        if (plan.PrefixedOutsideTransaction is { } o)
-        {
-            _prefixedPlans.AddOrUpdate(o, plan);
-        }
-
-        if (plan.PrefixedInsideTransaction is { } i)
-        {
-            _prefixedPlans.AddOrUpdate(i, plan);
-        }
-
-        return plan;
     }
 
     private static bool IsSingleWrite(SqlCommandInfo info)

@@ -2,16 +2,13 @@ using System.Globalization;
 using System.Text;
 using Npgsql;
 
-namespace PgDiscipline.Timeouts;
+namespace PgDiscipline.Pipeline;
 
 /// <summary>The SQL and connection-string forms of server-side timeouts.</summary>
 internal static class TimeoutSql
 {
-    /// <summary>How every statement PgDiscipline adds to a command starts (the timeout prefix, the freshness probe), so
-    /// row counts and plan lookups can tell them from the application's own.</summary>
-    public const string OwnStatementPrefix = "/* pgdiscipline:";
-
-    public const string Marker = OwnStatementPrefix + "timeouts */ ";
+    /// <summary>How the timeout prefix starts (pg_stat_statements shows PgDiscipline's own statements by it).</summary>
+    public const string Marker = ShapeSql.OwnStatementPrefix + "timeouts */ ";
 
     /// <summary><c>SELECT set_config('statement_timeout', '2000ms', true), …;</c> — transaction-local, so behind PgBouncer
     /// transaction pooling it applies to the rest of this (implicit or explicit) transaction and never leaks.</summary>
@@ -44,7 +41,11 @@ internal static class TimeoutSql
 
     /// <summary>Client-side command timeout (whole seconds) just above the server's, so the server cancels first.</summary>
     public static int ClientCommandTimeoutSeconds(TimeSpan serverTimeout)
-        => (int)Math.Min(int.MaxValue, Math.Ceiling(serverTimeout.TotalSeconds) + 1);
+        => (int)Math.Min(int.MaxValue, Math.Ceiling((serverTimeout + ClientMargin).TotalSeconds));
+
+    /// <summary>How much later than the server's statement timeout the client gives up on a server that does not answer
+    /// (a frozen or partitioned one): the server's own cancellation arrives first from any server that still runs.</summary>
+    public static readonly TimeSpan ClientMargin = TimeSpan.FromMilliseconds(500);
 
     private static string Milliseconds(TimeSpan value)
         => ((long)Math.Ceiling(value.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);

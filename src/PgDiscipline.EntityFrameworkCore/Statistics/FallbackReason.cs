@@ -1,4 +1,4 @@
-namespace PgDiscipline.Routing;
+namespace PgDiscipline.Statistics;
 
 /// <summary>Why a replica-bound read ran on the primary. The names are the <c>pgdiscipline.reason</c> tag of
 /// <c>pgdiscipline.reads.fallbacks</c> and the keys of <c>fallbackReasons</c> in the statistics snapshot.</summary>

@@ -1,4 +1,4 @@
-namespace PgDiscipline.Routing;
+namespace PgDiscipline.Statistics;
 
 internal static class FallbackReasons
 {

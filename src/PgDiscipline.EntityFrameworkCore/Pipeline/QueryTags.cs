@@ -1,7 +1,7 @@
 using System.Globalization;
 using PgDiscipline.Sql;
 
-namespace PgDiscipline.Interception;
+namespace PgDiscipline.Pipeline;
 
 /// <summary>The <c>-- pgdiscipline:…</c> query tags the queryable extensions write and the planner reads.</summary>
 internal static class QueryTags

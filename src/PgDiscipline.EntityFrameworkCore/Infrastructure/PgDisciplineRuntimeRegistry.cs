@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace PgDiscipline.Configuration;
+namespace PgDiscipline.Infrastructure;
 
 /// <summary>The code-configured runtimes (<c>UsePgDiscipline(pg =&gt; …)</c>), one per distinct configuration. A singleton of
 /// EF Core's internal service provider, so it lives as long as that provider and disposes its runtimes with it.</summary>

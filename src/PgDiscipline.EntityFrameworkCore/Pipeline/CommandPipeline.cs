@@ -1,0 +1,46 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using PgDiscipline.Configuration;
+
+namespace PgDiscipline.Pipeline;
+
+/// <summary>
+/// Every command PgDiscipline sees runs through one ordered chain of stages — rules, routing decision, coalescing,
+/// replica, migration guard, primary — each applying to every path by construction: a command answered by a later stage
+/// has passed the earlier ones, and the stages after the one that answers it never run. Its state lives in one
+/// <see cref="CommandExecution"/>.
+/// </summary>
+internal sealed class CommandPipeline(CurrentOptions options, CommandPlanner planner, ExecutionPool pool, IEnumerable<ICommandStage> stages)
+{
+    private readonly ICommandStage[] _stages = [.. stages];
+
+    public CommandPlanner Planner => planner;
+
+    /// <summary>The stages in the order they run (for tests and diagnostics).</summary>
+    public IReadOnlyList<ICommandStage> Stages => _stages;
+
+    /// <summary>Starts the execution of <paramref name="command"/>: its plan (cached per distinct text) and timeouts.</summary>
+    public CommandExecution Begin(DbCommand command, CommandEventData data, ExecutionKind kind, bool sync)
+    {
+        if (Executions.Find(command, data.CommandId) is { } running)
+        {
+            running.Complete(0); // EF Core runs the same command object again (never seen; be safe)
+        }
+
+        var plan = planner.PlanFor(command.CommandText, data.CommandSource);
+        plan.CallSite?.Increment();
+        var timeouts = options.Value.Timeouts;
+        var execution = pool.Rent();
+        execution.Start(command, data, kind, sync, plan, new ExecutionTimeouts(plan.StatementTimeoutOverride ?? timeouts.Statement, timeouts.Lock, timeouts.IdleInTransaction));
+        Executions.Attach(command, execution);
+        return execution;
+    }
+
+    /// <summary>Runs the chain from its first stage.</summary>
+    public ValueTask<Served> ExecuteAsync(CommandExecution execution, CancellationToken cancellationToken) => Run(0, execution, cancellationToken);
+
+    internal ValueTask<Served> Run(int index, CommandExecution execution, CancellationToken cancellationToken)
+        => index < _stages.Length
+            ? _stages[index].ExecuteAsync(execution, new StageCursor(this, index + 1), cancellationToken)
+            : ValueTask.FromResult(Served.None);
+}

@@ -1,0 +1,9 @@
+namespace PgDiscipline.Pipeline;
+
+/// <summary>Which EF Core execute method the command came through.</summary>
+internal enum ExecutionKind : byte
+{
+    Reader,
+    NonQuery,
+    Scalar,
+}
