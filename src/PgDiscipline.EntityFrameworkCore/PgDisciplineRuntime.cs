@@ -83,6 +83,11 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     /// <summary>The runtime's parts (for tests).</summary>
     internal IServiceProvider Services => _services;
 
+    /// <summary>One of the runtime's parts (for tests; the parts themselves get theirs in their constructors).</summary>
+    internal T Part<T>()
+        where T : notnull
+        => _services.GetRequiredService<T>();
+
     /// <summary>PgDiscipline's logger (the backfill runner logs there when given no logger factory).</summary>
     internal ILogger Logger => _services.GetRequiredService<ILogger>();
 

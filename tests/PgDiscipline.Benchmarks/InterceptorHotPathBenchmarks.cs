@@ -43,8 +43,9 @@ public class InterceptorHotPathBenchmarks
     [Benchmark(Baseline = true)]
     public int RulesEvaluationNoMatch()
     {
-        var info = _runtime.Planner.Cache.Get(_text);
-        return _runtime.Planner.GetPlan(info, _text).Rules.Length;
+        var planner = _runtime.Part<PgDiscipline.Pipeline.CommandPipeline>().Planner;
+        var info = planner.Cache.Get(_text);
+        return planner.GetPlan(info, _text).Rules.Length;
     }
 
     /// <summary>The whole ReaderExecuting interceptor call (Direct mode: timeouts are startup options, nothing to add;

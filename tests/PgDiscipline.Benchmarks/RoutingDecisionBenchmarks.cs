@@ -24,7 +24,7 @@ public class RoutingDecisionBenchmarks
         }
 
         _runtime = PgDisciplineRuntime.Create(options);
-        foreach (var replica in _runtime.Router!.Replicas)
+        foreach (var replica in _runtime.Part<PgDiscipline.Routing.ReplicaSet>().All)
         {
             replica.Admitted = true;
         }
@@ -39,9 +39,11 @@ public class RoutingDecisionBenchmarks
     [Benchmark]
     public object? Decide()
     {
-        var plan = _runtime.Planner.GetPlan(_runtime.Planner.Cache.Get(_text), _text);
-        var router = _runtime.Router!;
-        var pool = plan.IsReplicaSafe ? router.PoolFor(plan, PgDisciplineRouting.AmbientPriority) : null;
-        return pool is null ? null : router.Choose(pool, default);
+        var planner = _runtime.Part<PgDiscipline.Pipeline.CommandPipeline>().Planner;
+        var plan = planner.GetPlan(planner.Cache.Get(_text), _text);
+        var set = _runtime.Part<PgDiscipline.Routing.ReplicaSet>();
+        var pool = PgDiscipline.Routing.ReplicaSelector.PoolForRead(plan, false, Microsoft.EntityFrameworkCore.Diagnostics.CommandSource.LinqQuery,
+            PgDiscipline.Pipeline.ReadIntent.None, null, _runtime.Options, set.HasPool);
+        return pool is null ? null : PgDiscipline.Routing.ReplicaSelector.Choose(set.PoolMembers(pool), default, 0, Random.Shared);
     }
 }

@@ -63,8 +63,8 @@ public sealed class HighAvailabilityTests
     [Fact]
     public void A_session_token_carries_the_timeline_and_raises_the_guard_of_the_instance_that_reads_it()
     {
-        var guard = new PrimaryTimelineGuard(() => new PgDisciplineOptions(), NullLogger.Instance);
-        var writer = new PgDisciplineSession { Timeline = new PrimaryTimelineGuard(() => new PgDisciplineOptions(), NullLogger.Instance) };
+        var guard = new PrimaryTimelineGuard(new CurrentOptions(new PgDisciplineOptions()), NullLogger.Instance, TimeProvider.System);
+        var writer = new PgDisciplineSession { Timeline = new PrimaryTimelineGuard(new CurrentOptions(new PgDisciplineOptions()), NullLogger.Instance, TimeProvider.System) };
         writer.Timeline!.SawTimeline(3, "test");
         writer.Captured(NpgsqlLogSequenceNumber.Parse("0/3000060"));
         Assert.Equal("pgd2.3.0/3000060", writer.Token);
@@ -85,7 +85,7 @@ public sealed class HighAvailabilityTests
     [InlineData("pgd9.2.0/1", 0L, null)]
     public void Tokens_of_both_formats_are_read_and_malformed_ones_ignored(string token, long timeline, string? position)
     {
-        var guard = new PrimaryTimelineGuard(() => new PgDisciplineOptions(), NullLogger.Instance);
+        var guard = new PrimaryTimelineGuard(new CurrentOptions(new PgDisciplineOptions()), NullLogger.Instance, TimeProvider.System);
         var session = new PgDisciplineSession { Timeline = guard, Token = token };
         Assert.Equal(timeline, guard.NewestTimeline);
         Assert.Equal(position is null ? default : NpgsqlLogSequenceNumber.Parse(position), session.RequiredPosition);
@@ -94,7 +94,7 @@ public sealed class HighAvailabilityTests
     [Fact]
     public void A_timeline_never_goes_back()
     {
-        var guard = new PrimaryTimelineGuard(() => new PgDisciplineOptions(), NullLogger.Instance);
+        var guard = new PrimaryTimelineGuard(new CurrentOptions(new PgDisciplineOptions()), NullLogger.Instance, TimeProvider.System);
         guard.SawTimeline(4, "a");
         guard.SawTimeline(2, "b");
         Assert.Equal(4, guard.NewestTimeline);

@@ -66,7 +66,7 @@ public sealed class StatisticsTests
     [Fact]
     public async Task Distinct_queries_beyond_the_limit_go_to_the_overflow_entry_and_the_snapshot_holds_no_literal()
     {
-        var stats = new QueryStatistics(new StatisticsOptions { MaxFingerprints = 3 }, ["primary", "r1"], () => []);
+        var stats = new QueryStatistics(new StatisticsOptions { MaxFingerprints = 3 }, ["primary", "r1"]);
         for (var i = 0; i < 10; i++)
         {
             // Ten different shapes (different tables), each with a literal e-mail address.
@@ -94,7 +94,7 @@ public sealed class StatisticsTests
     [Fact]
     public void Error_codes_and_call_sites_per_fingerprint_are_bounded()
     {
-        var stats = new QueryStatistics(new StatisticsOptions(), ["primary"], () => []);
+        var stats = new QueryStatistics(new StatisticsOptions(), ["primary"]);
         var entry = stats.For(SqlCommandInfo.Analyze("select 1"), null);
         for (var i = 0; i < 100; i++)
         {
@@ -112,7 +112,7 @@ public sealed class StatisticsTests
     public void Call_sites_are_made_relative_to_the_source_root()
     {
         var root = Path.Combine(Path.GetTempPath(), "pgd-src");
-        var stats = new QueryStatistics(new StatisticsOptions { SourceRoot = root }, ["primary"], () => []);
+        var stats = new QueryStatistics(new StatisticsOptions { SourceRoot = root }, ["primary"]);
         var info = SqlCommandInfo.Analyze($"-- File: {Path.Combine(root, "src", "Chat", "Messages.cs")}:42\n\nselect 1");
         Assert.Equal("src/Chat/Messages.cs:42", stats.CallSiteOf(info));
         var elsewhere = SqlCommandInfo.Analyze("-- File: /somewhere/else/Users.cs:7\nselect 1");
@@ -140,7 +140,7 @@ public sealed class StatisticsTests
     {
         // The periodic writer, shutdown and an HTTP endpoint can write at the same moment: each write has a temp file of
         // its own, so none fails on another's temp file and the result is always a whole snapshot.
-        var stats = new QueryStatistics(new StatisticsOptions(), ["primary"], () => []);
+        var stats = new QueryStatistics(new StatisticsOptions(), ["primary"]);
         stats.For(PgDiscipline.Sql.SqlCommandInfo.Analyze("select * from users where id = @p0"), "LinqQuery").Completed(1200);
         var dir = Path.Combine(Path.GetTempPath(), "pgd-snap-" + Guid.NewGuid().ToString("N"));
         var path = Path.Combine(dir, "stats.json");

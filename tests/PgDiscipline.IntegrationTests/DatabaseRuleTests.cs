@@ -115,23 +115,23 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
         var runtime = ctx.FindPgDisciplineRuntime()!;
         await runtime.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(10));
         const string Storm = "select id, name from probe_items where qty = 11";
-        Assert.False(runtime.Planner.PlanFor(Storm).Coalesce);
+        Assert.False(runtime.Part<PgDiscipline.Pipeline.CommandPipeline>().Planner.PlanFor(Storm).Coalesce);
 
         var fingerprint = SqlFingerprint.Compute(Storm).ToString();
         var (code, stdout, stderr) = await Cli("rules", "coalesce", fingerprint, "--reason", "profile cache down");
         Assert.True(code == 0, stderr);
         Assert.Contains($"coalesce-{fingerprint}", stdout, StringComparison.Ordinal);
-        var took = await TimeUntil(() => Task.FromResult(runtime.Planner.PlanFor(Storm).Coalesce), TimeSpan.FromSeconds(5));
+        var took = await TimeUntil(() => Task.FromResult(runtime.Part<PgDiscipline.Pipeline.CommandPipeline>().Planner.PlanFor(Storm).Coalesce), TimeSpan.FromSeconds(5));
         Assert.True(took < TimeSpan.FromSeconds(1), $"took {took}");
-        Assert.False(runtime.Planner.PlanFor("update probe_items set qty = 11 where qty = 11").Coalesce); // other fingerprints untouched
+        Assert.False(runtime.Part<PgDiscipline.Pipeline.CommandPipeline>().Planner.PlanFor("update probe_items set qty = 11 where qty = 11").Coalesce); // other fingerprints untouched
 
         (code, stdout, _) = await Cli("rules", "list");
         Assert.Equal(0, code);
         Assert.Contains($"coalesce-{fingerprint}\tfingerprint:{fingerprint}\tCoalesce", stdout, StringComparison.Ordinal);
         (code, _, _) = await Cli("rules", "unblock", fingerprint);
         Assert.Equal(0, code);
-        await TimeUntil(() => Task.FromResult(!runtime.Planner.PlanFor(Storm).Coalesce), TimeSpan.FromSeconds(5));
-        Assert.False(runtime.Planner.PlanFor(Storm).Coalesce);
+        await TimeUntil(() => Task.FromResult(!runtime.Part<PgDiscipline.Pipeline.CommandPipeline>().Planner.PlanFor(Storm).Coalesce), TimeSpan.FromSeconds(5));
+        Assert.False(runtime.Part<PgDiscipline.Pipeline.CommandPipeline>().Planner.PlanFor(Storm).Coalesce);
     }
 
     [Fact]

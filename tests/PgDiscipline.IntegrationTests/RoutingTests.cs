@@ -399,7 +399,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         // Loopback replicas replay within a millisecond or two: a probe answering "behind" can happen, but rarely.
         Assert.True(ports.Count(p => p == cluster.PrimaryPort) <= 4, "reads on the primary: " + string.Join(",", ports));
         Assert.True(cluster.ReplicaPorts.Order().SequenceEqual(ports.Where(p => p != cluster.PrimaryPort).Distinct().Order()),
-            $"reads ran on {string.Join(",", ports)}; " + string.Join("; ", runtime.Router!.Replicas.Select(r => $"{r.Name}: {(r.IsInRotation ? "in" : "out")}, {r.Health.Status}, ejected {r.EjectionCount}× (last {r.LastEjected:HH:mm:ss.fff}), now {DateTimeOffset.UtcNow:HH:mm:ss.fff}")));
+            $"reads ran on {string.Join(",", ports)}; " + string.Join("; ", runtime.Part<PgDiscipline.Routing.ReplicaSet>().All.Select(r => $"{r.Name}: {(r.IsInRotation ? "in" : "out")}, {r.Health.Status}, ejected {r.EjectionCount}× (last {r.LastEjected:HH:mm:ss.fff}), now {DateTimeOffset.UtcNow:HH:mm:ss.fff}")));
 
         // One replica's replay paused: session reads after each write go to the other one (or the primary), never to it.
         await ClusterFixture.PauseReplayAsync(cluster.Replicas[0]);

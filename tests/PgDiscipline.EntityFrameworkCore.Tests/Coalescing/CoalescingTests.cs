@@ -73,8 +73,8 @@ public sealed class CoalescingTests
         var stamp = new DateTime(2026, 11, 29, 12, 0, 0, DateTimeKind.Utc);
         var result = await BufferAsync(new object[][] { [1, "a", stamp, new[] { 1, 2 }], [2, DBNull.Value, stamp, new[] { 3 }] }, maxRows: 100);
         Assert.NotNull(result);
-        using var first = new BufferedDataReader(result!, leadingEmptyResult: false);
-        using var second = new BufferedDataReader(result!, leadingEmptyResult: false);
+        using var first = new BufferedDataReader(result!);
+        using var second = new BufferedDataReader(result!);
         Assert.True(first.Read());
         Assert.True(second.Read());
         Assert.True(second.Read());
@@ -100,9 +100,7 @@ public sealed class CoalescingTests
         using var live = table.CreateDataReader();
         var (result, partial) = await BufferedResult.ReadAsync(live, maxRows: 4, maxBytes: 1 << 20, sync: false, CancellationToken.None);
         Assert.Null(result);
-        using var reader = new BufferedDataReader(partial, leadingEmptyResult: true, live);
-        Assert.False(reader.Read()); // the place of the timeout prefix's row
-        Assert.True(reader.NextResult());
+        using var reader = new BufferedDataReader(partial, live);
         var ids = new List<int>();
         while (await reader.ReadAsync())
         {

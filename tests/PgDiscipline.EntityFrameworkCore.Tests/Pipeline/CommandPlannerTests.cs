@@ -5,15 +5,11 @@ namespace PgDiscipline.EntityFrameworkCore.Tests.Pipeline;
 
 public sealed class CommandPlannerTests
 {
-    private static (CommandPlanner Planner, Func<QueryRuleSnapshot, QueryRuleSnapshot> SetRules) Planner(PgDisciplineOptions options, QueryStatistics? statistics = null)
+    private static (CommandPlanner Planner, Action<QueryRule[]> SetRules) Planner(PgDisciplineOptions options, QueryStatistics? statistics = null)
     {
-        var rules = QueryRuleSnapshot.Empty;
-        var planner = new CommandPlanner(() => options, () => rules, statistics);
-        return (planner, s => rules = s);
+        var (planner, book) = Parts.Planner(new CurrentOptions(options), statistics);
+        return (planner, rules => Assert.Empty(book.Set("test", rules.Select((r, i) => (r, $"test:{i}")))));
     }
-
-    private static QueryRuleSnapshot Rules(long version, params QueryRule[] rules)
-        => QueryRuleCompiler.Compile(rules.Select((r, i) => (r, $"test:{i}", "test")), QueryRuleSnapshot.Empty, version);
 
     [Fact]
     public void Tags_set_intent_priority_and_a_statement_timeout_and_read_primary_wins_over_read_replica()
@@ -23,7 +19,6 @@ public sealed class CommandPlannerTests
         Assert.Equal(ReadIntent.Replica, tagged.Intent);
         Assert.Equal(QueryPriority.Low, tagged.Priority);
         Assert.Equal(TimeSpan.FromMilliseconds(250), tagged.StatementTimeoutOverride);
-        Assert.Equal(TimeoutSql.ClientCommandTimeoutSeconds(TimeSpan.FromMilliseconds(250)), tagged.ClientTimeoutSeconds);
         Assert.True(tagged.IsReplicaSafe);
 
         var both = planner.PlanFor("-- pgdiscipline:read=primary reporting needs it fresh\n-- pgdiscipline:read=replica\n\nselect 1");
@@ -44,13 +39,15 @@ public sealed class CommandPlannerTests
         var (planner, _) = Planner(options);
 
         var plain = planner.PlanFor("select * from users");
-        Assert.Equal("/* pgdiscipline:timeouts */ SELECT set_config('statement_timeout', '2000ms', true), set_config('lock_timeout', '1000ms', true);select * from users", plain.PrefixedOutsideTransaction);
-        Assert.Null(plain.PrefixedInsideTransaction); // the transaction interceptor set them at BEGIN
-        Assert.True(plain.ReplicaTextIsPrefixed);
-        Assert.Equal(3, plain.ClientTimeoutSeconds);
+        Assert.Equal("/* pgdiscipline:timeouts */ SELECT set_config('statement_timeout', '2000ms', true), set_config('lock_timeout', '1000ms', true);", plain.OutsidePrefix);
+        Assert.Equal(plain.OutsidePrefix + "select * from users", plain.TextFor(new CommandShape { Prefix = plain.OutsidePrefix }));
+        Assert.Same(plain.TextFor(new CommandShape { Prefix = plain.OutsidePrefix }), plain.TextFor(new CommandShape { Prefix = plain.OutsidePrefix })); // composed once
+        Assert.Equal(plain.OutsidePrefix + ShapeSql.ProbeStatement + "select * from users", plain.TextFor(new CommandShape { Prefix = plain.OutsidePrefix, Probe = true }));
+        Assert.Null(plain.InsidePrefix); // the transaction interceptor set them at BEGIN
+        Assert.Equal(3, TimeoutSql.ClientCommandTimeoutSeconds(options.Timeouts.Statement.Value));
 
         var overridden = planner.PlanFor("-- pgdiscipline:statement_timeout=100ms\n\nselect * from users");
-        Assert.StartsWith("/* pgdiscipline:timeouts */ SELECT set_config('statement_timeout', '100ms', true);", overridden.PrefixedInsideTransaction, StringComparison.Ordinal);
+        Assert.Equal("/* pgdiscipline:timeouts */ SELECT set_config('statement_timeout', '100ms', true);", overridden.InsidePrefix);
     }
 
     [Fact]
@@ -60,10 +57,9 @@ public sealed class CommandPlannerTests
         options.Timeouts.Statement = TimeSpan.FromSeconds(2);
         var (planner, _) = Planner(options);
         var plan = planner.PlanFor("select * from users");
-        Assert.Null(plan.PrefixedOutsideTransaction);
-        Assert.Equal("select * from users", plan.ReplicaText);
-        Assert.False(plan.ReplicaTextIsPrefixed);
-        Assert.NotNull(planner.PlanFor("-- pgdiscipline:statement_timeout=100ms\n\nselect * from users").PrefixedOutsideTransaction);
+        Assert.Null(plan.OutsidePrefix);
+        Assert.Same(plan.CommandText, plan.TextFor(default));
+        Assert.NotNull(planner.PlanFor("-- pgdiscipline:statement_timeout=100ms\n\nselect * from users").OutsidePrefix);
     }
 
     [Fact]
@@ -75,34 +71,21 @@ public sealed class CommandPlannerTests
         Assert.Same(before, planner.PlanFor(text)); // cached per text and version
         Assert.Empty(before.Rules);
 
-        setRules(Rules(
-            2,
+        setRules([
             new QueryRule { Id = "slow", Table = "messages", Action = QueryRuleAction.Timeout, Timeout = TimeSpan.FromMilliseconds(300) },
-            new QueryRule { Id = "offload", Table = "messages", Action = QueryRuleAction.Route, RouteTo = "reporting" }));
+            new QueryRule { Id = "offload", Table = "messages", Action = QueryRuleAction.Route, RouteTo = "reporting" }]);
         var after = planner.PlanFor(text);
         Assert.NotSame(before, after);
-        Assert.Equal(2, after.Version);
+        Assert.True(after.Version > before.Version);
         Assert.Equal(["slow", "offload"], after.Rules.Select(r => r.Id));
         Assert.Equal(TimeSpan.FromMilliseconds(300), after.StatementTimeoutOverride);
         Assert.Equal("reporting", after.RouteTo);
     }
 
     [Fact]
-    public void The_plan_of_an_executed_command_is_found_from_its_prefixed_text()
-    {
-        var options = new PgDisciplineOptions { Pooler = PoolerMode.PgBouncerTransaction };
-        options.Timeouts.Statement = TimeSpan.FromSeconds(2);
-        var (planner, _) = Planner(options);
-        var plan = planner.PlanFor("select * from users where id = @p0");
-        Assert.Same(plan, planner.PlanOfExecuted(plan.PrefixedOutsideTransaction!));
-        Assert.Same(plan, planner.PlanOfExecuted("select * from users where id = @p0"));
-        Assert.Null(planner.PlanOfExecuted(TimeoutSql.Marker + "select 'never planned'"));
-    }
-
-    [Fact]
     public void Statistics_entries_carry_the_command_source_and_the_call_site()
     {
-        var statistics = new QueryStatistics(new StatisticsOptions { SourceRoot = "/src/app" }, ["primary"], () => []);
+        var statistics = new QueryStatistics(new StatisticsOptions { SourceRoot = "/src/app" }, ["primary"]);
         var (planner, _) = Planner(new PgDisciplineOptions(), statistics);
         var plan = planner.PlanFor("-- File: /src/app/Users/UserStore.cs:42\n\nselect * from users", CommandSource.LinqQuery);
         Assert.NotNull(plan.Stats);
@@ -137,17 +120,17 @@ public sealed class CommandPlannerTests
         const string Sql = "UPDATE items SET qty = @p0 WHERE id = @p1";
         var plan = planner.PlanFor(Sql);
         using var connection = new Npgsql.NpgsqlConnection("Host=127.0.0.1;Database=x;Username=x");
-        using var command = new Npgsql.NpgsqlCommand(plan.PrefixedOutsideTransaction, connection) { CommandTimeout = 3 };
+        using var command = new Npgsql.NpgsqlCommand(Sql, connection) { CommandTimeout = 3 };
         command.Parameters.AddWithValue("p0", 5);
         command.Parameters.AddWithValue("p1", 7);
 
-        using var batch = WritePositionCapture.CreateBatch(command, plan);
+        using var batch = ShapeExecutor.CreateBatch(command, plan, plan.OutsidePrefix);
         Assert.Equal(3, batch.Timeout);
         Assert.Collection(
             (IEnumerable<Npgsql.NpgsqlBatchCommand>)batch.BatchCommands,
             prefix =>
             {
-                Assert.Equal(plan.OutsidePrefixStatement, prefix.CommandText);
+                Assert.Equal(plan.OutsidePrefix, prefix.CommandText);
                 Assert.False(prefix.AppendErrorBarrier ?? false); // the prefix's set_config stays in the write's transaction
             },
             write =>
@@ -157,13 +140,13 @@ public sealed class CommandPlannerTests
                 Assert.Equal([5, 7], write.Parameters.Select(p => (int)p.Value!));
                 Assert.NotSame(command.Parameters[0], write.Parameters[0]); // clones: EF Core's command keeps its own
             },
-            capture => Assert.Equal(WritePositionCapture.Sql, capture.CommandText));
+            capture => Assert.Equal(ShapeSql.CaptureStatement, capture.CommandText));
 
         // Direct mode without an override: no prefix.
-        var direct = new CommandPlanner(() => new PgDisciplineOptions(), () => QueryRuleSnapshot.Empty, null).PlanFor(Sql);
+        var direct = Parts.Planner(new PgDisciplineOptions()).PlanFor(Sql);
         using var plain = new Npgsql.NpgsqlCommand(Sql, connection);
-        using var directBatch = WritePositionCapture.CreateBatch(plain, direct);
-        Assert.Equal([Sql, WritePositionCapture.Sql], ((IEnumerable<Npgsql.NpgsqlBatchCommand>)directBatch.BatchCommands).Select(c => c.CommandText));
+        using var directBatch = ShapeExecutor.CreateBatch(plain, direct, direct.OutsidePrefix);
+        Assert.Equal([Sql, ShapeSql.CaptureStatement], ((IEnumerable<Npgsql.NpgsqlBatchCommand>)directBatch.BatchCommands).Select(c => c.CommandText));
     }
 
     [Theory]
@@ -184,7 +167,7 @@ public sealed class CommandPlannerTests
         Assert.False(planner.PlanFor("-- pgdiscipline:coalesce\n\nUPDATE users SET n = 1 RETURNING *").Coalesce);
         Assert.False(planner.PlanFor("SELECT * FROM users WHERE id = @p0").Coalesce);
 
-        setRules(Rules(2, new QueryRule { Id = "storm", Table = "users", Action = QueryRuleAction.Coalesce }));
+        setRules([new QueryRule { Id = "storm", Table = "users", Action = QueryRuleAction.Coalesce }]);
         Assert.True(planner.PlanFor("SELECT * FROM users WHERE id = @p0").Coalesce);
         Assert.False(planner.PlanFor("SELECT * FROM orders WHERE id = @p0").Coalesce);
         Assert.False(planner.PlanFor("DELETE FROM users WHERE id = @p0").Coalesce);

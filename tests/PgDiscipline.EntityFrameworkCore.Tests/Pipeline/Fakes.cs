@@ -1,6 +1,8 @@
 using System.Data;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace PgDiscipline.EntityFrameworkCore.Tests.Pipeline;
 
@@ -26,9 +28,17 @@ internal sealed class FakeConnection : DbConnection
 
     public override void Close() => _state = ConnectionState.Closed;
 
+    /// <summary>When set, opening fails like a primary that does not answer.</summary>
+    public Exception? OpenFails { get; set; }
+
     public override void Open()
     {
         Opens++;
+        if (OpenFails is { } failure)
+        {
+            throw failure;
+        }
+
         _state = ConnectionState.Open;
     }
 
@@ -93,6 +103,44 @@ internal sealed class FakeCommand : DbCommand
 
 internal static class Events
 {
+    /// <summary>The event data EF Core passes to <c>…Executed</c> for <paramref name="executing"/>'s command.</summary>
+    public static CommandExecutedEventData Executed(CommandEventData executing, object? result, TimeSpan duration = default)
+        => new(
+            eventDefinition: null!,
+            messageGenerator: null!,
+            connection: executing.Connection,
+            command: executing.Command,
+            logCommandText: executing.LogCommandText,
+            context: null,
+            executeMethod: executing.ExecuteMethod,
+            commandId: executing.CommandId,
+            connectionId: executing.ConnectionId,
+            result: result,
+            async: false,
+            logParameterValues: false,
+            startTime: executing.StartTime,
+            duration: duration,
+            commandSource: executing.CommandSource);
+
+    /// <summary>The event data EF Core passes to <c>CommandFailed</c>.</summary>
+    public static CommandErrorEventData Failed(CommandEventData executing, Exception exception)
+        => new(
+            eventDefinition: null!,
+            messageGenerator: null!,
+            connection: executing.Connection,
+            command: executing.Command,
+            logCommandText: executing.LogCommandText,
+            context: null,
+            executeMethod: executing.ExecuteMethod,
+            commandId: executing.CommandId,
+            connectionId: executing.ConnectionId,
+            exception: exception,
+            async: false,
+            logParameterValues: false,
+            startTime: executing.StartTime,
+            duration: TimeSpan.Zero,
+            commandSource: executing.CommandSource);
+
     /// <summary>The event data EF Core passes to <c>…Executing</c> (no context: no read-your-writes session).</summary>
     public static CommandEventData Executing(DbCommand command, CommandSource source = CommandSource.LinqQuery)
         => new(
@@ -112,4 +160,129 @@ internal static class Events
 
     public static FakeCommand Command(string text, FakeConnection? connection = null)
         => new() { CommandText = text, Connection = connection ?? new FakeConnection() };
+}
+
+/// <summary>The runtime's parts, and parts built on their own, for tests that look inside.</summary>
+internal static class Parts
+{
+    public static T Get<T>(this PgDisciplineRuntime runtime)
+        where T : notnull
+        => runtime.Services.GetRequiredService<T>();
+
+    /// <summary>A planner over <paramref name="options"/> with <paramref name="rules"/> in force.</summary>
+    public static CommandPlanner Planner(PgDisciplineOptions options, QueryStatistics? statistics = null, params QueryRule[] rules)
+        => Planner(new CurrentOptions(options), statistics, rules).Planner;
+
+    public static (CommandPlanner Planner, RuleBook Rules) Planner(CurrentOptions options, QueryStatistics? statistics, params QueryRule[] rules)
+    {
+        var book = new RuleBook(options, NullLogger.Instance);
+        var errors = book.Set("test", rules.Select((r, i) => (r, $"test:{i}")));
+        Assert.Empty(errors);
+        return (new CommandPlanner(options, book, statistics), book);
+    }
+
+    public static QueryStatistics Statistics(StatisticsOptions? options = null, params string[] targets)
+        => new(options ?? new StatisticsOptions(), targets.Length == 0 ? ["primary"] : targets);
+
+    /// <summary>An execution of <paramref name="command"/> with <paramref name="plan"/>, as the pipeline begins one.</summary>
+    public static CommandExecution Execution(CommandPlan plan, DbCommand command, TimeProvider? time = null, ExecutionKind kind = ExecutionKind.Reader, bool sync = false, TimeSpan? statementTimeout = null)
+    {
+        var execution = new ExecutionPool(time ?? TimeProvider.System).Rent();
+        execution.Start(command, Events.Executing(command), kind, sync, plan, new ExecutionTimeouts(plan.StatementTimeoutOverride ?? statementTimeout, null, null));
+        Executions.Attach(command, execution);
+        return execution;
+    }
+}
+
+/// <summary>A reader over fixed result sets that can be read again after <see cref="Reset"/> (so a loop allocates nothing).</summary>
+internal class FakeReader(params object[][][] results) : DbDataReader
+{
+    private int _result;
+    private int _row = -1;
+
+    public int Closes { get; private set; }
+
+    public void Reset()
+    {
+        _result = 0;
+        _row = -1;
+    }
+
+    private object[][] Rows => results[_result];
+
+    public override bool Read() => ++_row < Rows.Length;
+
+    public override Task<bool> ReadAsync(CancellationToken cancellationToken) => Task.FromResult(Read());
+
+    public override bool NextResult()
+    {
+        _row = -1;
+        return ++_result < results.Length;
+    }
+
+    public override Task<bool> NextResultAsync(CancellationToken cancellationToken) => Task.FromResult(NextResult());
+
+    public override void Close() => Closes++;
+
+    public override object GetValue(int ordinal) => Rows[_row][ordinal];
+
+    public override int FieldCount => Rows.Length > 0 ? Rows[0].Length : 1;
+
+    public override bool HasRows => Rows.Length > 0;
+
+    public override bool IsClosed => false;
+
+    public override int RecordsAffected => -1;
+
+    public override int Depth => 0;
+
+    public override object this[int ordinal] => GetValue(ordinal);
+
+    public override object this[string name] => throw new NotSupportedException();
+
+    public override bool GetBoolean(int ordinal) => (bool)GetValue(ordinal);
+
+    public override byte GetByte(int ordinal) => (byte)GetValue(ordinal);
+
+    public override long GetBytes(int ordinal, long dataOffset, byte[]? buffer, int bufferOffset, int length) => throw new NotSupportedException();
+
+    public override char GetChar(int ordinal) => (char)GetValue(ordinal);
+
+    public override long GetChars(int ordinal, long dataOffset, char[]? buffer, int bufferOffset, int length) => throw new NotSupportedException();
+
+    public override string GetDataTypeName(int ordinal) => "text";
+
+    public override DateTime GetDateTime(int ordinal) => (DateTime)GetValue(ordinal);
+
+    public override decimal GetDecimal(int ordinal) => (decimal)GetValue(ordinal);
+
+    public override double GetDouble(int ordinal) => (double)GetValue(ordinal);
+
+    public override Type GetFieldType(int ordinal) => typeof(object);
+
+    public override float GetFloat(int ordinal) => (float)GetValue(ordinal);
+
+    public override Guid GetGuid(int ordinal) => (Guid)GetValue(ordinal);
+
+    public override short GetInt16(int ordinal) => (short)GetValue(ordinal);
+
+    public override int GetInt32(int ordinal) => (int)GetValue(ordinal);
+
+    public override long GetInt64(int ordinal) => (long)GetValue(ordinal);
+
+    public override string GetName(int ordinal) => "c" + ordinal;
+
+    public override int GetOrdinal(string name) => int.Parse(name.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+
+    public override string GetString(int ordinal) => (string)GetValue(ordinal);
+
+    public override int GetValues(object[] values)
+    {
+        Rows[_row].CopyTo(values, 0);
+        return Rows[_row].Length;
+    }
+
+    public override bool IsDBNull(int ordinal) => GetValue(ordinal) is DBNull;
+
+    public override System.Collections.IEnumerator GetEnumerator() => throw new NotSupportedException();
 }

@@ -96,7 +96,7 @@ public sealed class RegistrationTests
         }
 
         provider.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => runtime.Router!.Replicas[0].DataSource.CreateConnection().Open());
+        Assert.Throws<ObjectDisposedException>(() => runtime.Get<ReplicaSet>().All[0].DataSource.CreateConnection().Open());
     }
 
     [Fact]

@@ -17,19 +17,19 @@ public sealed class ReplicaSetTests
         options.Replicas.Add(Replica("a"));
         options.Replicas.Add(Replica("b"));
         await using var runtime = PgDisciplineRuntime.Create(options);
-        var a = runtime.Router!.Replicas[0];
-        var b = runtime.Router!.Replicas[1];
+        var a = runtime.Get<ReplicaSet>().All[0];
+        var b = runtime.Get<ReplicaSet>().All[1];
         a.Admitted = b.Admitted = true;
 
         runtime.SetReplicas([Replica("a"), Replica("c")]);
 
         Assert.Equal(["a", "c"], runtime.Replicas.Select(r => r.Name));
-        Assert.Same(a, runtime.Router.Replicas[0]);
+        Assert.Same(a, runtime.Get<ReplicaSet>().All[0]);
         Assert.True(runtime.Replicas[0].IsInRotation);      // kept its state
         Assert.False(runtime.Replicas[1].IsInRotation);     // admitted by the health checks, not before
         Assert.True(b.Removed);
         Assert.False(b.Admitted);
-        Assert.DoesNotContain(b, runtime.Router.Replicas);
+        Assert.DoesNotContain(b, runtime.Get<ReplicaSet>().All);
         Assert.Equal(["primary", "a", "b", "c"], runtime.Statistics!.Targets); // c counted under a target of its own
     }
 
