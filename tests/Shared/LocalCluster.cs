@@ -144,6 +144,50 @@ public class LocalCluster
         NpgsqlConnection.ClearAllPools();
     }
 
+    /// <summary>Freezes a server (SIGSTOP to the postmaster, then to every process it forked): it accepts TCP connections
+    /// (the kernel does) and never answers — a hung host, a partition. <see cref="ThawServerAsync"/> resumes it.</summary>
+    public virtual async Task FreezeServerAsync(string name)
+    {
+        var postmaster = await PostmasterPidAsync(name).ConfigureAwait(false);
+        Signal(postmaster, "STOP");
+        foreach (var child in await ChildrenAsync(postmaster).ConfigureAwait(false))
+        {
+            Signal(child, "STOP");
+        }
+    }
+
+    /// <summary>Resumes a server frozen by <see cref="FreezeServerAsync"/>.</summary>
+    public virtual async Task ThawServerAsync(string name)
+    {
+        var postmaster = await PostmasterPidAsync(name).ConfigureAwait(false);
+        foreach (var child in await ChildrenAsync(postmaster).ConfigureAwait(false))
+        {
+            Signal(child, "CONT");
+        }
+
+        Signal(postmaster, "CONT");
+    }
+
+    private async Task<int> PostmasterPidAsync(string name)
+    {
+        var pidFile = Path.Combine(Env[$"PGD_{name.ToUpperInvariant()}_DATA"], "postmaster.pid");
+        var first = (await File.ReadAllLinesAsync(pidFile).ConfigureAwait(false))[0];
+        return int.Parse(first.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<int[]> ChildrenAsync(int pid)
+    {
+        var (_, output) = await ProcessRunner.RunAsync("pgrep", ["-P", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ConfigureAwait(false);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     /// <summary>Kills PgBouncer (SIGKILL, like a crash).</summary>
     public virtual async Task KillPgBouncerAsync()
     {

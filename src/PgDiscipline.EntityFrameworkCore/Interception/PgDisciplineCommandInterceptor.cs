@@ -56,6 +56,12 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
     public override ValueTask<object?> ScalarExecutedAsync(DbCommand command, CommandExecutedEventData eventData, object? result, CancellationToken cancellationToken = default)
         => ValueTask.FromResult(ScalarExecuted(command, eventData, result));
 
+    public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
+    {
+        Executions.Find(command, eventData.CommandId)?.RawReaderDisposing(eventData.DataReader, eventData.ReadCount);
+        return result;
+    }
+
     public override void CommandFailed(DbCommand command, CommandErrorEventData eventData)
         => Executions.Find(command, eventData.CommandId)?.Fail(eventData.Exception);
 
@@ -92,7 +98,7 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
 
     private static InterceptionResult<DbDataReader> AsReader((CommandExecution? Execution, Served Served) run, InterceptionResult<DbDataReader> result)
         => run is { Execution: { } execution, Served.Reader: { } reader }
-            ? InterceptionResult<DbDataReader>.SuppressWithResult(execution.Reader.Open(reader, run.Served.FirstReadDone, run.Served.FirstRead))
+            ? InterceptionResult<DbDataReader>.SuppressWithResult(execution.Take(reader, run.Served.FirstReadDone, run.Served.FirstRead))
             : result;
 
     private static InterceptionResult<int> AsRows((CommandExecution? Execution, Served Served) run, InterceptionResult<int> result)
@@ -105,12 +111,12 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
     private static async ValueTask<DbDataReader> Wrap(CommandExecution execution, CommandExecutedEventData eventData, DbDataReader result, bool sync, CancellationToken cancellationToken)
     {
         execution.Executed(eventData.Duration);
-        if (ReferenceEquals(result, execution.Reader))
+        if (execution.Made(result))
         {
             return execution.HandedOver();
         }
 
-        execution.Reader.Open(result);
+        execution.Take(result);
         if (execution.Shape.LeadingResults > 0)
         {
             await ShapedResults.PositionAsync(result, execution.Shape, sync, cancellationToken).ConfigureAwait(false);

@@ -31,6 +31,7 @@ internal sealed partial class CommandExecution
     private Activity? _activity;
     private string? _error;
     private bool _handedOver;
+    private System.Data.Common.DbDataReader? _raw;
 
     /// <summary>What the command sends besides the application's statements (set by the stages before it runs).</summary>
     public CommandShape Shape;
@@ -198,20 +199,53 @@ internal sealed partial class CommandExecution
         }
     }
 
-    /// <summary>EF Core takes the execution's reader (it disposes it when done).</summary>
-    public PgDisciplineDataReader HandedOver()
+    /// <summary>The reader EF Core gets for <paramref name="inner"/> (positioned on the application's first result):
+    /// the execution's own, except for SaveChanges, whose reader EF Core's Npgsql provider reads as an
+    /// <c>NpgsqlDataReader</c> (its per-statement row counts); that one is handed on as it is and the execution ends
+    /// when EF Core disposes it (<see cref="RawReaderDisposing"/>).</summary>
+    public System.Data.Common.DbDataReader Take(System.Data.Common.DbDataReader inner, bool firstReadDone = false, bool firstRead = false)
+    {
+        if (Source == CommandSource.SaveChanges && !firstReadDone)
+        {
+            _raw = inner;
+            return inner;
+        }
+
+        return Reader.Open(inner, firstReadDone, firstRead);
+    }
+
+    /// <summary>Whether <paramref name="reader"/> is the one a stage made for this execution.</summary>
+    public bool Made(System.Data.Common.DbDataReader reader) => ReferenceEquals(reader, Reader) || ReferenceEquals(reader, _raw);
+
+    /// <summary>EF Core takes the reader it was given (it disposes it when done).</summary>
+    public System.Data.Common.DbDataReader HandedOver()
     {
         _handedOver = true;
-        return Reader;
+        return _raw ?? Reader;
+    }
+
+    /// <summary>EF Core is about to dispose a reader handed on as it is: the execution ends with its rows.</summary>
+    public void RawReaderDisposing(System.Data.Common.DbDataReader reader, int readCount)
+    {
+        if (ReferenceEquals(reader, _raw))
+        {
+            var affected = reader.RecordsAffected;
+            Complete(affected >= 0 ? affected : readCount);
+        }
     }
 
     /// <summary>EF Core reports the command failed (<paramref name="failure"/>) or was cancelled (null): the execution ends,
     /// and a reader a stage made that EF Core never got is closed.</summary>
     public void Fail(Exception? failure)
     {
-        var abandoned = Reader.InUse && !_handedOver;
+        var abandoned = !_handedOver;
+        var raw = _raw;
         Complete(0, failure, canceled: failure is null);
-        if (abandoned)
+        if (abandoned && raw is not null)
+        {
+            raw.Dispose();
+        }
+        else if (abandoned && Reader.InUse)
         {
             Reader.Abandon();
         }
@@ -270,6 +304,7 @@ internal sealed partial class CommandExecution
         Target = 0;
         _callCounted = false;
         _handedOver = false;
+        _raw = null;
         _notCountedTicks = 0;
         _error = null;
         return true;

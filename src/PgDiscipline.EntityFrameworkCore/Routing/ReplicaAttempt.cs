@@ -9,10 +9,11 @@ using PgDiscipline.Diagnostics;
 namespace PgDiscipline.Routing;
 
 /// <summary>
-/// One try of a read on one replica, bounded by the execution's timeouts as they apply there (a tag's or rule's
-/// statement timeout, else the replica's, else the configured one; plus the client margin): opening the connection, the
-/// freshness probe, the read and its first row. A server that does not answer within that bound, or fails at connection
-/// level before the read's first row reached EF Core, costs the read this try only: the caller tries elsewhere.
+/// One try of a read on one replica, bounded by the execution's timeouts as they apply there (a tag's or rule's statement
+/// timeout, else the replica's, else the configured one; plus the client margin): opening the connection, waiting for
+/// the replica to replay the session's write, the freshness probe, the read and its first row. A server that does not
+/// answer within that bound, or fails at connection level before the read's first row reached EF Core, costs the read
+/// this try only: the caller tries elsewhere (see <see cref="Bounded"/> for why the bound is kept from outside).
 /// </summary>
 internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger, TimeProvider time)
 {
@@ -26,6 +27,9 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
         Failed,
     }
 
+    /// <summary>What one try produced (the reader is positioned on the application's first result, its first row read).</summary>
+    private readonly record struct Result(Outcome Outcome, DbDataReader? Reader, bool FirstRead);
+
     /// <summary>The timestamp before which a probe that found a replica behind no longer keeps reads from probing it.</summary>
     public long ProbeableSince() => time.GetTimestamp() - (long)(ProbePause.TotalSeconds * time.TimestampFrequency);
 
@@ -34,75 +38,142 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
         => ExecutionTimeouts.ClientBound(execution.Plan.StatementTimeoutOverride ?? replica.StatementTimeout)
            ?? (execution.Command.CommandTimeout > 0 ? TimeSpan.FromSeconds(execution.Command.CommandTimeout) : Timeout.InfiniteTimeSpan);
 
-    /// <summary>Runs the read on <paramref name="replica"/> (on <paramref name="connection"/> when the caller opened one
-    /// there already, having entered the replica), with the probe in the same round trip when <paramref name="probeFor"/>
-    /// is given: a replica found behind it gives <see cref="Outcome.Behind"/> and its result is discarded.</summary>
+    /// <summary>Runs the read on <paramref name="replica"/>. With <paramref name="probeFor"/> the replica's replay position
+    /// is asked in the same round trip, and a replica found behind gives <see cref="Outcome.Behind"/> (its result is
+    /// discarded). With <paramref name="waitFor"/> the replica is polled on the read's connection until it has replayed
+    /// that position (at most <paramref name="wait"/>) before the read runs there.</summary>
     public async ValueTask<(Outcome Outcome, Served Served)> RunAsync(CommandExecution execution, ReplicaEndpoint replica, NpgsqlLogSequenceNumber? probeFor,
-        CancellationToken cancellationToken, NpgsqlConnection? connection = null)
+        CancellationToken cancellationToken, NpgsqlLogSequenceNumber? waitFor = null, TimeSpan wait = default)
     {
-        var sync = execution.Sync;
-        if (connection is null)
+        replica.Enter();
+        var bound = ClientBound(execution, replica);
+        if (waitFor is not null && bound != Timeout.InfiniteTimeSpan)
         {
-            replica.Enter();
+            bound += wait;
         }
 
-        var bound = ClientBound(execution, replica);
-        using var deadline = bound == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(bound, time);
-        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var token = linked?.Token ?? cancellationToken;
-        DbDataReader? reader = null;
+        // Everything the try needs is taken from the execution now: an abandoned try may outlive it. No command timeout of
+        // Npgsql's own: on a frozen server its cancellation blocks a thread until the server resumes; the bound is kept here.
+        var command = new NpgsqlCommand { CommandTimeout = bound == Timeout.InfiniteTimeSpan ? execution.Command.CommandTimeout : 0 };
+        foreach (DbParameter p in execution.Command.Parameters)
+        {
+            command.Parameters.Add(p is NpgsqlParameter np ? np.Clone() : new NpgsqlParameter(p.ParameterName, p.Value));
+        }
+
+        var shape = new CommandShape { Prefix = execution.Plan.OutsidePrefix, Probe = probeFor is not null };
+        var first = execution.Kind == ExecutionKind.Reader;
+        var work = RunCoreAsync(replica, command, execution.Plan, shape, probeFor, waitFor, wait, first, cancellationToken);
+        Result result;
         try
         {
-            connection ??= sync ? replica.DataSource.OpenConnection() : await replica.DataSource.OpenConnectionAsync(token).ConfigureAwait(false);
-            var command = ShapeExecutor.CopyTo(connection, execution.Command);
-            command.CommandTimeout = bound == Timeout.InfiniteTimeSpan ? 0 : (int)Math.Max(1, Math.Ceiling(bound.TotalSeconds));
-            var shape = new CommandShape { Prefix = execution.Plan.OutsidePrefix, Probe = probeFor is not null };
-            (reader, var answer) = await ShapeExecutor.ExecuteReaderAsync(command, execution.Plan, shape, CommandBehavior.CloseConnection, sync, token).ConfigureAwait(false);
-            if (probeFor is { } required && !HasReplayed(replica, answer, required))
-            {
-                await reader.DisposeAsync().ConfigureAwait(false);
-                replica.Leave();
-                return (Outcome.Behind, Served.None);
-            }
-
-            // The first row (or the end) is read here, inside the bound: a server that fails before it costs a retry, not a
-            // failed read.
-            var first = sync ? reader.Read() : await reader.ReadAsync(token).ConfigureAwait(false);
-            execution.RanOn(replica.Index, replica, replica.Name, replica.Host, replica.Port);
-            PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
-            return (Outcome.Served, Served.WithReaderAfterFirstRead(reader, first));
+            result = await Bounded.RunAsync(work, bound, time, execution.Sync, abandoned => Release(abandoned, replica), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (IsConnectionLevel(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (TimeoutException)
         {
-            await CloseAsync(reader, connection).ConfigureAwait(false);
+            return Failed(replica, "no answer within " + bound.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " ms");
+        }
+        catch (Exception ex) when (IsConnectionLevel(ex))
+        {
             replica.Leave();
-            var error = ex is OperationCanceledException ? "no answer within " + bound.TotalMilliseconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " ms"
-                : ex is PostgresException pg ? pg.SqlState : ex.GetType().Name;
-            admission.MarkFailed(replica, "read failed: " + error);
-            Log.ReplicaReadFailed(logger, replica.Name, error);
-            return (Outcome.Failed, Served.None);
+            return Failed(replica, ex is PostgresException pg ? pg.SqlState : ex.GetType().Name);
         }
         catch
         {
-            await CloseAsync(reader, connection).ConfigureAwait(false);
             replica.Leave();
+            throw;
+        }
+
+        if (result.Outcome != Outcome.Served)
+        {
+            replica.Leave();
+            return (result.Outcome, Served.None);
+        }
+
+        execution.RanOn(replica.Index, replica, replica.Name, replica.Host, replica.Port);
+        PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
+        return (Outcome.Served, first ? Served.WithReaderAfterFirstRead(result.Reader!, result.FirstRead) : Served.WithReader(result.Reader!));
+    }
+
+    /// <summary>The try itself, on asynchronous I/O whatever the caller's API (its bound is kept by the caller).</summary>
+    private async Task<Result> RunCoreAsync(ReplicaEndpoint replica, NpgsqlCommand command, CommandPlan plan, CommandShape shape, NpgsqlLogSequenceNumber? probeFor,
+        NpgsqlLogSequenceNumber? waitFor, TimeSpan wait, bool readFirst, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection? connection = null;
+        DbDataReader? reader = null;
+        try
+        {
+            connection = await replica.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            command.Connection = connection;
+            if (waitFor is { } position && !await WaitForReplayAsync(replica, connection, position, wait, cancellationToken).ConfigureAwait(false))
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return new Result(Outcome.Behind, null, false);
+            }
+
+            (reader, var answer) = await ShapeExecutor.ExecuteReaderAsync(command, plan, shape, CommandBehavior.CloseConnection, sync: false, cancellationToken).ConfigureAwait(false);
+            if (probeFor is { } required && !HasReplayed(replica, answer, required))
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+                return new Result(Outcome.Behind, null, false);
+            }
+
+            // The first row (or the end) is read inside the bound: a server that fails before it costs a retry, not a
+            // failed read.
+            var firstRead = readFirst && await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return new Result(Outcome.Served, reader, firstRead);
+        }
+        catch
+        {
+            if (reader is not null)
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
     }
 
-    /// <summary>Asks <paramref name="replica"/> on <paramref name="connection"/> whether it has replayed
-    /// <paramref name="required"/>, within the read's bound.</summary>
-    public async ValueTask<bool> HasReplayedAsync(CommandExecution execution, ReplicaEndpoint replica, NpgsqlConnection connection, NpgsqlLogSequenceNumber required, CancellationToken cancellationToken)
+    /// <summary>Polls the replay position on the read's connection every millisecond until it reaches
+    /// <paramref name="required"/> or <paramref name="wait"/> has passed.</summary>
+    private async Task<bool> WaitForReplayAsync(ReplicaEndpoint replica, NpgsqlConnection connection, NpgsqlLogSequenceNumber required, TimeSpan wait, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         await using var probe = connection.CreateCommand();
         probe.CommandText = ShapeSql.ProbeSql;
-        var bound = ClientBound(execution, replica);
-        probe.CommandTimeout = bound == Timeout.InfiniteTimeSpan ? 0 : (int)Math.Max(1, Math.Ceiling(bound.TotalSeconds));
-        using var deadline = bound == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(bound, time);
-        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        var token = linked?.Token ?? cancellationToken;
-        var text = (execution.Sync ? probe.ExecuteScalar() : await probe.ExecuteScalarAsync(token).ConfigureAwait(false)) as string;
-        return HasReplayed(replica, text, required);
+        while (!HasReplayed(replica, await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string, required))
+        {
+            if (time.GetElapsedTime(started) >= wait)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(1), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>An abandoned try has finished: give back what it holds.</summary>
+    private static void Release(Task<Result> abandoned, ReplicaEndpoint replica)
+    {
+        if (abandoned.IsCompletedSuccessfully && abandoned.Result.Reader is { } reader)
+        {
+            reader.Dispose();
+        }
+
+        replica.Leave();
+    }
+
+    private (Outcome, Served) Failed(ReplicaEndpoint replica, string error)
+    {
+        admission.MarkFailed(replica, "read failed: " + error);
+        Log.ReplicaReadFailed(logger, replica.Name, error);
+        return (Outcome.Failed, Served.None);
     }
 
     /// <summary>Judges a probe's answer (<c>pg_last_wal_replay_lsn()</c> as text, or null): raises the replica's known
@@ -120,19 +191,6 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
 
         replica.ProbedBehindAt = time.GetTimestamp();
         return false;
-    }
-
-    private static async ValueTask CloseAsync(DbDataReader? reader, NpgsqlConnection? connection)
-    {
-        if (reader is not null)
-        {
-            await reader.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (connection is not null)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
     }
 
     /// <summary>Errors that say the server or the connection is unusable, as opposed to an error of the statement.</summary>

@@ -37,15 +37,18 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
         _health = new ReplicaHealth(false, "not checked yet", default, null, null, DateTimeOffset.MinValue);
     }
 
-    /// <summary>A replica that stops answering (frozen, partitioned) must cost a read no more than its statement timeout:
-    /// a read given up on is retried elsewhere, so Npgsql need not wait for the server to acknowledge the cancellation,
-    /// and opening a connection is bounded like the read (both unless the connection string says otherwise).</summary>
+    /// <summary>A replica that stops answering (frozen, partitioned) must cost a read no more than its statement timeout.
+    /// Reads stop waiting at that bound themselves (<see cref="Routing.Bounded"/>) and leave the abandoned work to finish:
+    /// opening a connection is bounded like the read, and TCP keepalives end a connection whose host is gone (unless the
+    /// connection string says otherwise).</summary>
     private static NpgsqlConnectionStringBuilder Bounded(NpgsqlConnectionStringBuilder builder, string configured, TimeSpan? statementTimeout)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured };
-        if (!given.ContainsKey("Cancellation Timeout") && !given.ContainsKey("CancellationTimeout"))
+        if (!given.ContainsKey("Tcp Keepalive") && !given.ContainsKey("Tcp Keepalive Time"))
         {
-            builder.CancellationTimeout = -1;
+            builder.TcpKeepAlive = true;
+            builder.TcpKeepAliveTime = 10;
+            builder.TcpKeepAliveInterval = 2;
         }
 
         if (ExecutionTimeouts.ClientBound(statementTimeout) is { } bound && !given.ContainsKey("Timeout"))

@@ -110,8 +110,8 @@ internal sealed class ReplicaExecutor(CurrentOptions options, ReplicaSet set, Re
         }
     }
 
-    /// <summary>Polls the admitted replica that has replayed furthest until it reaches <paramref name="required"/> (every
-    /// millisecond, on the connection the read then uses) or the wait is over; runs the read there when it does.</summary>
+    /// <summary>Waits (on the read's own connection) for the admitted replica that has replayed furthest to reach
+    /// <paramref name="required"/>, then runs the read there; nothing when it does not within the wait.</summary>
     private async ValueTask<Served> WaitThenReadAsync(CommandExecution execution, ReplicaEndpoint[] members, NpgsqlLogSequenceNumber required, CancellationToken cancellationToken)
     {
         if (ReplicaSelector.FurthestAhead(members) is not { } replica)
@@ -120,49 +120,9 @@ internal sealed class ReplicaExecutor(CurrentOptions options, ReplicaSet set, Re
         }
 
         var started = time.GetTimestamp();
-        var budget = options.Value.ReadYourWritesWait;
-        replica.Enter();
-        NpgsqlConnection? connection = null;
-        try
-        {
-            connection = execution.Sync ? replica.DataSource.OpenConnection() : await replica.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            while (!await attempt.HasReplayedAsync(execution, replica, connection, required, cancellationToken).ConfigureAwait(false))
-            {
-                if (time.GetElapsedTime(started) >= budget)
-                {
-                    RecordWait(execution, started, replayed: false);
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                    replica.Leave();
-                    return Served.None;
-                }
-
-                await DelayAsync(TimeSpan.FromMilliseconds(1), execution.Sync, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ReplicaAttempt.IsConnectionLevel(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
-            replica.Leave();
-            return Served.None;
-        }
-        catch
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
-            replica.Leave();
-            throw;
-        }
-
-        RecordWait(execution, started, replayed: true);
-        var (outcome, served) = await attempt.RunAsync(execution, replica, null, cancellationToken, connection).ConfigureAwait(false);
-        return outcome == ReplicaAttempt.Outcome.Served ? served : Served.None;
+        var (outcome, served) = await attempt.RunAsync(execution, replica, null, cancellationToken, waitFor: required, wait: options.Value.ReadYourWritesWait).ConfigureAwait(false);
+        RecordWait(execution, started, replayed: outcome == ReplicaAttempt.Outcome.Served);
+        return served;
     }
 
     private void RecordWait(CommandExecution execution, long started, bool replayed)

@@ -133,24 +133,31 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
 
         try
         {
-            using var bound = new CancellationTokenSource(CheckTimeout, _time);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
-            // The flushed position: what a replica can have received. Unflushed WAL (a long transaction between
-            // walwriter rounds) would make a replica that keeps up look behind. Shaped differently from the session
-            // capture query so pg_stat_statements counts them apart.
-            // The snapshot is taken before the position is read: every transaction it shows completed has its commit
-            // record at or below that position.
-            await using var cmd = primary.CreateCommand("select pg_current_wal_flush_lsn()::text, pg_current_snapshot()::text");
-            await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
-            return await reader.ReadAsync(timeout.Token).ConfigureAwait(false) && Lsns.TryParse(reader.GetString(0), out var lsn)
-                ? new PrimaryReading(default, (ulong)lsn, reader.GetString(1))
-                : null;
+            return await Bounded.RunAsync(ReadPrimaryCoreAsync(primary, cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
         {
             return null; // the primary being down must not stop replica checks
         }
     }
+
+    private async Task<PrimaryReading?> ReadPrimaryCoreAsync(NpgsqlDataSource primary, CancellationToken cancellationToken)
+    {
+        // The flushed position: what a replica can have received. Unflushed WAL (a long transaction between walwriter
+        // rounds) would make a replica that keeps up look behind. Shaped differently from the session capture query so
+        // pg_stat_statements counts them apart. The snapshot is taken before the position is read: every transaction it
+        // shows completed has its commit record at or below that position.
+        await using var cmd = primary.CreateCommand("select pg_current_wal_flush_lsn()::text, pg_current_snapshot()::text");
+        cmd.CommandTimeout = CheckTimeoutSeconds;
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && Lsns.TryParse(reader.GetString(0), out var lsn)
+            ? new PrimaryReading(default, (ulong)lsn, reader.GetString(1))
+            : null;
+    }
+
+    /// <summary>No command timeout of Npgsql's own for checks: the monitor stops waiting itself (see <see cref="Bounded"/>);
+    /// Npgsql's cancellation would block a thread until a frozen server resumes.</summary>
+    private const int CheckTimeoutSeconds = 0;
 
     private const string ReplayPositionQuery = "select coalesce(pg_last_wal_replay_lsn()::text, '')";
 
@@ -160,52 +167,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         ReplicaHealth health;
         try
         {
-            using var bound = new CancellationTokenSource(CheckTimeout, _time);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
-            bool inRecovery;
-            NpgsqlLogSequenceNumber replay;
-            TimeSpan? lag;
-            var maxLag = _options.Value.MaxReplicaLag;
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await using var cmd = replica.DataSource.CreateCommand(ReplicaQuery);
-                    await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
-                    await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
-                    inRecovery = reader.GetBoolean(0);
-                    Lsns.TryParse(reader.GetString(1), out replay);
-                    TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
-                    lag = ReplicaLag.Bound(_time.GetUtcNow(), (ulong)replay, sinceCommit, reader.GetBoolean(3), current, samples);
-                    break;
-                }
-                catch (NpgsqlException ex) when (attempt == 1 && ex is not PostgresException && !timeout.IsCancellationRequested)
-                {
-                    // A pooled connection that died while idle (the replica or a proxy restarted since the last check):
-                    // Npgsql drops it, and a fresh connection decides. Otherwise one dead socket ejects a live replica.
-                }
-            }
-
-            if (inRecovery && (lag is null || lag > maxLag) && current is { Position: var target, At: var readAt })
-            {
-                // Too far behind, or not known: one more look, shortly, at whether it reaches this check's reading.
-                await Task.Delay(ReplicaLag.ConfirmDelay(maxLag), _time, timeout.Token).ConfigureAwait(false);
-                await using var again = replica.DataSource.CreateCommand(ReplayPositionQuery);
-                if (Lsns.TryParse((string?)await again.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false), out var later) && (ulong)later >= target)
-                {
-                    replay = later;
-                    lag = _time.GetUtcNow() - readAt;
-                }
-            }
-
-            long? lagBytes = current is { Position: var p } ? (long)(p > (ulong)replay ? p - (ulong)replay : 0) : null;
-            health = !inRecovery
-                ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
-                : lag is not { } known
-                    ? new ReplicaHealth(false, "replay behind the primary, lag not known yet", replay, lagBytes, null, now)
-                    : known > maxLag
-                        ? new ReplicaHealth(false, $"replay lag {known.TotalMilliseconds:0} ms exceeds {maxLag.TotalMilliseconds:0} ms", replay, lagBytes, known, now)
-                        : new ReplicaHealth(true, "streaming", replay, lagBytes, known, now);
+            health = await Bounded.RunAsync(CheckCoreAsync(replica, current, samples, now, cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
@@ -214,10 +176,61 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                 throw;
             }
 
-            health = new ReplicaHealth(false, "unreachable: " + (ex is PostgresException pg ? pg.SqlState : ex.GetType().Name), replica.Health.ReplayPosition, null, null, now);
+            var error = ex is TimeoutException ? $"no answer within {CheckTimeout.TotalMilliseconds:0} ms" : ex is PostgresException pg ? pg.SqlState : ex.GetType().Name;
+            health = new ReplicaHealth(false, "unreachable: " + error, replica.Health.ReplayPosition, null, null, now);
         }
 
         _admission.Observe(replica, health);
+    }
+
+    private async Task<ReplicaHealth> CheckCoreAsync(ReplicaEndpoint replica, PrimaryReading? current, PrimaryReading[] samples, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        bool inRecovery;
+        NpgsqlLogSequenceNumber replay;
+        TimeSpan? lag;
+        var maxLag = _options.Value.MaxReplicaLag;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var cmd = replica.DataSource.CreateCommand(ReplicaQuery);
+                cmd.CommandTimeout = CheckTimeoutSeconds;
+                await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                inRecovery = reader.GetBoolean(0);
+                Lsns.TryParse(reader.GetString(1), out replay);
+                TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
+                lag = ReplicaLag.Bound(_time.GetUtcNow(), (ulong)replay, sinceCommit, reader.GetBoolean(3), current, samples);
+                break;
+            }
+            catch (NpgsqlException ex) when (attempt == 1 && ex is not PostgresException && !cancellationToken.IsCancellationRequested)
+            {
+                // A pooled connection that died while idle (the replica or a proxy restarted since the last check): Npgsql
+                // drops it, and a fresh connection decides. Otherwise one dead socket ejects a live replica.
+            }
+        }
+
+        if (inRecovery && (lag is null || lag > maxLag) && current is { Position: var target, At: var readAt })
+        {
+            // Too far behind, or not known: one more look, shortly, at whether it reaches this check's reading.
+            await Task.Delay(ReplicaLag.ConfirmDelay(maxLag), _time, cancellationToken).ConfigureAwait(false);
+            await using var again = replica.DataSource.CreateCommand(ReplayPositionQuery);
+            again.CommandTimeout = CheckTimeoutSeconds;
+            if (Lsns.TryParse((string?)await again.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), out var later) && (ulong)later >= target)
+            {
+                replay = later;
+                lag = _time.GetUtcNow() - readAt;
+            }
+        }
+
+        long? lagBytes = current is { Position: var p } ? (long)(p > (ulong)replay ? p - (ulong)replay : 0) : null;
+        return !inRecovery
+            ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
+            : lag is not { } known
+                ? new ReplicaHealth(false, "replay behind the primary, lag not known yet", replay, lagBytes, null, now)
+                : known > maxLag
+                    ? new ReplicaHealth(false, $"replay lag {known.TotalMilliseconds:0} ms exceeds {maxLag.TotalMilliseconds:0} ms", replay, lagBytes, known, now)
+                    : new ReplicaHealth(true, "streaming", replay, lagBytes, known, now);
     }
 
     public async ValueTask DisposeAsync()
