@@ -74,6 +74,9 @@ export PgDiscipline__Replicas__0__ConnectionString="$(on_chat "$PGD_REPLICA1")" 
 export PgDiscipline__Replicas__1__ConnectionString="$(on_chat "$PGD_REPLICA2")" PgDiscipline__Replicas__1__Name=replica2
 export PgDiscipline__DatabaseRules__ConnectionString="$(on_chat "$PGD_PRIMARY")"
 export PgDiscipline__Statistics__SnapshotPath="$DEMO/stats.json" PgDiscipline__Statistics__SourceRoot="$REPO_ROOT"
+# The sample's snapshot endpoint needs this key (X-Ops-Key); ChatLoad sends it from CHAT_OPS_KEY.
+CHAT_OPS_KEY="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export CHAT_OPS_KEY Chat__OpsKey="$CHAT_OPS_KEY"
 (cd samples/ChatService && exec dotnet bin/Release/net10.0/ChatService.dll) > "$DEMO/chatservice.log" 2>&1 &
 SERVICE_PID=$!
 if ! "${LOAD[@]}" wait "$URL" 90; then

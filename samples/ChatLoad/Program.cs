@@ -76,8 +76,11 @@ switch (args.FirstOrDefault())
 
     case "snapshot":
     {
+        // The endpoint needs the service's Chat:OpsKey (samples/ChatService/OpsEndpoints.cs), given here as CHAT_OPS_KEY.
         using var http = new HttpClient();
-        return (await http.PostAsync(args[1] + "/_pgdiscipline/snapshot", null)).IsSuccessStatusCode ? 0 : 1;
+        using var request = new HttpRequestMessage(HttpMethod.Post, args[1] + "/_pgdiscipline/snapshot");
+        request.Headers.Add("X-Ops-Key", Environment.GetEnvironmentVariable("CHAT_OPS_KEY") ?? "");
+        return (await http.SendAsync(request)).IsSuccessStatusCode ? 0 : 1;
     }
 
     default:

@@ -14,6 +14,9 @@ public sealed class ChatApp(ClusterFixture cluster, IDictionary<string, string?>
 
     public string SnapshotPath { get; } = Path.Combine(Path.GetTempPath(), $"chat-stats-{Guid.NewGuid():N}.json");
 
+    /// <summary>Chat:OpsKey: what POST /_pgdiscipline/snapshot wants in X-Ops-Key.</summary>
+    public const string OpsKey = "test-ops-key";
+
     public static string On(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { Database = Database }.ConnectionString;
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
@@ -54,6 +57,7 @@ public sealed class ChatApp(ClusterFixture cluster, IDictionary<string, string?>
                 ["PgDiscipline:Statistics:SnapshotPath"] = SnapshotPath,
                 ["Chat:Migrate"] = "true",
                 ["Chat:Seed"] = "true",
+                ["Chat:OpsKey"] = OpsKey,
             };
             foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
             {

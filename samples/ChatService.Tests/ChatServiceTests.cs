@@ -18,7 +18,8 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
 
     private static async Task<JsonElement> SnapshotAsync(ChatApp app, HttpClient client)
     {
-        (await client.PostAsync("/_pgdiscipline/snapshot", null)).EnsureSuccessStatusCode();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/_pgdiscipline/snapshot") { Headers = { { "X-Ops-Key", ChatApp.OpsKey } } };
+        (await client.SendAsync(request)).EnsureSuccessStatusCode();
         using var doc = JsonDocument.Parse(await File.ReadAllBytesAsync(app.SnapshotPath));
         return doc.RootElement.Clone();
     }
@@ -37,6 +38,26 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
         {
             await Task.Delay(100);
         }
+    }
+
+    [Fact]
+    public async Task The_snapshot_endpoint_needs_the_ops_key_and_health_says_only_its_status()
+    {
+        await using var app = new ChatApp(cluster);
+        using var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/_pgdiscipline/snapshot", null)).StatusCode);
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/_pgdiscipline/snapshot") { Headers = { { "X-Ops-Key", "guess" } } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
+        Assert.False(File.Exists(app.SnapshotPath));
+
+        await WaitReplicasAsync(client);
+        var health = await client.GetAsync("/health");
+        Assert.Contains(await health.Content.ReadAsStringAsync(), new[] { "Healthy", "Degraded", "Unhealthy" });
+
+        // Without Chat:OpsKey the endpoint does not exist at all.
+        await using var keyless = new ChatApp(cluster, new Dictionary<string, string?> { ["Chat:OpsKey"] = "" });
+        using var other = keyless.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync("/_pgdiscipline/snapshot", null)).StatusCode);
     }
 
     [Fact]

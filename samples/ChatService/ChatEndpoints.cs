@@ -71,19 +71,6 @@ public static class ChatEndpoints
             var changed = await db.Conversations.Where(c => c.Id == id).TagWithCallSite().ExecuteUpdateAsync(s => s.SetProperty(c => c.Title, body.Title), ct);
             return changed == 0 ? Results.NotFound() : Results.NoContent();
         });
-
-        // Writes the statistics snapshot now (the runtime also writes it every Statistics:SnapshotInterval and at shutdown).
-        app.MapPost("/_pgdiscipline/snapshot", async (ChatDb db, IConfiguration config, CancellationToken ct) =>
-        {
-            var path = config["PgDiscipline:Statistics:SnapshotPath"];
-            if (string.IsNullOrEmpty(path) || db.FindPgDisciplineRuntime() is not { } runtime)
-            {
-                return Results.Problem("PgDiscipline:Statistics:SnapshotPath is not set", statusCode: StatusCodes.Status404NotFound);
-            }
-
-            await runtime.WriteStatisticsSnapshotAsync(path, ct);
-            return Results.Ok(new { path });
-        });
     }
 
     internal static Task<UserProfile?> LoadProfile(ChatDb db, long id, CancellationToken ct)

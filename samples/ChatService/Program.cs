@@ -33,7 +33,7 @@ app.UseStatusCodePages();
 // Read-your-writes across requests and instances: the client sends back the session token it got after a write.
 app.UseMiddleware<SessionTokenMiddleware>();
 
-app.MapHealthChecks("/health");
+app.MapOpsEndpoints(); // /health (open, status word only) and, with Chat:OpsKey set, POST /_pgdiscipline/snapshot
 app.MapChatEndpoints();
 
 if (app.Configuration.GetValue<bool>("Chat:Migrate"))

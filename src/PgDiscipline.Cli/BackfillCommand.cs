@@ -2,15 +2,17 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using PgDiscipline.Backfill;
 using PgDiscipline.Sql;
 
 namespace PgDiscipline.Cli;
 
 /// <summary>
 /// <c>pgdiscipline backfill run|status|pause|resume|cancel</c>: SQL-defined backfills with the runtime's runner
-/// (<c>BackfillRunner</c>), progress in <c>pgdiscipline.backfills</c>. Exit codes of <c>run</c>: 0 done (or already
-/// done), 1 failed, 2 bad input (nothing written), 3 database unreachable, 4 another runner holds it, 5 cancelled or
-/// stopped before the end (run it again to continue).
+/// (<c>BackfillRunner</c>), progress in <c>pgdiscipline.backfills</c>. Exit codes (<see cref="ExitCodes"/>) of <c>run</c>:
+/// 0 done (or already done), 1 failed, 2 bad input (nothing written; also a stored statement that changed since it was
+/// defined, or another role's), 3 database unreachable, 4 another runner holds it, 5 cancelled or stopped before the end
+/// (run it again to continue).
 /// </summary>
 internal static class BackfillCommand
 {
@@ -40,7 +42,7 @@ internal static class BackfillCommand
         var target = new Option<TimeSpan>("--batch-target") { Description = "Batch size adapts to this transaction duration.", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(200) };
         var replicas = new Option<string[]>("--replica") { Description = "Connection string of a replica whose lag pauses the backfill (repeatable)." };
         var maxLag = new Option<TimeSpan>("--max-lag") { Description = "Pause while a replica lags more than this.", DefaultValueFactory = _ => TimeSpan.FromSeconds(1) };
-        var interval = new Option<TimeSpan>("--health-interval") { Description = "How often replica lag is read.", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(500) };
+        var healthInterval = new Option<TimeSpan>("--health-interval") { Description = "How often replica lag is read.", DefaultValueFactory = _ => TimeSpan.FromMilliseconds(500) };
         var sessions = new Option<int?>("--max-active-sessions") { Description = "Pause while more sessions than this are active on the primary." };
         var window = new Option<string?>("--window") { Description = "Work only between these UTC hours, e.g. 22:00-06:00." };
         var lockTimeout = new Option<TimeSpan>("--lock-timeout") { Description = "lock_timeout of each batch.", DefaultValueFactory = _ => TimeSpan.FromSeconds(1) };
@@ -49,17 +51,38 @@ internal static class BackfillCommand
         var progressEvery = new Option<TimeSpan>("--progress-interval") { Description = "When the output is not a terminal: a progress line this often.", DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
         var run = new Command("run", "Run a backfill (or continue one: the same name continues where it stopped; a finished one does nothing).")
         {
-            name, table, key, sql, sqlFile, rate, batch, minBatch, maxBatch, target, replicas, maxLag, interval, sessions, window, lockTimeout, statementTimeout, wait, progressEvery,
+            name, table, key, sql, sqlFile, rate, batch, minBatch, maxBatch, target, replicas, maxLag, healthInterval, sessions, window, lockTimeout, statementTimeout, wait, progressEvery,
         };
+        var accept = new Option<bool>("--accept-changed-statement")
+        {
+            Description = "Continue a backfill whose stored statement changed since it was defined, or that another role defined (read it first); it is then recorded as defined by you.",
+        };
+        run.Options.Add(accept);
         run.SetAction(async (parse, ct) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
             var backfillName = parse.GetValue(name)!;
-            if (Connection(parse, connection) is not { } cs)
+            async Task<int> Fail(int code, string message)
             {
-                await stderr.WriteLineAsync("pgdiscipline backfill: give --connection (or PGDISCIPLINE_CONNECTION).").ConfigureAwait(false);
-                return 2;
+                await stderr.WriteLineAsync("pgdiscipline backfill: " + message).ConfigureAwait(false);
+                return code;
+            }
+
+            if (!CliErrors.TryParseConnection(parse.GetValue(connection), "--connection", out var primaryBuilder, out var problem))
+            {
+                return await Fail(ExitCodes.BadInput, problem).ConfigureAwait(false);
+            }
+
+            var replicaStrings = new List<string>();
+            foreach (var (replica, i) in (parse.GetValue(replicas) ?? []).Select((r, i) => (r, i)))
+            {
+                if (!CliErrors.TryParseConnection(replica, string.Create(CultureInfo.InvariantCulture, $"--replica #{i + 1}"), out var replicaBuilder, out problem))
+                {
+                    return await Fail(ExitCodes.BadInput, problem).ConfigureAwait(false);
+                }
+
+                replicaStrings.Add(replicaBuilder.ConnectionString);
             }
 
             var statement = parse.GetValue(sql);
@@ -67,11 +90,18 @@ internal static class BackfillCommand
             {
                 if (statement is not null)
                 {
-                    await stderr.WriteLineAsync("pgdiscipline backfill: give --sql or --sql-file, not both.").ConfigureAwait(false);
-                    return 2;
+                    return await Fail(ExitCodes.BadInput, "give --sql or --sql-file, not both.").ConfigureAwait(false);
                 }
 
-                statement = await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false);
+                try
+                {
+                    statement = await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    var why = ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex is UnauthorizedAccessException ? "permission denied" : ex.GetType().Name;
+                    return await Fail(ExitCodes.BadInput, $"cannot read --sql-file '{file}' ({why}).").ConfigureAwait(false);
+                }
             }
 
             var options = new BackfillOptions
@@ -96,111 +126,100 @@ internal static class BackfillCommand
             }
             catch (FormatException ex)
             {
-                await stderr.WriteLineAsync($"pgdiscipline backfill: --window: {ex.Message}").ConfigureAwait(false);
-                return 2;
+                return await Fail(ExitCodes.BadInput, $"--window: {ex.Message}").ConfigureAwait(false);
             }
 
-            NpgsqlDataSource primary;
+            var interval = parse.GetValue(healthInterval);
+            if (interval <= TimeSpan.Zero || interval > TimeSpan.FromHours(1))
+            {
+                return await Fail(ExitCodes.BadInput, "--health-interval must be positive and at most 01:00:00.").ConfigureAwait(false);
+            }
+
+            await using var primary = NpgsqlDataSource.Create(primaryBuilder.ConnectionString);
             try
             {
-                primary = NpgsqlDataSource.Create(cs);
+                var (t, k, s) = (parse.GetValue(table), parse.GetValue(key), statement);
+                if (t is null && k is null && s is null)
+                {
+                    // Continue a backfill defined earlier, from its row: its statement is code another role may have rewritten.
+                    await using var conn = await primary.OpenConnectionAsync(ct).ConfigureAwait(false);
+                    if (await BackfillTrust.ReadAsync(conn, backfillName, ct).ConfigureAwait(false) is not { } stored)
+                    {
+                        return await Fail(ExitCodes.BadInput, $"no backfill '{backfillName}' to continue: define it with --table, --key and --sql.").ConfigureAwait(false);
+                    }
+
+                    if (BackfillTrust.Refusal(stored, stored.CurrentUser) is { } refusal)
+                    {
+                        if (!parse.GetValue(accept))
+                        {
+                            return await Fail(ExitCodes.BadInput, $"will not continue '{backfillName}': {refusal}. Read the statement "
+                                + "(select statement from pgdiscipline.backfills where name = …), then run again with --accept-changed-statement to run it as stored, "
+                                + "or define the backfill again under a new name with --table, --key and --sql.").ConfigureAwait(false);
+                        }
+
+                        await stdout.WriteLineAsync($"backfill {backfillName}: accepting the stored statement ({refusal}); it is now recorded as defined by {stored.CurrentUser}").ConfigureAwait(false);
+                        await BackfillTrust.AdoptAsync(conn, backfillName, stored, ct).ConfigureAwait(false);
+                    }
+
+                    (t, k, s) = (stored.Table, stored.KeyColumn, stored.Statement);
+                }
+                else if (t is null || k is null || s is null)
+                {
+                    return await Fail(ExitCodes.BadInput, "give --table, --key and --sql together (or none of them, to continue a backfill defined before).").ConfigureAwait(false);
+                }
+
+                var definition = BackfillDefinition.FromSql(backfillName, t, k, s);
+                ReplicaLagMonitor? monitor = null;
+                if (replicaStrings.Count > 0)
+                {
+                    monitor = new ReplicaLagMonitor(primary, replicaStrings, interval);
+                    await monitor.StartAsync(ct).ConfigureAwait(false);
+                    options.ReplicaHealth = () => monitor.Current;
+                }
+
+                await using (monitor)
+                {
+                    var display = new BackfillProgressDisplay(stdout, parse.GetValue(progressEvery));
+                    var runner = new BackfillRunner(primary, definition, options);
+                    try
+                    {
+                        var result = await runner.RunAsync(display, ct).ConfigureAwait(false);
+                        display.Final(result);
+                        return result.State == BackfillState.Done ? ExitCodes.Ok : ExitCodes.Stopped;
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        display.Line($"backfill {backfillName}: stopped; run it again to continue");
+                        return ExitCodes.Stopped;
+                    }
+                }
             }
-            catch (ArgumentException ex)
+            catch (BackfillDefinitionException ex)
             {
-                await stderr.WriteLineAsync($"pgdiscipline backfill: invalid --connection ({ex.ParamName ?? "syntax"}).").ConfigureAwait(false);
-                return 2;
+                return await Fail(ExitCodes.BadInput, ex.Message).ConfigureAwait(false);
             }
-
-            await using (primary.ConfigureAwait(false))
+            catch (BackfillLeaseException ex)
             {
-                try
-                {
-                    BackfillDefinition definition;
-                    var (t, k, s) = (parse.GetValue(table), parse.GetValue(key), statement);
-                    if (t is null && k is null && s is null)
-                    {
-                        // Continue a backfill defined earlier, from its row.
-                        if (await StoredAsync(primary, backfillName, ct).ConfigureAwait(false) is not { } stored)
-                        {
-                            await stderr.WriteLineAsync($"pgdiscipline backfill: no backfill '{backfillName}' to continue: define it with --table, --key and --sql.").ConfigureAwait(false);
-                            return 2;
-                        }
-
-                        (t, k, s) = stored;
-                    }
-                    else if (t is null || k is null || s is null)
-                    {
-                        await stderr.WriteLineAsync("pgdiscipline backfill: give --table, --key and --sql together (or none of them, to continue a backfill defined before).").ConfigureAwait(false);
-                        return 2;
-                    }
-
-                    definition = BackfillDefinition.FromSql(backfillName, t, k, s);
-                    var replicaList = parse.GetValue(replicas) ?? [];
-                    ReplicaLagMonitor? monitor = null;
-                    if (replicaList.Length > 0)
-                    {
-                        monitor = new ReplicaLagMonitor(primary, replicaList, parse.GetValue(interval));
-                        await monitor.StartAsync(ct).ConfigureAwait(false);
-                        options.ReplicaHealth = () => monitor.Current;
-                    }
-
-                    await using (monitor)
-                    {
-                        var display = new ProgressDisplay(stdout, parse.GetValue(progressEvery));
-                        var runner = new BackfillRunner(primary, definition, options);
-                        try
-                        {
-                            var result = await runner.RunAsync(display, ct).ConfigureAwait(false);
-                            display.Final(result);
-                            return result.State == BackfillState.Done ? 0 : 5;
-                        }
-                        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                        {
-                            display.Line($"backfill {backfillName}: stopped; run it again to continue");
-                            return 5;
-                        }
-                    }
-                }
-                catch (BackfillDefinitionException ex)
-                {
-                    await stderr.WriteLineAsync("pgdiscipline backfill: " + ex.Message).ConfigureAwait(false);
-                    return 2;
-                }
-                catch (BackfillLeaseException ex)
-                {
-                    await stderr.WriteLineAsync("pgdiscipline backfill: " + ex.Message).ConfigureAwait(false);
-                    return 4;
-                }
-                catch (PostgresException ex)
-                {
-                    // SQLSTATE and message name objects, never values (Detail, which may, is not printed).
-                    await stderr.WriteLineAsync($"pgdiscipline backfill: {backfillName} failed: {ex.SqlState} {ex.MessageText}").ConfigureAwait(false);
-                    return 1;
-                }
-                catch (NpgsqlException ex)
-                {
-                    await stderr.WriteLineAsync($"pgdiscipline backfill: cannot reach the database: {ex.Message}").ConfigureAwait(false);
-                    return 3;
-                }
+                return await Fail(ExitCodes.Busy, ex.Message).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (CliErrors.IsDatabase(ex))
+            {
+                // SQLSTATE and object names, never a value of the row it failed on (the runner stores the same text).
+                var (code, message) = CliErrors.Database(ex, RunnerGrant);
+                return await Fail(code, code == ExitCodes.Unreachable ? message : $"{backfillName} failed: {message}").ConfigureAwait(false);
             }
         });
         return run;
     }
 
-    private static async Task<(string Table, string Key, string Statement)?> StoredAsync(NpgsqlDataSource primary, string name, CancellationToken ct)
-    {
-        await using var cmd = primary.CreateCommand("select table_name, key_column, statement from pgdiscipline.backfills where name = $1 and to_regclass('pgdiscipline.backfills') is not null");
-        cmd.Parameters.Add(new NpgsqlParameter { Value = name });
-        try
-        {
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            return await r.ReadAsync(ct).ConfigureAwait(false) ? (r.GetString(0), r.GetString(1), r.GetString(2)) : null;
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            return null;
-        }
-    }
+    /// <summary>What a role that runs backfills needs once the schema's owner has created the table (docs/security.md).</summary>
+    private const string RunnerGrant = "GRANT USAGE ON SCHEMA pgdiscipline TO <role>; GRANT SELECT, INSERT, UPDATE ON pgdiscipline.backfills TO <role> (and what the statement itself needs on its table); the table is created once by the schema's owner";
+
+    /// <summary>What an operator needs for pause, resume and cancel.</summary>
+    private const string RequestGrant = "GRANT USAGE ON SCHEMA pgdiscipline TO <role>; GRANT EXECUTE ON FUNCTION pgdiscipline.request_backfill(text, text) TO <role>";
+
+    /// <summary>What <c>status</c> reads (no statement, no keys).</summary>
+    private const string StatusGrant = "GRANT USAGE ON SCHEMA pgdiscipline TO <role>; GRANT SELECT (name, table_name, key_column, state, requested, pause_reason, rows_done, rows_affected, rows_estimate, batches, batch_size, pauses, paused_seconds, max_lag_seconds, owner, error, created_at, started_at, updated_at, finished_at, run_seconds) ON pgdiscipline.backfills TO <role>";
 
     private static Command BuildStatus(Option<string> connection)
     {
@@ -212,22 +231,22 @@ internal static class BackfillCommand
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            if (Connection(parse, connection) is not { } cs)
+            if (!CliErrors.TryParseConnection(parse.GetValue(connection), "--connection", out var builder, out var problem))
             {
-                await stderr.WriteLineAsync("pgdiscipline backfill: give --connection (or PGDISCIPLINE_CONNECTION).").ConfigureAwait(false);
-                return 2;
+                await stderr.WriteLineAsync("pgdiscipline backfill: " + problem).ConfigureAwait(false);
+                return ExitCodes.BadInput;
             }
 
             try
             {
-                await using var primary = NpgsqlDataSource.Create(cs);
+                await using var primary = NpgsqlDataSource.Create(builder.ConnectionString);
                 var all = await BackfillRunner.ListAsync(primary, ct).ConfigureAwait(false);
                 var only = parse.GetValue(name);
                 var list = all.Where(b => only is null || b.Name == only).ToList();
                 if (only is not null && list.Count == 0)
                 {
                     await stderr.WriteLineAsync($"pgdiscipline backfill: no backfill '{only}'.").ConfigureAwait(false);
-                    return 1;
+                    return ExitCodes.Failed;
                 }
 
                 if (parse.GetValue(format) == "json")
@@ -235,7 +254,7 @@ internal static class BackfillCommand
                     var doc = new BackfillStatusDocument { CreatedAt = DateTimeOffset.UtcNow };
                     doc.Backfills.AddRange(list.Select(b => b.ToSnapshot()));
                     await stdout.WriteLineAsync(JsonSerializer.Serialize(doc, CliJson.Default.BackfillStatusDocument)).ConfigureAwait(false);
-                    return 0;
+                    return ExitCodes.Ok;
                 }
 
                 await stdout.WriteLineAsync("name\tstate\tprogress\trows/s\tpauses\tmax lag\ttable").ConfigureAwait(false);
@@ -245,17 +264,13 @@ internal static class BackfillCommand
                 }
 
                 await stdout.WriteLineAsync($"{list.Count} backfill(s)").ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Ok;
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (CliErrors.IsDatabase(ex))
             {
-                await stderr.WriteLineAsync($"pgdiscipline backfill: invalid --connection ({ex.ParamName ?? "syntax"}).").ConfigureAwait(false);
-                return 2;
-            }
-            catch (NpgsqlException ex)
-            {
-                await stderr.WriteLineAsync($"pgdiscipline backfill: cannot reach the database: {ex.Message}").ConfigureAwait(false);
-                return 3;
+                var (code, message) = CliErrors.Database(ex, StatusGrant);
+                await stderr.WriteLineAsync("pgdiscipline backfill: " + message).ConfigureAwait(false);
+                return code;
             }
         });
         return status;
@@ -280,20 +295,20 @@ internal static class BackfillCommand
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            if (Connection(parse, connection) is not { } cs)
+            if (!CliErrors.TryParseConnection(parse.GetValue(connection), "--connection", out var builder, out var problem))
             {
-                await stderr.WriteLineAsync("pgdiscipline backfill: give --connection (or PGDISCIPLINE_CONNECTION).").ConfigureAwait(false);
-                return 2;
+                await stderr.WriteLineAsync("pgdiscipline backfill: " + problem).ConfigureAwait(false);
+                return ExitCodes.BadInput;
             }
 
             try
             {
-                await using var primary = NpgsqlDataSource.Create(cs);
+                await using var primary = NpgsqlDataSource.Create(builder.ConnectionString);
                 var backfillName = parse.GetValue(name)!;
                 if (!await BackfillRunner.RequestAsync(primary, backfillName, request, ct).ConfigureAwait(false))
                 {
                     await stderr.WriteLineAsync($"pgdiscipline backfill: no backfill '{backfillName}'.").ConfigureAwait(false);
-                    return 1;
+                    return ExitCodes.Failed;
                 }
 
                 await stdout.WriteLineAsync(request switch
@@ -302,127 +317,15 @@ internal static class BackfillCommand
                     BackfillRequest.Cancel => $"backfill {backfillName}: cancel requested (its runner stops after the batch in flight)",
                     _ => $"backfill {backfillName}: resume requested (a waiting runner goes on; a stopped one continues with `backfill run {backfillName}`)",
                 }).ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Ok;
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (CliErrors.IsDatabase(ex))
             {
-                await stderr.WriteLineAsync($"pgdiscipline backfill: invalid --connection ({ex.ParamName ?? "syntax"}).").ConfigureAwait(false);
-                return 2;
-            }
-            catch (NpgsqlException ex)
-            {
-                await stderr.WriteLineAsync($"pgdiscipline backfill: cannot reach the database: {ex.Message}").ConfigureAwait(false);
-                return 3;
+                var (code, message) = CliErrors.Database(ex, RequestGrant);
+                await stderr.WriteLineAsync("pgdiscipline backfill: " + message).ConfigureAwait(false);
+                return code;
             }
         });
         return command;
     }
-
-    private static string? Connection(ParseResult parse, Option<string> connection)
-        => parse.GetValue(connection) is { Length: > 0 } cs && !string.IsNullOrWhiteSpace(cs) ? cs : null;
-
-    /// <summary>Progress on a terminal (one line redrawn: bar, rate, ETA, pause reason) or plain lines when the output is
-    /// redirected (on each state change, and every interval).</summary>
-    private sealed class ProgressDisplay(TextWriter output, TimeSpan every) : IProgress<BackfillProgress>
-    {
-        private readonly bool _terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        private readonly object _gate = new();
-        private DateTimeOffset _lastLine;
-        private string? _lastState;
-        private long _lastDraw;
-
-        public void Report(BackfillProgress value)
-        {
-            lock (_gate)
-            {
-                var state = BackfillRowsText.State(value);
-                if (_terminal)
-                {
-                    if (state == _lastState && Environment.TickCount64 - _lastDraw < 200)
-                    {
-                        return;
-                    }
-
-                    _lastDraw = Environment.TickCount64;
-                    _lastState = state;
-                    output.Write("\r" + Bar(value).PadRight(Math.Max(0, SafeWidth() - 1)));
-                    output.Flush();
-                    return;
-                }
-
-                var now = DateTimeOffset.UtcNow;
-                if (state != _lastState || now - _lastLine >= every)
-                {
-                    _lastState = state;
-                    _lastLine = now;
-                    output.WriteLine(Plain(value));
-                }
-            }
-        }
-
-        public void Line(string text)
-        {
-            lock (_gate)
-            {
-                if (_terminal)
-                {
-                    output.WriteLine();
-                }
-
-                output.WriteLine(text);
-            }
-        }
-
-        public void Final(BackfillProgress value)
-        {
-            lock (_gate)
-            {
-                if (_terminal)
-                {
-                    output.Write("\r" + Bar(value));
-                    output.WriteLine();
-                }
-
-                output.WriteLine(Plain(value) + string.Create(CultureInfo.InvariantCulture, $"; {value.Batches:N0} batches, {value.RowsAffected:N0} rows changed, paused {value.Paused.TotalSeconds:0.#} s{(value.Pauses.Count > 0 ? " (" + string.Join(", ", value.Pauses.Select(p => $"{p.Key} × {p.Value}")) + ")" : "")}"));
-            }
-        }
-
-        private static int SafeWidth()
-        {
-            try
-            {
-                return Console.WindowWidth;
-            }
-            catch (IOException)
-            {
-                return 80;
-            }
-        }
-
-        private static string Bar(BackfillProgress p)
-        {
-            const int width = 24;
-            var filled = p.Fraction is { } f ? (int)Math.Round(f * width) : 0;
-            var bar = p.Fraction is null ? new string('?', width) : new string('#', filled) + new string('.', width - filled);
-            return string.Create(CultureInfo.InvariantCulture, $"[{bar}]{Percent(p)} {p.RowsDone:N0} rows  {p.RowsPerSecond:N0}/s  ETA {Eta(p)}  {BackfillRowsText.State(p)}");
-        }
-
-        private static string Plain(BackfillProgress p)
-            => string.Create(CultureInfo.InvariantCulture, $"backfill {p.Name}: {BackfillRowsText.State(p)}, {p.RowsDone:N0}{(p.RowsEstimate is { } t ? $"/{t:N0}" : "")} rows{Percent(p)}, {p.RowsPerSecond:N0} rows/s, ETA {Eta(p)}, batch {p.BatchSize}");
-
-        private static string Percent(BackfillProgress p) => p.Fraction is { } f && p.RowsEstimate is not null ? string.Create(CultureInfo.InvariantCulture, $" {f:P1}") : "";
-
-        private static string Eta(BackfillProgress p) => p.Eta is { } eta ? eta.ToString(eta.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture) : "?";
-    }
-}
-
-/// <summary>How a backfill's state reads in text output.</summary>
-internal static class BackfillRowsText
-{
-    public static string State(BackfillProgress b) => b.State switch
-    {
-        BackfillState.Running or BackfillState.Paused when !b.RunnerAlive => "stopped (its runner ended; run it again to continue)",
-        BackfillState.Paused => "paused (" + (b.PauseReason ?? "?") + ")",
-        _ => b.State.ToString().ToLowerInvariant() + (b.Requested is { } r && b.State is BackfillState.Running ? $" ({r} requested)" : ""),
-    };
 }

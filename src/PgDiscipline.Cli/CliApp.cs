@@ -39,14 +39,65 @@ public static class CliApp
         public override int Invoke(ParseResult parseResult)
         {
             (parseResult.InvocationConfiguration.Output ?? Console.Out).WriteLine(Version);
-            return 0;
+            return ExitCodes.Ok;
         }
     }
 
-    /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
-    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code (<see cref="ExitCodes"/>). Never
+    /// prints a stack trace: a parse error is bad input (2), anything a command did not expect is one line naming its
+    /// type (1), an interrupted command is stopped (5).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var config = new InvocationConfiguration { Output = output, Error = error };
-        return Build().Parse(args).InvokeAsync(config, cancellationToken);
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        var parse = Build().Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var problem in parse.Errors)
+            {
+                await error.WriteLineAsync("pgdiscipline: " + RedactTokens(problem.Message, args)).ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync($"See 'pgdiscipline {string.Join(' ', CommandPath(parse))} --help'.").ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("pgdiscipline: stopped.").ConfigureAwait(false);
+            return ExitCodes.Stopped;
+        }
+        catch (Exception ex)
+        {
+            // The last line of defence: the type only (a message can quote a value).
+            await error.WriteLineAsync($"pgdiscipline: unexpected {ex.GetType().Name}; nothing more is shown (the message could hold a value). Please report it.").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null && r.Command is not RootCommand; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, r.Command.Name);
+        }
+
+        return names;
+    }
+
+    /// <summary>A parse error quotes the token it could not use; a token that looks like a setting (<c>key=value</c>,
+    /// a connection string given without its option) is not repeated.</summary>
+    internal static string RedactTokens(string message, IEnumerable<string> args)
+    {
+        foreach (var arg in args.Where(a => a.Contains('=', StringComparison.Ordinal) && a.Length > 1))
+        {
+            message = message.Replace(arg, "<value not shown>", StringComparison.Ordinal);
+        }
+
+        return message;
     }
 }

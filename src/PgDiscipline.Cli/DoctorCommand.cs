@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
+using PgDiscipline.Diagnostics;
 using PgDiscipline.Sql;
 
 namespace PgDiscipline.Cli;
@@ -11,8 +12,10 @@ namespace PgDiscipline.Cli;
 /// <summary>
 /// <c>pgdiscipline doctor --connection … [--replica …]</c>: reads a live cluster and reports timeouts, pg_stat_statements
 /// (top queries with their PgDiscipline fingerprints, ready to block), replication lag, connection usage, and long-running
-/// or idle-in-transaction sessions. Exit 0 when no check fails (warnings allowed), 1 when one fails, 2 on bad arguments.
-/// Never prints literal values: queries are shown normalized.
+/// or idle-in-transaction sessions. Exit (<see cref="ExitCodes"/>) 0 when no check fails (warnings and skipped checks
+/// allowed), 1 when one fails, 2 on bad arguments, 3 when the primary cannot be reached. Never prints literal values:
+/// queries are shown normalized. A role without <c>pg_monitor</c> gets the checks it can run, and each one it cannot is
+/// shown as skipped with the grant that enables it.
 /// </summary>
 internal static class DoctorCommand
 {
@@ -23,6 +26,7 @@ internal static class DoctorCommand
         Ok,
         Warn,
         Fail,
+        Skip,
     }
 
     internal sealed record Check(string Name, Status Status, string Detail, JsonNode? Data = null);
@@ -44,15 +48,24 @@ internal static class DoctorCommand
         command.SetAction(async (parse, ct) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var primary = parse.GetValue(connection);
-            if (string.IsNullOrWhiteSpace(primary))
+            if (!CliErrors.TryParseConnection(parse.GetValue(connection), "--connection", out var primaryBuilder, out var problem))
             {
-                await error.WriteLineAsync("pgdiscipline doctor: give --connection (or PGDISCIPLINE_CONNECTION).").ConfigureAwait(false);
-                return 2;
+                await error.WriteLineAsync("pgdiscipline doctor: " + problem).ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
+            var replicaList = parse.GetValue(replicas) ?? [];
+            for (var i = 0; i < replicaList.Length; i++)
+            {
+                if (!CliErrors.TryParseConnection(replicaList[i], string.Create(CultureInfo.InvariantCulture, $"--replica #{i + 1}"), out _, out problem))
+                {
+                    await error.WriteLineAsync("pgdiscipline doctor: " + problem).ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
             }
 
             var settings = new Settings(parse.GetValue(maxLag), parse.GetValue(longRunning), parse.GetValue(maxUsage), Math.Max(1, parse.GetValue(top)));
-            var checks = await RunAsync(primary, parse.GetValue(replicas) ?? [], settings, ct).ConfigureAwait(false);
+            var checks = await RunAsync(primaryBuilder.ConnectionString, replicaList, settings, ct).ConfigureAwait(false);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(format) == "json")
             {
@@ -72,7 +85,8 @@ internal static class DoctorCommand
                 }
             }
 
-            return checks.Any(c => c.Status == Status.Fail) ? 1 : 0;
+            return checks is [{ Name: "primary", Status: Status.Fail, Data: JsonObject data }] && data["unreachable"]?.GetValue<bool>() == true ? ExitCodes.Unreachable
+                : checks.Any(c => c.Status == Status.Fail) ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
@@ -90,8 +104,9 @@ internal static class DoctorCommand
         }
         catch (Exception ex) when (ex is NpgsqlException or ArgumentException or TimeoutException)
         {
-            // Never echo the connection string (it may hold a password).
-            checks.Add(new Check("primary", Status.Fail, "cannot connect: " + (ex is ArgumentException a ? "invalid connection string (" + a.ParamName + ")" : ex.Message)));
+            // Never echo the connection string (it may hold a password), nor a value the server quotes back.
+            var unreachable = ex is not PostgresException pg || CliErrors.Unreachable(pg.SqlState);
+            checks.Add(new Check("primary", Status.Fail, "cannot connect: " + (ex is ArgumentException ? "invalid connection string" : SafeErrorText.Describe(ex)), new JsonObject { ["unreachable"] = unreachable }));
             if (primary is not null)
             {
                 await primary.DisposeAsync().ConfigureAwait(false);
@@ -112,21 +127,56 @@ internal static class DoctorCommand
                 }
             }
 
-            checks.Add(await PrimaryAsync(primary, ct).ConfigureAwait(false));
-            checks.Add(await TimeoutsAsync(primary, ct).ConfigureAwait(false));
-            checks.Add(await StatementsAsync(primary, settings, ct).ConfigureAwait(false));
-            checks.Add(await ConnectionsAsync(primary, settings, ct).ConfigureAwait(false));
-            checks.Add(await SessionsAsync(primary, settings, ct).ConfigureAwait(false));
-            checks.Add(await ReplicationAsync(primary, ct).ConfigureAwait(false));
+            // Other sessions' queries and states, pg_stat_statements' texts and pg_stat_replication are visible only to
+            // pg_read_all_stats (pg_monitor has it): without it those checks would read nulls and placeholders.
+            var stats = await MayReadAllStatsAsync(primary, ct).ConfigureAwait(false);
+            var user = primary.UserName ?? "<role>";
+            checks.Add(await GuardAsync("primary", () => PrimaryAsync(primary, ct), user).ConfigureAwait(false));
+            checks.Add(await GuardAsync("timeouts", () => TimeoutsAsync(primary, ct), user).ConfigureAwait(false));
+            checks.Add(stats ? await GuardAsync("pg_stat_statements", () => StatementsAsync(primary, settings, ct), user).ConfigureAwait(false) : Skipped("pg_stat_statements", "other roles' query texts", user));
+            checks.Add(stats ? await GuardAsync("connections", () => ConnectionsAsync(primary, settings, ct), user).ConfigureAwait(false) : Skipped("connections", "other sessions' backend types", user));
+            checks.Add(stats ? await GuardAsync("sessions", () => SessionsAsync(primary, settings, ct), user).ConfigureAwait(false) : Skipped("sessions", "other sessions' states and queries", user));
+            checks.Add(stats ? await GuardAsync("replication", () => ReplicationAsync(primary, ct), user).ConfigureAwait(false) : Skipped("replication", "pg_stat_replication's states and positions", user));
         }
 
         for (var i = 0; i < replicaConnectionStrings.Count; i++)
         {
-            checks.Add(await ReplicaAsync(i, replicaConnectionStrings[i], settings, primaryReading, ct).ConfigureAwait(false));
+            checks.Add(await DoctorReplicaCheck.RunAsync(i, replicaConnectionStrings[i], settings, primaryReading, ct).ConfigureAwait(false));
         }
 
         checks.Add(await TopologyCheck.RunAsync(primaryConnectionString, replicaConnectionStrings, ct).ConfigureAwait(false));
         return checks;
+    }
+
+    private static async Task<bool> MayReadAllStatsAsync(NpgsqlConnection c, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select coalesce((select rolsuper from pg_roles where rolname = current_user), false) or pg_has_role('pg_read_all_stats', 'member')", c);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+    }
+
+    private static Check Skipped(string name, string what, string user)
+        => new(name, Status.Skip, $"skipped: {what} are visible only to members of pg_read_all_stats — GRANT pg_monitor TO {user} (or pg_read_all_stats) to run it");
+
+    /// <summary>Runs one check; a refused privilege skips it with the grant, any other server error fails it (SQLSTATE and
+    /// object names only), a column the role cannot see (null) skips it. Never a stack trace.</summary>
+    private static async Task<Check> GuardAsync(string name, Func<Task<Check>> check, string user)
+    {
+        try
+        {
+            return await check().ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            return new Check(name, Status.Skip, $"skipped: {SafeErrorText.Describe(ex)} — GRANT pg_monitor TO {user} to run it");
+        }
+        catch (InvalidCastException)
+        {
+            return new Check(name, Status.Skip, $"skipped: some values are not visible to {user} — GRANT pg_monitor TO {user} to run it");
+        }
+        catch (PostgresException ex)
+        {
+            return new Check(name, Status.Fail, SafeErrorText.Describe(ex));
+        }
     }
 
     private static async Task<Check> PrimaryAsync(NpgsqlConnection c, CancellationToken ct)
@@ -267,72 +317,5 @@ internal static class DoctorCommand
         return rows.Count == 0
             ? new Check("replication", Status.Warn, "no streaming replicas connected to the primary", rows)
             : new Check("replication", Status.Ok, string.Join("; ", parts), rows);
-    }
-
-    /// <summary>One replica. Replay lag by the rule the runtime's health monitor applies (<see cref="ReplicaLag.Bound"/>,
-    /// with the one reading of the primary taken when the doctor started), and like the monitor, a replica over the limit
-    /// gets <see cref="ReplicaLag.ConfirmDelay"/> to reach that reading before it fails. A lag nothing bounds yet (no
-    /// transaction replayed since the replica started) is reported as 0, but a replica whose replay is paused behind the
-    /// primary fails whatever its lag.</summary>
-    private static async Task<Check> ReplicaAsync(int index, string connectionString, Settings settings, PrimaryReading? primary, CancellationToken ct)
-    {
-        var name = $"replica {index + 1}";
-        try
-        {
-            await using var c = new NpgsqlConnection(connectionString);
-            await c.OpenAsync(ct).ConfigureAwait(false);
-            name = $"replica {c.Host}:{c.Port}";
-            await using var cmd = new NpgsqlCommand("""
-                select pg_is_in_recovery(),
-                       coalesce(pg_last_wal_replay_lsn()::text, ''),
-                       extract(epoch from now() - pg_last_xact_replay_timestamp())::float8,
-                       pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(),
-                       pg_is_wal_replay_paused()
-                """, c);
-            bool inRecovery, paused;
-            TimeSpan lag;
-            ulong replayed;
-            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
-            {
-                await r.ReadAsync(ct).ConfigureAwait(false);
-                inRecovery = r.GetBoolean(0);
-                var replay = replayed = NpgsqlLogSequenceNumber.TryParse(r.GetString(1), out var lsn) ? (ulong)lsn : 0;
-                TimeSpan? sinceCommit = r.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, r.GetDouble(2)));
-                lag = ReplicaLag.Bound(DateTimeOffset.UtcNow, replay, sinceCommit, r.GetBoolean(3), primary, primary is { } p ? [p] : []) ?? TimeSpan.Zero;
-                paused = r.GetBoolean(4);
-            }
-
-            if (inRecovery && lag > settings.MaxLag && primary is { } reading)
-            {
-                await Task.Delay(ReplicaLag.ConfirmDelay(settings.MaxLag), ct).ConfigureAwait(false);
-                await using var again = new NpgsqlCommand("select coalesce(pg_last_wal_replay_lsn()::text, '')", c);
-                if (NpgsqlLogSequenceNumber.TryParse((string)(await again.ExecuteScalarAsync(ct).ConfigureAwait(false))!, out var later) && (ulong)later >= reading.Position)
-                {
-                    lag = DateTimeOffset.UtcNow - reading.At;
-                }
-            }
-
-            var data = new JsonObject { ["in_recovery"] = inRecovery, ["lag_s"] = Math.Round(lag.TotalSeconds, 3), ["replay_paused"] = paused };
-            if (!inRecovery)
-            {
-                return new Check(name, Status.Fail, "not in recovery: this is not a replica (promoted?)", data);
-            }
-
-            var detail = string.Create(CultureInfo.InvariantCulture, $"in recovery, replay lag {lag.TotalSeconds:0.###} s{(paused ? ", WAL replay PAUSED" : "")}");
-            if (paused && primary is { } at && replayed < at.Position)
-            {
-                // Paused behind the primary: it cannot catch up, whatever the lag measured so far (a replica that has
-                // replayed no transaction since it started has no commit time to measure it by).
-                return new Check(name, Status.Fail, detail + string.Create(CultureInfo.InvariantCulture, $" — {at.Position - replayed} bytes behind the primary and not replaying"), data);
-            }
-
-            return lag > settings.MaxLag
-                ? new Check(name, Status.Fail, detail + string.Create(CultureInfo.InvariantCulture, $" — over --max-lag {settings.MaxLag.TotalSeconds:0.###} s"), data)
-                : new Check(name, Status.Ok, detail, data);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or ArgumentException or TimeoutException)
-        {
-            return new Check(name, Status.Fail, "unreachable: " + (ex is ArgumentException a ? "invalid connection string (" + a.ParamName + ")" : ex.Message));
-        }
     }
 }

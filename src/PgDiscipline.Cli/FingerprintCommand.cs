@@ -29,12 +29,12 @@ internal static class FingerprintCommand
             if (string.IsNullOrWhiteSpace(text))
             {
                 await error.WriteLineAsync("pgdiscipline fingerprint: give the SQL text as an argument or use --stdin.").ConfigureAwait(false);
-                return 2;
+                return ExitCodes.BadInput;
             }
 
             var fingerprint = SqlFingerprint.Compute(text);
             await output.WriteLineAsync($"{fingerprint}  {fingerprint.Normalized}").ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -55,7 +55,7 @@ internal static class LintCommand
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 await error.WriteLineAsync($"pgdiscipline lint: configuration: {ex.Message}").ConfigureAwait(false);
-                return 2;
+                return ExitCodes.BadInput;
             }
 
             if (parse.GetValue(pgVersion) is { } v)
@@ -63,7 +63,7 @@ internal static class LintCommand
                 if (v is < 9 or > 30)
                 {
                     await error.WriteLineAsync($"pgdiscipline lint: --pg-version {v} is not a PostgreSQL major version (9 to 30).").ConfigureAwait(false);
-                    return 2;
+                    return ExitCodes.BadInput;
                 }
 
                 options.PostgresVersion = v;
@@ -82,7 +82,7 @@ internal static class LintCommand
             if (includes.Concat(excludes).FirstOrDefault(id => RuleCatalog.Find(id) is null) is { } unknown)
             {
                 await error.WriteLineAsync($"pgdiscipline lint: '{unknown}' is not a rule id (PGD301–PGD317, see docs/rules).").ConfigureAwait(false);
-                return 2;
+                return ExitCodes.BadInput;
             }
 
             if (includes.Count > 0)
@@ -109,7 +109,7 @@ internal static class LintCommand
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
                 {
                     await error.WriteLineAsync($"pgdiscipline lint: cannot read '{file}': {ex.Message}").ConfigureAwait(false);
-                    return 2;
+                    return ExitCodes.BadInput;
                 }
 
                 var inTransaction = options.AssumeInTransaction && !MigrationLint.DeclaresNoTransaction(text);
@@ -128,9 +128,9 @@ internal static class LintCommand
 
             return threshold switch
             {
-                "none" => 0,
-                "warning" => results.Count > 0 ? 1 : 0,
-                _ => results.Any(r => r.Finding.Severity == LintSeverity.Error) ? 1 : 0,
+                "none" => ExitCodes.Ok,
+                "warning" => results.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok,
+                _ => results.Any(r => r.Finding.Severity == LintSeverity.Error) ? ExitCodes.Failed : ExitCodes.Ok,
             };
         });
         return command;

@@ -173,7 +173,7 @@ internal static class TopologyCheck
             }
 
             // Never the connection string: it may hold a password.
-            return new Node(key, false, false, null, default, null, "", ex is PostgresException pg ? pg.SqlState + " " + pg.MessageText
+            return new Node(key, false, false, null, default, null, "", ex is PostgresException pg ? PgDiscipline.Diagnostics.SafeErrorText.Describe(pg)
                 : ex.InnerException is System.Net.Sockets.SocketException socket ? "socket " + socket.SocketErrorCode.ToString()
                 : ex is OperationCanceledException ? "no answer within 5 s"
                 : ex.GetType().Name);

@@ -103,7 +103,7 @@ public sealed class ReportCommandTests : IDisposable
         var (code, _, err) = await CliRunner.Run("report", snapshot, status, "--out", outDir);
         Assert.True(code == 0, err);
         var md = await File.ReadAllTextAsync(Path.Combine(outDir, "report.md"));
-        Assert.Contains("| users-email | users | done | 5000 / 5000 | 240 | 12.5 | replica_lag × 3, requested × 1 | 1.25 s |", md, StringComparison.Ordinal);
+        Assert.Contains(@"| users-email | users | done | 5000 / 5000 | 240 | 12.5 | replica\_lag × 3, requested × 1 | 1.25 s |", md, StringComparison.Ordinal);
         Assert.DoesNotContain("| running |", md, StringComparison.Ordinal); // the newer state wins
         var html = await File.ReadAllTextAsync(Path.Combine(outDir, "index.html"));
         Assert.Contains("<section id=\"backfills\"><h2>Backfills</h2>", html, StringComparison.Ordinal);

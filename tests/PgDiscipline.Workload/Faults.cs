@@ -32,9 +32,12 @@ internal static class Faults
 
         /// <summary>HA: count the writes that landed on the old primary after it came back.</summary>
         public bool CountOldPrimaryWrites { get; init; }
+
+        /// <summary>Any failed request is a violation (hostile input must cause no outage).</summary>
+        public bool NoFailures { get; init; }
     }
 
-    private sealed class Context(LocalCluster cluster, PgDisciplineRuntime? runtime, string cli)
+    internal sealed class Context(LocalCluster cluster, PgDisciplineRuntime? runtime, string cli)
     {
         /// <summary>HA: <c>sum(version)</c> on the old primary when it came back (each write adds one).</summary>
         public long? OldPrimaryVersionsAtRevival { get; set; }
@@ -56,6 +59,9 @@ internal static class Faults
         public List<NpgsqlConnection> Held { get; } = [];
 
         public long OldPrimaryWrites { get; set; }
+
+        /// <summary>What the scenario itself found wrong (hostile input: an attempt not refused, a stack trace, a value leaked).</summary>
+        public int Violations { get; set; }
     }
 
     public static async Task<int> RunAsync(LocalCluster cluster, int workers, string cli, string output, string? only)
@@ -82,6 +88,8 @@ internal static class Faults
                 c => MigrateUnderLock(c, guarded: false), ReleaseHeldAndWait, Expect: "every write queues behind the waiting ALTER until the lock is released"),
             new("rule blocks the hottest query", "`pgdiscipline rules block <hottest fingerprint>` from the CLI in another process; unblocked 6 s later",
                 Block, Unblock, Expect: "that query is refused within milliseconds (QueryBlockedException), everything else keeps working"),
+            new("hostile input", "rows no instance can use written to `pgdiscipline.query_rules` (expiry in the year 10000 and `infinity`, NaN / 1e-300 / 1e12 rates, unknown actions, a tab and a newline in an id), a good rule after them, and 17 bad CLI calls (NaN rates, negative queue times, huge expiries, control characters in ids, connection strings with a secret in `Port`, `Password` or `Options`, a port out of range, a table name with SQL in it, missing files, report inputs with nulls, overflowing counts and a NUL in a path, `--out` on a file, an unreachable server); the rows deleted 6 s later",
+                HostileInput.AttackAsync, HostileInput.CleanUpAsync, Expect: "every attempt refused (bad rows rejected by id, each CLI call with its documented exit code), 0 stack traces, 0 values leaked, 0 failed requests, the good rule applied") { NoFailures = true },
 
             // High availability, each on a fresh cluster with a synchronous hot standby and a cascading replica; the
             // application's primary is both hosts (Host=primary,standby;Target Session Attributes=read-write), its replicas
@@ -294,7 +302,7 @@ internal static class Faults
         detail.AppendLine(observed + (ctx.Notes.Count > 0 ? "; " + string.Join("; ", ctx.Notes) : "") + ".");
         Console.Error.WriteLine("[faults]   " + row);
         Console.Error.WriteLine("[faults]   " + detail.ToString().Replace("\n", "\n[faults]   ", StringComparison.Ordinal));
-        var violations = !s.HandRolled && (result.Stale > 0 || result.LostWrites > 0 || ctx.OldPrimaryWrites > 0) ? 1 : 0;
+        var violations = !s.HandRolled && (result.Stale > 0 || result.LostWrites > 0 || ctx.OldPrimaryWrites > 0 || ctx.Violations > 0 || (s.NoFailures && result.Failed > 0)) ? 1 : 0;
         return (row, detail.ToString(), violations);
     }
 

@@ -3,8 +3,10 @@ using PgDiscipline.Sql;
 
 namespace PgDiscipline.Cli.Report;
 
-/// <summary>Reads the runtime's statistics snapshot (the runtime writes it with a context of the same options).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+/// <summary>Reads the runtime's statistics snapshot (the runtime writes it with a context of the same options). A null where
+/// the contract has none (<c>"queries": null</c>, <c>"fingerprint": null</c>) is a JsonException naming its path, not a
+/// NullReferenceException later.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(StatisticsSnapshot))]
 [JsonSerializable(typeof(BackfillStatusDocument))]
 internal sealed partial class StatisticsSnapshotJson : JsonSerializerContext;

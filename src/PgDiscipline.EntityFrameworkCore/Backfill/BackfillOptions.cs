@@ -114,13 +114,14 @@ public sealed class BackfillOptions
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"BatchSize ({BatchSize}) must be between MinBatchSize ({MinBatchSize}) and MaxBatchSize ({MaxBatchSize})"));
         }
 
-        Positive(TargetBatchDuration, nameof(TargetBatchDuration));
-        Positive(LockTimeout, nameof(LockTimeout));
-        Positive(StatementTimeout, nameof(StatementTimeout));
-        Positive(CheckInterval, nameof(CheckInterval));
+        // Timeouts go to set_config (an int of milliseconds in PostgreSQL), waits to Task.Delay (2^32-2 ms).
+        Positive(TargetBatchDuration, nameof(TargetBatchDuration), Configuration.DurationLimits.Timer);
+        Positive(LockTimeout, nameof(LockTimeout), Configuration.DurationLimits.PostgresTimeout);
+        Positive(StatementTimeout, nameof(StatementTimeout), Configuration.DurationLimits.PostgresTimeout);
+        Positive(CheckInterval, nameof(CheckInterval), Configuration.DurationLimits.Timer);
         if (MaxReplicaLag is { } lag)
         {
-            Positive(lag, nameof(MaxReplicaLag));
+            Positive(lag, nameof(MaxReplicaLag), Configuration.DurationLimits.Timer);
         }
 
         if (MaxActiveSessions is < 1)
@@ -135,11 +136,15 @@ public sealed class BackfillOptions
 
         return errors;
 
-        void Positive(TimeSpan value, string name)
+        void Positive(TimeSpan value, string name, TimeSpan max)
         {
             if (value <= TimeSpan.Zero)
             {
                 errors.Add(string.Create(CultureInfo.InvariantCulture, $"{name} must be positive (was {value})"));
+            }
+            else if (Math.Ceiling(value.TotalMilliseconds) > max.TotalMilliseconds)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{name} must be at most {max:c} (was {value})"));
             }
         }
     }

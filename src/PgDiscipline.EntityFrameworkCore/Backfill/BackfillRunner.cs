@@ -71,11 +71,19 @@ public sealed class BackfillRunner
         }
         catch (PostgresException ex)
         {
-            throw new BackfillDefinitionException(Name, $"the batch statement does not run on {table.Table}: {ex.SqlState} {ex.MessageText}");
+            // SQLSTATE and object names only: a message can quote a value of the statement.
+            throw new BackfillDefinitionException(Name, $"the batch statement does not run on {table.Table}: {SafeErrorText.Describe(ex)}");
         }
 
-        // Checked: from here on the runner writes.
-        await ExecuteAsync(lease, BackfillTable.CreateSql, cancellationToken).ConfigureAwait(false);
+        // Checked: from here on the runner writes. DDL only when the schema is missing or older (it needs ownership).
+        await using (var current = new NpgsqlCommand(BackfillTrust.SchemaCurrentSql, lease))
+        {
+            if (await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true)
+            {
+                await ExecuteAsync(lease, BackfillTrust.CreateSql, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await AcquireAsync(lease, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -137,16 +145,29 @@ public sealed class BackfillRunner
             }
         }
 
+        // Through pgdiscipline.request_backfill (SECURITY DEFINER): an operator needs EXECUTE on it, not UPDATE on the table.
         await using var cmd = new NpgsqlCommand(
-            "update pgdiscipline.backfills set requested = $2, updated_at = now() where name = $1", connection)
+            "select coalesce(pgdiscipline.request_backfill($1, $2), false)", connection)
         {
             Parameters =
             {
                 new() { Value = name },
-                new() { Value = request switch { BackfillRequest.Pause => BackfillTable.RequestPause, BackfillRequest.Cancel => BackfillTable.RequestCancel, _ => DBNull.Value }, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+                new() { Value = request switch { BackfillRequest.Pause => BackfillTable.RequestPause, BackfillRequest.Cancel => BackfillTable.RequestCancel, _ => "resume" } },
             },
         };
-        return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        try
+        {
+            return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedFunction)
+        {
+            // A table set up before the function existed (the next runner adds it): the table itself, for whoever may update it.
+            await using var update = new NpgsqlCommand("update pgdiscipline.backfills set requested = nullif($2, 'resume'), updated_at = now() where name = $1", connection)
+            {
+                Parameters = { new() { Value = name }, new() { Value = cmd.Parameters[1].Value } },
+            };
+            return await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }
     }
 
     private async Task AcquireAsync(NpgsqlConnection lease, CancellationToken cancellationToken)
@@ -195,7 +216,18 @@ public sealed class BackfillRunner
                 new() { Value = (object?)exact ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
             },
         };
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        NpgsqlDataReader reader;
+        try
+        {
+            reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidName or PostgresErrorCodes.SyntaxError)
+        {
+            // to_regclass refuses text that is not a (qualified) name at all, e.g. "bf; drop table …".
+            throw new BackfillDefinitionException(Name, "the table is not a table name (schema.table, quoted identifiers allowed)");
+        }
+
+        await using var owned = reader;
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             throw new BackfillDefinitionException(Name, $"no table {_definition.Table} (looked up with the connection's search_path)");
@@ -384,7 +416,8 @@ public sealed class BackfillRunner
             catch (PostgresException ex)
             {
                 Log.BackfillFailed(_runner._logger, Name, ex.SqlState);
-                await FinishAsync(BackfillState.Failed, ex.SqlState + " " + ex.MessageText, swallow: true).ConfigureAwait(false);
+                // Stored and shown by status: SQLSTATE and object names only, never the row value the message may quote.
+                await FinishAsync(BackfillState.Failed, SafeErrorText.Describe(ex), swallow: true).ConfigureAwait(false);
                 throw;
             }
         }
@@ -491,9 +524,11 @@ public sealed class BackfillRunner
         private async Task<BackfillState> StartAsync(CancellationToken cancellationToken)
         {
             var work = _runner._definition.Work;
+            var statementHash = BackfillTrust.StatementHash(work.Identity);
+            var definitionHash = BackfillTrust.DefinitionHash(_table.Table, _table.Column, work.Identity);
             await using (var insert = new NpgsqlCommand($"""
-                insert into pgdiscipline.backfills (name, table_name, key_column, key_type, statement, rows_estimate, end_key)
-                values ($1, $2, $3, $4, $5, $6, (select {_table.QuotedColumn}::text as bound from {_table.Table} order by {_table.QuotedColumn} desc limit 1))
+                insert into pgdiscipline.backfills (name, table_name, key_column, key_type, statement, rows_estimate, end_key, statement_sha256, definition_sha256)
+                values ($1, $2, $3, $4, $5, $6, (select {_table.QuotedColumn}::text as bound from {_table.Table} order by {_table.QuotedColumn} desc limit 1), $7, $8)
                 on conflict (name) do nothing
                 """, _lease))
             {
@@ -503,15 +538,19 @@ public sealed class BackfillRunner
                 insert.Parameters.Add(new() { Value = _table.KeyType });
                 insert.Parameters.Add(new() { Value = work.Identity });
                 insert.Parameters.Add(new() { Value = (object?)_table.RowsEstimate ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+                insert.Parameters.Add(new() { Value = statementHash });
+                insert.Parameters.Add(new() { Value = definitionHash });
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await using var select = new NpgsqlCommand("""
                 select table_name, key_column, statement, state, requested, last_key, end_key, rows_done, rows_affected, batches,
-                       batch_size, pauses::text, paused_seconds, run_seconds, max_lag_seconds, created_at, started_at
+                       batch_size, pauses::text, paused_seconds, run_seconds, max_lag_seconds, created_at, started_at,
+                       statement_sha256 is not distinct from $2 and definition_sha256 is not distinct from $3
                 from pgdiscipline.backfills where name = $1
-                """, _lease) { Parameters = { new() { Value = Name } } };
+                """, _lease) { Parameters = { new() { Value = Name }, new() { Value = statementHash }, new() { Value = definitionHash } } };
             string state;
+            bool hashesCurrent;
             await using (var r = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 await r.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -542,6 +581,19 @@ public sealed class BackfillRunner
                 _maxLag = r.IsDBNull(14) ? null : TimeSpan.FromSeconds(r.GetDouble(14));
                 _createdAt = r.GetFieldValue<DateTimeOffset>(15);
                 _startedAt = r.IsDBNull(16) ? null : r.GetFieldValue<DateTimeOffset>(16);
+                hashesCurrent = r.GetBoolean(17);
+            }
+
+            if (!hashesCurrent)
+            {
+                // Same statement as this runner's definition, but the row's hashes are missing (a row from before they were
+                // kept) or were changed: this runner vouches for the statement it was given, so it records them again (and
+                // the trigger records it as the definer).
+                await using var rehash = new NpgsqlCommand("update pgdiscipline.backfills set statement_sha256 = $2, definition_sha256 = $3 where name = $1", _lease)
+                {
+                    Parameters = { new() { Value = Name }, new() { Value = statementHash }, new() { Value = definitionHash } },
+                };
+                await rehash.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             if (state == BackfillTable.StateDone)

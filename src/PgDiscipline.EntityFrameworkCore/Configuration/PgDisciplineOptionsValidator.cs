@@ -24,25 +24,16 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
         CheckEnum(options.DefaultRead, $"{prefix}:DefaultRead", errors);
         CheckEnum(options.Consistency, $"{prefix}:Consistency", errors);
         CheckEnum(options.Pooler, $"{prefix}:Pooler", errors);
-        if (options.MaxReplicaLag < TimeSpan.Zero)
-        {
-            errors.Add($"{prefix}:MaxReplicaLag must not be negative.");
-        }
-
+        // Every duration against what it ends up in: a PostgreSQL setting (INT_MAX ms) or a .NET timer (2^32-2 ms).
+        DurationLimits.CheckInterval(options.MaxReplicaLag, $"{prefix}:MaxReplicaLag", errors, allowZero: true);
         if (options.ReadYourWritesWait < TimeSpan.Zero || options.ReadYourWritesWait > TimeSpan.FromSeconds(10))
         {
             errors.Add($"{prefix}:ReadYourWritesWait must be between 0 and 10 seconds.");
         }
 
-        if (options.HealthCheckInterval <= TimeSpan.Zero)
-        {
-            errors.Add($"{prefix}:HealthCheckInterval must be positive.");
-        }
-
-        CheckTimeout(options.Timeouts.Statement, $"{prefix}:Timeouts:Statement", errors);
-        CheckTimeout(options.Timeouts.Lock, $"{prefix}:Timeouts:Lock", errors);
-        CheckTimeout(options.Timeouts.IdleInTransaction, $"{prefix}:Timeouts:IdleInTransaction", errors);
-
+        // A check's timeout is the interval + 1 s, waited for with Task.Wait (an int of milliseconds) by the first reads.
+        DurationLimits.CheckInterval(options.HealthCheckInterval, $"{prefix}:HealthCheckInterval", errors, max: DurationLimits.Wait - TimeSpan.FromSeconds(1));
+        CheckTimeouts(options.Timeouts, $"{prefix}:Timeouts", errors);
         CheckTimeout(options.Migrations.LockTimeout, $"{prefix}:Migrations:LockTimeout", errors);
         CheckTimeout(options.Migrations.StatementTimeout, $"{prefix}:Migrations:StatementTimeout", errors);
         if (options.Migrations.MaxAttempts < 1)
@@ -70,10 +61,7 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
             errors.Add($"{prefix}:Statistics:MaxFingerprints must be between 1 and 1000000.");
         }
 
-        if (options.Statistics.SnapshotInterval <= TimeSpan.Zero)
-        {
-            errors.Add($"{prefix}:Statistics:SnapshotInterval must be positive.");
-        }
+        DurationLimits.CheckInterval(options.Statistics.SnapshotInterval, $"{prefix}:Statistics:SnapshotInterval", errors);
 
         if (options.Statistics.SourceRoot is { } sourceRoot && sourceRoot.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
@@ -85,20 +73,15 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
             errors.Add($"{prefix}:Statistics:SnapshotPath is not a valid file path.");
         }
 
-        if (options.Migrations.RetryBackoff < TimeSpan.Zero)
-        {
-            errors.Add($"{prefix}:Migrations:RetryBackoff must not be negative.");
-        }
+        DurationLimits.CheckInterval(options.Migrations.RetryBackoff, $"{prefix}:Migrations:RetryBackoff", errors, allowZero: true);
 
         if (options.DatabaseRules.ConnectionString is { } rulesConnection && !TryParseConnectionString(rulesConnection, out var rulesProblem))
         {
             errors.Add($"{prefix}:DatabaseRules:ConnectionString is not a valid Npgsql connection string ({rulesProblem}).");
         }
 
-        if (options.DatabaseRules.PollInterval <= TimeSpan.Zero)
-        {
-            errors.Add($"{prefix}:DatabaseRules:PollInterval must be positive.");
-        }
+        // Npgsql's WaitAsync takes an int of milliseconds.
+        DurationLimits.CheckInterval(options.DatabaseRules.PollInterval, $"{prefix}:DatabaseRules:PollInterval", errors, max: DurationLimits.PostgresTimeout);
 
         CollectReplicas(options.Replicas, prefix, errors);
 
@@ -124,9 +107,7 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
                 errors.Add($"{key}:ConnectionString is not a valid Npgsql connection string ({problem}).");
             }
 
-            CheckTimeout(replica.Timeouts.Statement, $"{key}:Timeouts:Statement", errors);
-            CheckTimeout(replica.Timeouts.Lock, $"{key}:Timeouts:Lock", errors);
-            CheckTimeout(replica.Timeouts.IdleInTransaction, $"{key}:Timeouts:IdleInTransaction", errors);
+            CheckTimeouts(replica.Timeouts, $"{key}:Timeouts", errors);
             if (replica.Weight <= 0)
             {
                 errors.Add($"{key}:Weight must be a positive integer.");
@@ -148,13 +129,14 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
         }
     }
 
-    private static void CheckTimeout(TimeSpan? value, string key, List<string> errors)
+    private static void CheckTimeouts(TimeoutOptions timeouts, string key, List<string> errors)
     {
-        if (value is { } v && v <= TimeSpan.Zero)
-        {
-            errors.Add($"{key} must be positive (omit it to leave the server setting alone).");
-        }
+        CheckTimeout(timeouts.Statement, key + ":Statement", errors);
+        CheckTimeout(timeouts.Lock, key + ":Lock", errors);
+        CheckTimeout(timeouts.IdleInTransaction, key + ":IdleInTransaction", errors);
     }
+
+    private static void CheckTimeout(TimeSpan? value, string key, List<string> errors) => DurationLimits.CheckTimeout(value, key, errors);
 
     private static bool TryParseConnectionString(string connectionString, out string problem)
     {

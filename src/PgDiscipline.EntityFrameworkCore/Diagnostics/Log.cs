@@ -18,8 +18,8 @@ internal static partial class Log
     [LoggerMessage(EventId = PgDisciplineEventId.QueryRateLimited, EventName = nameof(PgDisciplineEventId.QueryRateLimited), Level = LogLevel.Warning, Message = "Query {Fingerprint} rate-limited by rule {RuleId}")]
     public static partial void QueryRateLimited(ILogger logger, string fingerprint, string ruleId);
 
-    [LoggerMessage(EventId = PgDisciplineEventId.RuleTableUnavailable, EventName = nameof(PgDisciplineEventId.RuleTableUnavailable), Level = LogLevel.Warning, Message = "Rule table unavailable ({Error}); retrying in {Backoff}")]
-    public static partial void RuleTableUnavailable(ILogger logger, string error, TimeSpan backoff);
+    [LoggerMessage(EventId = PgDisciplineEventId.RuleTableUnavailable, EventName = nameof(PgDisciplineEventId.RuleTableUnavailable), Level = LogLevel.Warning, Message = "Rule table unavailable ({Error}){Fix}; retrying in {Backoff}")]
+    public static partial void RuleTableUnavailable(ILogger logger, string error, string fix, TimeSpan backoff);
 
     [LoggerMessage(EventId = PgDisciplineEventId.ReplicaEjected, EventName = nameof(PgDisciplineEventId.ReplicaEjected), Level = LogLevel.Warning, Message = "Replica {Replica} taken out of rotation: {Reason}")]
     public static partial void ReplicaEjected(ILogger logger, string replica, string reason);

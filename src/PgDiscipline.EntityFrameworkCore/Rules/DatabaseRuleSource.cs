@@ -6,7 +6,9 @@ namespace PgDiscipline.Rules;
 
 /// <summary>Rules from <c>pgdiscipline.query_rules</c>: loaded at start, reloaded on <c>NOTIFY pgdiscipline_rules</c>
 /// (within a second of a change) and every <see cref="DatabaseRuleOptions.PollInterval"/> in case a notification was
-/// missed; reconnects with backoff. Use a direct connection: LISTEN does not work through PgBouncer transaction pooling.</summary>
+/// missed; reconnects with backoff. Use a direct connection: LISTEN does not work through PgBouncer transaction pooling.
+/// The table is input from other roles: each row is read and validated on its own (<see cref="DatabaseRuleRows"/>), and
+/// nothing in this loop ends it, the application, or its shutdown.</summary>
 internal sealed class DatabaseRuleSource : IAsyncDisposable
 {
     private readonly RuleBook _rules;
@@ -31,14 +33,20 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
         var backoff = TimeSpan.FromMilliseconds(500);
         while (!cancellationToken.IsCancellationRequested)
         {
+            NpgsqlConnection? connection = null;
+            var creating = false;
             try
             {
-                await using var connection = new NpgsqlConnection(_options.ConnectionString);
+                connection = new NpgsqlConnection(_options.ConnectionString);
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-                if (_options.CreateTable)
+                if (_options.CreateTable && !await ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
                 {
+                    // DDL only when the table (or its trigger) is missing: an application role without CREATE works
+                    // against a table its owner made, whatever CreateTable says.
+                    creating = true;
                     await using var create = new NpgsqlCommand(RuleTable.CreateSql, connection);
                     await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    creating = false;
                 }
 
                 await using (var listen = new NpgsqlCommand("LISTEN " + RuleTable.Channel, connection))
@@ -59,9 +67,11 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
+            catch (Exception ex)
             {
-                Log.RuleTableUnavailable(_logger, ex.GetType().Name, backoff);
+                // Anything at all (a bad row must not, but a driver or runtime surprise could): logged with its SQLSTATE
+                // and what to grant, then retried. An exception escaping here would fault the loop and, with it, DisposeAsync.
+                Log.RuleTableUnavailable(_logger, SafeErrorText.Describe(ex), RuleTableGrants.Hint(ex, creating, connection), backoff);
                 try
                 {
                     await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
@@ -73,55 +83,49 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
 
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
             }
+            finally
+            {
+                if (connection is not null)
+                {
+                    await DisposeQuietlyAsync(connection).ConfigureAwait(false);
+                }
+            }
         }
+    }
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(DatabaseRuleRows.ExistsSql, connection);
+        return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 
     private async Task LoadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var rules = new List<(QueryRule, string)>();
         var errors = new List<string>();
-        await using (var select = new NpgsqlCommand(RuleTable.SelectSql, connection))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var row in await DatabaseRuleRows.ReadAllAsync(connection, cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            errors.AddRange(row.Errors);
+            if (row.Rule is { } rule)
             {
-                var id = reader.GetString(0);
-                var key = $"pgdiscipline.query_rules[id={id}]";
-                var rule = new QueryRule { Id = id, Reason = reader.GetString(4) };
-                var value = reader.GetString(2);
-                switch (reader.GetString(1))
-                {
-                    case RuleTable.MatchFingerprint:
-                        rule.Fingerprint = value;
-                        break;
-                    case RuleTable.MatchTag:
-                        rule.Tag = value;
-                        break;
-                    default:
-                        rule.Table = value;
-                        break;
-                }
-
-                if (!Enum.TryParse<QueryRuleAction>(reader.GetString(3), ignoreCase: true, out var action) || !Enum.IsDefined(action))
-                {
-                    errors.Add($"{key}: action '{reader.GetString(3)}' is not one of {string.Join(", ", Enum.GetNames<QueryRuleAction>())}.");
-                    continue;
-                }
-
-                rule.Action = action;
-                rule.PermitsPerSecond = reader.IsDBNull(5) ? 0 : reader.GetDouble(5);
-                rule.Burst = reader.IsDBNull(6) ? null : reader.GetInt32(6);
-                rule.MaxConcurrency = reader.IsDBNull(7) ? 0 : reader.GetInt32(7);
-                rule.MaxQueueTime = reader.IsDBNull(8) ? TimeSpan.Zero : TimeSpan.FromMilliseconds(reader.GetInt32(8));
-                rule.Timeout = reader.IsDBNull(9) ? null : TimeSpan.FromMilliseconds(reader.GetInt32(9));
-                rule.RouteTo = reader.IsDBNull(10) ? null : reader.GetString(10);
-                rule.ExpiresAt = reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11);
-                rules.Add((rule, key));
+                rules.Add((rule, row.Key));
             }
         }
 
         _rules.Set("database", rules, errors);
         _firstLoad.TrySetResult();
+    }
+
+    private static async Task DisposeQuietlyAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or InvalidOperationException or ObjectDisposedException)
+        {
+            // A broken connection that fails to close cleanly is gone either way.
+        }
     }
 
     public async ValueTask DisposeAsync()

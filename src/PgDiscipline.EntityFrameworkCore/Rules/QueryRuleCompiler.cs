@@ -1,15 +1,23 @@
 using PgDiscipline.Sql;
+using PgDiscipline.Configuration;
 
 namespace PgDiscipline.Rules;
 
 /// <summary>Validates and compiles rules from all sources into snapshots.</summary>
 internal static class QueryRuleCompiler
 {
+    /// <summary>The smallest and largest <see cref="QueryRule.PermitsPerSecond"/>: one permit per 1000 s, and a million per
+    /// second (the token bucket counts in ints and replenishes on a timer).</summary>
+    public const double MinPermitsPerSecond = 0.001;
+
+    /// <inheritdoc cref="MinPermitsPerSecond"/>
+    public const double MaxPermitsPerSecond = 1_000_000;
+
     /// <summary>Problems with one rule (empty when valid). <paramref name="key"/> names it, e.g. <c>PgDiscipline:Rules:2</c>.</summary>
     public static IReadOnlyList<string> Validate(QueryRule rule, string key)
     {
         var errors = new List<string>();
-        var name = string.IsNullOrWhiteSpace(rule.Id) ? key : $"{key} (rule '{rule.Id}')";
+        var name = string.IsNullOrWhiteSpace(rule.Id) ? key : $"{key} (rule '{DatabaseRuleRows.Escape(rule.Id)}')";
         if (string.IsNullOrWhiteSpace(rule.Id))
         {
             errors.Add($"{key}:Id is empty: every rule needs an id.");
@@ -33,8 +41,8 @@ internal static class QueryRuleCompiler
 
         switch (rule.Action)
         {
-            case QueryRuleAction.RateLimit when !(rule.PermitsPerSecond > 0) || double.IsInfinity(rule.PermitsPerSecond):
-                errors.Add($"{name}: PermitsPerSecond must be a positive number for a RateLimit rule.");
+            case QueryRuleAction.RateLimit when !(rule.PermitsPerSecond >= MinPermitsPerSecond && rule.PermitsPerSecond <= MaxPermitsPerSecond):
+                errors.Add($"{name}: PermitsPerSecond must be a number from 0.001 to 1000000 for a RateLimit rule (not NaN, infinite, zero or negative).");
                 break;
             case QueryRuleAction.RateLimit when rule.Burst is < 1:
                 errors.Add($"{name}: Burst must be at least 1.");
@@ -45,15 +53,15 @@ internal static class QueryRuleCompiler
             case QueryRuleAction.Timeout when rule.Timeout is not { } t || t <= TimeSpan.Zero:
                 errors.Add($"{name}: Timeout must be positive for a Timeout rule.");
                 break;
+            case QueryRuleAction.Timeout:
+                DurationLimits.CheckTimeout(rule.Timeout, $"{name}: Timeout", errors);
+                break;
             case QueryRuleAction.Route when string.IsNullOrWhiteSpace(rule.RouteTo):
                 errors.Add($"{name}: RouteTo must name a replica pool or 'primary' for a Route rule.");
                 break;
         }
 
-        if (rule.MaxQueueTime < TimeSpan.Zero)
-        {
-            errors.Add($"{name}: MaxQueueTime must not be negative.");
-        }
+        DurationLimits.CheckInterval(rule.MaxQueueTime, $"{name}: MaxQueueTime", errors, allowZero: true, max: DurationLimits.PostgresTimeout);
 
         return errors;
     }
@@ -74,7 +82,15 @@ internal static class QueryRuleCompiler
             }
 
             var kept = previous.Rules.FirstOrDefault(r => r.Source == source && r.SameDefinition(rule));
-            compiled.Add(kept ?? new CompiledRule(rule, source));
+            try
+            {
+                compiled.Add(kept ?? new CompiledRule(rule, source));
+            }
+            catch (Exception ex) when (ex is ArgumentException or OverflowException)
+            {
+                // Validation should have caught it; a limiter that cannot be built rejects this rule, never the reload.
+                errors.Add($"{key} (rule '{DatabaseRuleRows.Escape(rule.Id)}'): its limiter cannot be built ({ex.GetType().Name}).");
+            }
         }
 
         return new QueryRuleSnapshot(version, compiled, errors);

@@ -99,6 +99,16 @@ public sealed class StageOrderTests
         Assert.True(waited);
         Assert.False(replica.Admitted);
         Assert.StartsWith("read failed: no answer within 1500 ms", replica.Health.Status, StringComparison.Ordinal);
+
+        // The abandoned try still waits on the silent server; once that server goes away, it gives its slot back.
+        Assert.Equal(1, replica.InFlight);
+        accepted.Close();
+        silent.Stop();
+        for (var i = 0; i < 3000 && replica.InFlight > 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
         Assert.Equal(0, replica.InFlight);
     }
 
