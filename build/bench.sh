@@ -47,7 +47,7 @@ case "$what" in
     dotnet build tests/PgDiscipline.Workload -c Release -nologo -v:q -clp:ErrorsOnly
     trap 'build/cluster.sh stop >/dev/null 2>&1 || true; build/docker.sh stop >/dev/null 2>&1 || true' EXIT
     build/docker.sh start
-    PGD_TESTING_IMAGE="$(build/image.sh)"; export PGD_TESTING_IMAGE TESTCONTAINERS_RYUK_DISABLED=true
+    PGD_TESTING_IMAGE="$(build/image.sh)"; export PGD_TESTING_IMAGE TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
     export DOCKER_API_VERSION="${DOCKER_API_VERSION:-$(docker version --format '{{.Server.APIVersion}}')}"
     dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll startup --out "$REPO_ROOT/artifacts/bench/startup.md" "$@" ;;
   writecost)

@@ -34,10 +34,11 @@ if (( unit == 0 )); then
   # PgDiscipline.Testing's tests (tests/PgDiscipline.Testing.Tests): a Docker engine (installed and started here when
   # missing, stopped by its pid at the end) and an image with PostgreSQL + PgBouncer, built once per machine from
   # Debian's packages (no registry is reachable here). Testcontainers' reaper (Ryuk) is an image too: the fixture
-  # removes its own containers instead. Debian 12's engine speaks Docker API 1.41.
+  # removes its own containers instead. Debian 12's engine speaks Docker API 1.41. This machine has /.dockerenv while
+  # its engine is local: Testcontainers would reach the containers through the network's gateway, not 127.0.0.1.
   build/docker.sh start
   export PGD_TESTING_IMAGE="$(build/image.sh)"
-  export TESTCONTAINERS_RYUK_DISABLED=true
+  export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
   if [[ -z "${DOCKER_API_VERSION:-}" ]]; then
     DOCKER_API_VERSION="$(docker version --format '{{.Server.APIVersion}}')"
     export DOCKER_API_VERSION

@@ -14,7 +14,12 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace PgDiscipline.Analyzers.CodeFixes;
 
 /// <summary>
-/// PGD304: <c>CreateIndex(...)</c> → <c>CreateIndex(...).Annotation("Npgsql:CreatedConcurrently", true)</c>.
+/// PGD304: <c>CreateIndex(...)</c> → <c>CreateIndex(...).Annotation("Npgsql:CreatedConcurrently", true)</c>. With EF Core 10 and
+/// Npgsql 10 that operation is generated as <c>CREATE INDEX CONCURRENTLY</c> in a command outside the migration's
+/// transaction, exactly as <c>Sql("CREATE INDEX CONCURRENTLY …", suppressTransaction: true)</c> is, and it stays a typed
+/// operation (model snapshot, <c>Down</c>, idempotent scripts). EF Core warns (20410) about either form when the migration
+/// has other operations (a failure part-way leaves it half applied): the fix then says so above the call, and the
+/// remedy is a migration of its own for the index.
 /// PGD306 / PGD308: <c>AddForeignKey</c> / <c>AddCheckConstraint</c> → <c>Sql("… NOT VALID")</c> plus
 /// <c>Sql("… VALIDATE CONSTRAINT …", suppressTransaction: true)</c> (EF Core commits the migration's transaction before a
 /// suppressed command, so the short ACCESS EXCLUSIVE of the NOT VALID step is released before the validating scan).
@@ -64,6 +69,12 @@ public sealed class MigrationCodeFixes : CodeFixProvider
                             Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal("Npgsql:CreatedConcurrently"))),
                             Argument(LiteralExpression(SyntaxKind.TrueLiteralExpression)),
                         }))).WithTrailingTrivia(call.GetTrailingTrivia());
+                    if (call.Parent is ExpressionStatementSyntax { Parent: BlockSyntax block } alone && block.Statements.Count > 1)
+                    {
+                        var withNote = alone.ReplaceNode(call, annotated).WithLeadingTrivia(alone.GetLeadingTrivia().AddRange(SharedMigrationNote(alone)));
+                        return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(alone, withNote)));
+                    }
+
                     return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(call, annotated)));
                 }, CreateConcurrently), diagnostic);
                 continue;
@@ -92,6 +103,21 @@ public sealed class MigrationCodeFixes : CodeFixProvider
                 return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(statement, new SyntaxNode[] { first, second })));
             }, NotValidThenValidate), diagnostic);
         }
+    }
+
+    // The statement's own indentation, then the note, then the indentation again for the statement itself.
+    private static SyntaxTriviaList SharedMigrationNote(StatementSyntax statement)
+    {
+        var indent = statement.GetLeadingTrivia().LastOrDefault(t => t.IsKind(SyntaxKind.WhitespaceTrivia));
+        var eol = statement.GetTrailingTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        eol = eol.IsKind(SyntaxKind.EndOfLineTrivia) ? eol : EndOfLine("\n");
+        return TriviaList(
+            Comment("// CONCURRENTLY runs outside the migration's transaction; with other operations in this migration EF Core warns (20410)"),
+            eol,
+            indent,
+            Comment("// and a failure part-way leaves it half applied: move this index to a migration of its own (dotnet ef migrations add)."),
+            eol,
+            indent);
     }
 
     private static StatementSyntax SqlStatement(ExpressionSyntax receiver, string sql, bool suppressTransaction)

@@ -1,107 +1,120 @@
 namespace PgDiscipline.Testing;
 
 /// <summary>
-/// What each container runs (bash, as the <c>postgres</c> OS user): the same topology as <c>build/cluster.sh</c>. The
-/// scripts work on the official PostgreSQL image and on Debian's packages (<c>build/image.sh</c>): both keep the server
-/// binaries under <c>/usr/lib/postgresql/&lt;major&gt;/bin</c>. A container that is stopped and started again keeps its data
-/// directory and only starts the server.
+/// What the containers run besides the image's own entrypoint (bash, copied into each container before it starts). A
+/// PostgreSQL node keeps the official image's start-up (<c>docker-entrypoint.sh</c>: initdb from POSTGRES_USER /
+/// POSTGRES_PASSWORD / POSTGRES_DB, then <c>/docker-entrypoint-initdb.d</c>) under a small supervisor, so a fault can stop
+/// the server like a crash and start it again while the container, and so its randomly mapped port, stays.
 /// </summary>
 internal static class ContainerScripts
 {
-    /// <summary>Where the server binaries are, whatever the major version of the image.</summary>
-    private const string Prelude = """
+    public const string Directory = "/pgdiscipline";
+    public const string NodePath = Directory + "/node.sh";
+    public const string PgBouncerPath = Directory + "/pgbouncer.sh";
+    public const string ReplicationInitPath = "/docker-entrypoint-initdb.d/50-pgdiscipline-replication.sh";
+
+    /// <summary>The supervisor: a replica's first start takes a base backup from the primary (the entrypoint then finds a
+    /// data directory and only starts the server); a server stopped by <see cref="Crash"/> waits for <see cref="Resume"/>;
+    /// any other exit ends the container (Testcontainers then reports it as exited, with its log).</summary>
+    public const string Node = """
+        #!/usr/bin/env bash
+        set -u
+        down=/tmp/pgdiscipline.down; waiting=/tmp/pgdiscipline.waiting
+        if [ "$PGD_ROLE" = replica ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+          until pg_isready -q -h "$PGD_UPSTREAM" -p 5432; do sleep 0.2; done
+          PGPASSWORD="$POSTGRES_PASSWORD" pg_basebackup -h "$PGD_UPSTREAM" -p 5432 -U "$POSTGRES_USER" -D "$PGDATA" \
+            -R -X stream -c fast -C -S "$PGD_NODE" || { echo "pgdiscipline: base backup of $PGD_NODE failed"; exit 1; }
+        fi
+        stopping=0; child=
+        forward() { stopping=1; [ -n "$child" ] && kill "-$1" "$child" 2>/dev/null; }
+        trap 'forward INT' INT
+        trap 'forward TERM' TERM
+        while :; do
+          rm -f "$waiting"
+          "$@" &
+          child=$!
+          echo "$child" > /tmp/pgdiscipline.pid
+          code=0
+          while kill -0 "$child" 2>/dev/null; do wait "$child"; code=$?; done
+          [ "$stopping" = 1 ] && exit "$code"
+          if [ -e "$down" ]; then
+            echo "pgdiscipline: $PGD_NODE stopped by a fault; waiting to be started again"
+            touch "$waiting"
+            while [ -e "$down" ] && [ "$stopping" = 0 ]; do sleep 0.1; done
+            [ "$stopping" = 1 ] && exit 0
+            continue
+          fi
+          echo "pgdiscipline: $PGD_NODE exited with status $code"
+          exit "$code"
+        done
+        """;
+
+    /// <summary>Runs once, on the primary's first start (the official image's init-script contract): remote replication
+    /// connections with the password, and pg_stat_statements in the application database.</summary>
+    public const string ReplicationInit = """
+        #!/usr/bin/env bash
         set -eu
-        export PGDATA=/tmp/pgdata
-        PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-        export PATH="$PGBIN:$PATH"
+        printf '\nhost replication all all scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
+        psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+          -c 'create extension if not exists pg_stat_statements'
         """;
 
-    public const string Primary = Prelude + """
-
-        if [ ! -s "$PGDATA/PG_VERSION" ]; then
-          printf '%s\n' "$PGD_PASSWORD" > /tmp/pwfile
-          initdb -D "$PGDATA" -U "$PGD_USER" --pwfile=/tmp/pwfile --auth-local=trust --auth-host=scram-sha-256 \
-            -E UTF8 --locale=C.UTF-8 > /tmp/initdb.log 2>&1 || { cat /tmp/initdb.log; exit 1; }
-          rm -f /tmp/pwfile
-          printf 'host all all 0.0.0.0/0 scram-sha-256\nhost replication all 0.0.0.0/0 scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
-          cat >> "$PGDATA/postgresql.conf" <<CONF
-        listen_addresses = '*'
-        unix_socket_directories = '/tmp'
-        max_connections = 200
-        shared_buffers = 64MB
-        wal_level = replica
-        max_wal_senders = 16
-        max_replication_slots = 16
-        wal_keep_size = 256MB
-        hot_standby = on
-        hot_standby_feedback = on
-        wal_receiver_status_interval = 1s
-        wal_log_hints = on
-        shared_preload_libraries = 'pg_stat_statements'
-        pg_stat_statements.track = all
-        fsync = off
-        log_min_messages = warning
-        cluster_name = 'primary'
-        CONF
-          printf '%s\n' "$PGD_SETTINGS" >> "$PGDATA/postgresql.conf"
-          pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p $PGD_PORT" -w -t 60 start > /dev/null
-          psql -X -q -h /tmp -p "$PGD_PORT" -U "$PGD_USER" -d postgres -c "create database \"$PGD_DB\""
-          psql -X -q -h /tmp -p "$PGD_PORT" -U "$PGD_USER" -d "$PGD_DB" -c "create extension if not exists pg_stat_statements"
-          pg_ctl -D "$PGDATA" -w -t 60 stop > /dev/null
-        fi
-        echo "pgdiscipline: primary starting"
-        exec postgres -D "$PGDATA" -p "$PGD_PORT"
-        """;
-
-    public const string Replica = Prelude + """
-
-        if [ ! -s "$PGDATA/PG_VERSION" ]; then
-          until pg_isready -q -h "$PGD_UPSTREAM" -p "$PGD_UPSTREAM_PORT"; do sleep 0.2; done
-          PGPASSWORD="$PGD_PASSWORD" pg_basebackup -h "$PGD_UPSTREAM" -p "$PGD_UPSTREAM_PORT" -U "$PGD_USER" -D "$PGDATA" \
-            -R -X stream -c fast -C -S "$PGD_NAME"
-          printf "cluster_name = '%s'\n" "$PGD_NAME" >> "$PGDATA/postgresql.conf"
-        fi
-        echo "pgdiscipline: $PGD_NAME starting"
-        exec postgres -D "$PGDATA" -p "$PGD_PORT"
-        """;
-
+    /// <summary>PgBouncer in transaction mode in front of the primary (container alias <c>primary</c>), plus the
+    /// <c>&lt;database&gt;_single</c> alias whose pool has one server connection. A missing pgbouncer ends the container
+    /// within seconds with a line that says so.</summary>
     public const string PgBouncer = """
+        #!/usr/bin/env bash
         set -eu
+        bin="$(command -v pgbouncer || { [ -x /usr/sbin/pgbouncer ] && echo /usr/sbin/pgbouncer; } || true)"
+        if [ -z "$bin" ]; then
+          echo "pgdiscipline: pgbouncer is not installed in this image"
+          # Exit only once Docker has published the port: Testcontainers waits 15 s for the ports of a container that is
+          # already gone before it looks at why.
+          sleep 3
+          exit 127
+        fi
         mkdir -p /tmp/pgbouncer
-        printf '"%s" "%s"\n' "$PGD_USER" "$PGD_PASSWORD" > /tmp/pgbouncer/userlist.txt
+        printf '"%s" "%s"\n' "$POSTGRES_USER" "$POSTGRES_PASSWORD" > /tmp/pgbouncer/userlist.txt
         cat > /tmp/pgbouncer/pgbouncer.ini <<CONF
         [databases]
-        $PGD_DB = host=$PGD_UPSTREAM port=$PGD_UPSTREAM_PORT dbname=$PGD_DB
+        $POSTGRES_DB = host=$PGD_UPSTREAM port=5432 dbname=$POSTGRES_DB
         ; one server connection: what leaks between clients that share it
-        ${PGD_DB}_single = host=$PGD_UPSTREAM port=$PGD_UPSTREAM_PORT dbname=$PGD_DB pool_size=1
-        * = host=$PGD_UPSTREAM port=$PGD_UPSTREAM_PORT
+        ${POSTGRES_DB}_single = host=$PGD_UPSTREAM port=5432 dbname=$POSTGRES_DB pool_size=1
+        * = host=$PGD_UPSTREAM port=5432
 
         [pgbouncer]
         listen_addr = 0.0.0.0
-        listen_port = $PGD_PORT
+        listen_port = 6432
         unix_socket_dir =
         auth_type = scram-sha-256
         auth_file = /tmp/pgbouncer/userlist.txt
-        admin_users = $PGD_USER
+        admin_users = $POSTGRES_USER
         pool_mode = transaction
         default_pool_size = 8
         max_client_conn = 1000
         server_reset_query =
         ignore_startup_parameters = extra_float_digits
         CONF
-        echo "pgdiscipline: pgbouncer starting"
-        exec "$(command -v pgbouncer || echo /usr/sbin/pgbouncer)" /tmp/pgbouncer/pgbouncer.ini
+        exec "$bin" /tmp/pgbouncer/pgbouncer.ini
         """;
 
-    /// <summary>Stops the container's server like a crash; the container stops with it (the server is its main process).</summary>
-    public const string StopImmediately = Prelude + """
-
-        pg_ctl -D "$PGDATA" stop -m immediate
+    /// <summary>Stops the supervised process like a crash (<paramref name="signal"/>: QUIT is PostgreSQL's immediate
+    /// shutdown; KILL for PgBouncer) and returns once the supervisor waits to start it again.</summary>
+    public static string Crash(string signal) => $"""
+        touch /tmp/pgdiscipline.down
+        kill -{signal} "$(cat /tmp/pgdiscipline.pid)" 2>/dev/null || true
+        for _ in $(seq 1 600); do [ -e /tmp/pgdiscipline.waiting ] && exit 0; sleep 0.05; done
+        echo "the process did not stop" >&2; exit 1
         """;
 
-    /// <summary>The Dockerfile that adds PgBouncer to an image that has PostgreSQL only (the official image).</summary>
+    /// <summary>Lets the supervisor start the process again.</summary>
+    public const string Resume = "rm -f /tmp/pgdiscipline.down";
+
+    /// <summary>The Dockerfile that adds PgBouncer to an official postgres image (Debian or Alpine based).</summary>
     public static string AddPgBouncerDockerfile(string baseImage) => $"""
         FROM {baseImage}
-        RUN apt-get update && apt-get install -y --no-install-recommends pgbouncer && rm -rf /var/lib/apt/lists/*
+        USER root
+        RUN if command -v apt-get >/dev/null; then apt-get update && apt-get install -y --no-install-recommends pgbouncer \
+              && rm -rf /var/lib/apt/lists/*; else apk add --no-cache pgbouncer bash; fi
         """;
 }

@@ -8,8 +8,7 @@ public sealed class DockerEngineUnavailableException : InvalidOperationException
         : base(
             $"PgDiscipline.Testing needs a Docker engine, and none answered at {endpoint ?? Environment.GetEnvironmentVariable("DOCKER_HOST") ?? "unix:///var/run/docker.sock"}. "
             + "Install one and start it (Linux: apt-get install docker.io, then start dockerd or systemctl start docker; macOS/Windows: Docker Desktop), "
-            + "or point DOCKER_HOST at a running engine. The cluster's containers run an image with PostgreSQL and PgBouncer: "
-            + "the official postgres image is used by default; where no registry can be reached, build one from Debian's packages with build/image.sh.",
+            + "or point DOCKER_HOST at a running engine (see docs/testing-your-app.md, \"CI set-up\").",
             innerException)
     {
         Endpoint = endpoint;

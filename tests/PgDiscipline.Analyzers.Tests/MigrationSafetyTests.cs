@@ -327,6 +327,34 @@ public sealed class MigrationCodeFixTests
         """,
         [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("IX_Messages_AuthorId", "Messages")]);
 
+    // EF Core 10 warns 20410 for a non-transactional command in a migration with other operations (either form: the
+    // annotation and Sql(…, suppressTransaction: true) generate the same command): the fix says so where it acts.
+    [Fact]
+    public Task CreateIndex_among_other_operations_becomes_concurrent_with_a_note_on_a_migration_of_its_own() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(
+        Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.AddColumn<int>(name: "Rank", table: "Messages", type: "integer", nullable: true);
+                migrationBuilder.{|#0:CreateIndex|}(name: "IX_Messages_AuthorId", table: "Messages", column: "AuthorId");
+            }
+        }
+        """,
+        Usings + """
+        public class M : Migration
+        {
+            protected override void Up(MigrationBuilder migrationBuilder)
+            {
+                migrationBuilder.AddColumn<int>(name: "Rank", table: "Messages", type: "integer", nullable: true);
+                // CONCURRENTLY runs outside the migration's transaction; with other operations in this migration EF Core warns (20410)
+                // and a failure part-way leaves it half applied: move this index to a migration of its own (dotnet ef migrations add).
+                migrationBuilder.CreateIndex(name: "IX_Messages_AuthorId", table: "Messages", column: "AuthorId").Annotation("Npgsql:CreatedConcurrently", true);
+            }
+        }
+        """,
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("IX_Messages_AuthorId", "Messages")]);
+
     [Fact]
     public Task AddForeignKey_becomes_not_valid_then_validate() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(
         Usings + """

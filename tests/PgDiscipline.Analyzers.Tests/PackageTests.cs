@@ -35,6 +35,14 @@ public sealed class PackageTests
                 }
 
                 Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal));
+                // The page every help link names is in the package too (readable offline, whatever the link's host).
+                foreach (var rule in PgDiscipline.Sql.RuleCatalog.All)
+                {
+                    Assert.EndsWith($"/docs/rules/{rule.Id}.md", rule.HelpLink, StringComparison.Ordinal);
+                    Assert.Contains($"docs/rules/{rule.Id}.md", entries);
+                }
+
+                Assert.Contains("docs/migration-lint.md", entries);
                 using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
                 Assert.Contains("<developmentDependency>true</developmentDependency>", await nuspec.ReadToEndAsync(), StringComparison.Ordinal);
             }

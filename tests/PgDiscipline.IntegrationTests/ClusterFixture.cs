@@ -61,13 +61,27 @@ public sealed class ClusterFixture : LocalCluster, IAsyncLifetime
     }
 
     /// <summary>The Testcontainers backend: the same topology from PgDiscipline.Testing (same database, login and env keys
-    /// as build/cluster.sh; each server listens inside its container on its published port, so <c>inet_server_port()</c>
-    /// tells the servers apart as on local processes). Faults act on the containers. What only the local backend has
-    /// (data directories, <c>build/cluster.sh add-replica</c>, the HA topology) is not offered.</summary>
+    /// as build/cluster.sh). Each server listens on 5432 inside its container and Docker maps it to a random port, so
+    /// <c>inet_server_port()</c> cannot tell the servers apart: each server gets the setting
+    /// <c>pgdiscipline.server_port</c> = its mapped port (written through the container, as a user could), which the
+    /// tests' "where did this run" query reads before <c>inet_server_port()</c>. Faults act on the containers. What only
+    /// the local backend has (data directories, <c>build/cluster.sh add-replica</c>, the HA topology) is not offered.</summary>
     private async Task StartContainersAsync()
     {
-        _containers = await new PgClusterBuilder().WithReplicas(2).WithPgBouncer()
-            .WithDatabase("pgdiscipline", "pgdiscipline", "pgdiscipline").StartAsync().ConfigureAwait(false);
+        _containers = new PgClusterBuilder().WithReplicas(2).WithPgBouncer()
+            .WithDatabase("pgdiscipline").WithUsername("pgdiscipline").WithPassword("pgdiscipline").Build();
+        await _containers.StartAsync().ConfigureAwait(false);
+        foreach (var node in _containers.Replicas.Prepend(_containers.Primary))
+        {
+            var port = node.Container.GetMappedPublicPort(5432).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var result = await node.Container.ExecAsync(["bash", "-c",
+                $"echo \"pgdiscipline.server_port = '{port}'\" >> \"$PGDATA/postgresql.auto.conf\" && pg_ctl reload -D \"$PGDATA\" >/dev/null"]).ConfigureAwait(false);
+            if (result.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{node.Name}: could not set pgdiscipline.server_port: {result.Stderr}");
+            }
+        }
+
         static string Port(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Use(new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -82,6 +96,15 @@ public sealed class ClusterFixture : LocalCluster, IAsyncLifetime
             ["PGD_REPLICA2_PORT"] = Port(_containers.ReplicaConnectionStrings[1]),
             ["PGD_PGBOUNCER_PORT"] = Port(_containers.PgBouncerConnectionString!),
         });
+
+        // A reload is asynchronous: wait until every server answers with its own port.
+        foreach (var connectionString in _containers.ReplicaConnectionStrings.Prepend(_containers.PrimaryConnectionString))
+        {
+            while ((string?)await ScalarAsync(connectionString, "select current_setting('pgdiscipline.server_port', true)").ConfigureAwait(false) != Port(connectionString))
+            {
+                await Task.Delay(20).ConfigureAwait(false);
+            }
+        }
     }
 
     private PgCluster? _containers;

@@ -9,11 +9,13 @@ using PgDiscipline.Testing;
 namespace PgDiscipline.IntegrationTests;
 
 /// <summary>Replica routing against the real primary + 2 streaming replicas. Where a read ran is checked server-side
-/// (<c>inet_server_port()</c>), not by trusting the router.</summary>
+/// (the server's port: <c>inet_server_port()</c>, or on the container backend, where every server listens on 5432 inside
+/// its container, the mapped port ClusterFixture stored in <c>pgdiscipline.server_port</c>), not by trusting the router.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
 {
-    private const string WhereAmI = "select inet_server_port() as \"Value\"";
+    private const string ServerPort = "coalesce(current_setting('pgdiscipline.server_port', true)::int, inet_server_port())";
+    private const string WhereAmI = "select " + ServerPort + " as \"Value\"";
 
     public async Task InitializeAsync()
     {
@@ -86,11 +88,11 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
         }
 
         Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(
-            "select inet_server_port() as \"Value\" from probe_items where id = 1 for update").ReadFromReplica()));
+            "select " + ServerPort + " as \"Value\" from probe_items where id = 1 for update").ReadFromReplica()));
         Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(
-            "with u as (update probe_items set qty = qty where id = 1 returning id) select inet_server_port() as \"Value\" from u").ReadFromReplica()));
+            "with u as (update probe_items set qty = qty where id = 1 returning id) select " + ServerPort + " as \"Value\" from u").ReadFromReplica()));
         Assert.Equal(cluster.PrimaryPort, await Port(ctx.Database.SqlQueryRaw<int>(
-            "select inet_server_port() + 0 * nextval('probe_items_id_seq')::int as \"Value\"").ReadFromReplica()));
+            "select " + ServerPort + " + 0 * nextval('probe_items_id_seq')::int as \"Value\"").ReadFromReplica()));
         Assert.True(await ctx.Items.Where(i => i.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(i => i.Qty, i => i.Qty)) == 1);
     }
 
@@ -529,7 +531,7 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
     [Fact]
     public async Task Pools_priorities_and_route_rules_choose_where_reads_go_and_pool_timeouts_apply()
     {
-        const string Report = "select inet_server_port() as \"Value\" where 1 = 1";
+        const string Report = WhereAmI + " where 1 = 1";
         var reportFingerprint = PgDiscipline.Sql.SqlFingerprint.Compute(Report).ToString();
         await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
         {

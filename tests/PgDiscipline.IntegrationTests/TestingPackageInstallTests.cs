@@ -1,14 +1,18 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.RegularExpressions;
 using PgDiscipline.Testing;
+using Xunit.Abstractions;
 
 namespace PgDiscipline.IntegrationTests;
 
-/// <summary>What a user does with PgDiscipline.Testing: pack it (with the runtime) into a folder feed, <c>dotnet new
-/// xunit</c>, <c>dotnet add package</c> from that feed, write the README's fixture, and <c>dotnet test</c>: the test starts a
-/// primary + 2 replicas + PgBouncer in containers, proves a <c>ReadFromReplica()</c> read ran on a replica and that a
-/// replica whose replay is paused is not used for Session reads. Needs the Docker engine and image build/test.sh sets up
-/// (<c>PGD_TESTING_IMAGE</c>).</summary>
-[Collection(ClusterCollection.Name)] // one at a time with the cluster tests: packing and a container cluster would compete for the 2 cores with timing-sensitive routing tests
-public sealed class TestingPackageInstallTests
+/// <summary>What a new user does with PgDiscipline.Testing, from the packed packages in a temporary folder: <c>dotnet new
+/// xunit</c>, <c>dotnet add package</c> from a folder feed, the files of docs/testing-your-app.md as written (a collection
+/// fixture, a class fixture, the DbContext, a replica read after a write, a paused replica avoided), <c>dotnet test</c>.
+/// The guide's code blocks marked <c>&lt;!-- file: X.cs --&gt;</c> are the project's files, so the guide cannot drift
+/// from what compiles. Needs the Docker engine and image build/test.sh sets up (<c>PGD_TESTING_IMAGE</c>).</summary>
+[Collection(ClusterCollection.Name)] // one at a time with the cluster tests: packing and two container clusters would compete for the 2 cores with timing-sensitive routing tests
+public sealed partial class TestingPackageInstallTests(ITestOutputHelper output)
 {
     private static readonly string[] Packed =
     [
@@ -17,92 +21,78 @@ public sealed class TestingPackageInstallTests
         "src/PgDiscipline.Testing/PgDiscipline.Testing.csproj",
     ];
 
+    /// <summary>The guide's files: each <c>&lt;!-- file: NAME --&gt;</c> marker followed by a csharp block.</summary>
+    public static IReadOnlyDictionary<string, string> GuideFiles()
+    {
+        var guide = File.ReadAllText(Path.Combine(RepoPaths.RepoRoot, "docs", "testing-your-app.md"));
+        return FileBlock().Matches(guide).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["code"].Value, StringComparer.Ordinal);
+    }
+
     [Fact]
-    public async Task A_new_xunit_project_with_the_package_starts_a_container_cluster_and_proves_replica_routing()
+    public void The_guide_has_the_fixtures_and_tests_this_test_runs()
+    {
+        Assert.Equal(["AppDb.cs", "ClusterFixture.cs", "PausedReplicaTests.cs", "ReplicaReadTests.cs"], GuideFiles().Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_new_xunit_project_with_the_package_and_the_guides_files_passes_its_replica_tests()
     {
         var work = Directory.CreateTempSubdirectory("pgd-testing-install-").FullName;
+        var total = Stopwatch.StartNew();
+        var step = Stopwatch.StartNew();
+        void Done(string what)
+        {
+            output.WriteLine($"{what}: {step.Elapsed.TotalSeconds:0.0} s");
+            step.Restart();
+        }
+
         try
         {
             var feed = Path.Combine(work, "feed");
             var version = $"0.1.0-install.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
             var (packCode, packOutput) = await LocalFeed.PackAllAsync(Packed, feed, version, Path.Combine(work, "nuspec"));
             Assert.True(packCode == 0, packOutput);
+            Done("pack (from the build output)");
+
+            // The package depends on the Testcontainers module, not only on Testcontainers.
+            using (var package = ZipFile.OpenRead(Path.Combine(feed, $"PgDiscipline.Testing.{version}.nupkg")))
+            {
+                using var reader = new StreamReader(package.GetEntry("PgDiscipline.Testing.nuspec")!.Open());
+                Assert.Contains("id=\"Testcontainers.PostgreSql\"", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+                Assert.NotNull(package.GetEntry("docs/testing-your-app.md"));
+                Assert.NotNull(package.GetEntry("tools/image/build-image.sh"));
+                Assert.NotNull(package.GetEntry("tools/image/docker-entrypoint.sh"));
+            }
 
             var app = Path.Combine(work, "AppTests");
-            var (code, output) = await ProcessRunner.DotnetAsync(work, "new", "xunit", "-o", app, "--framework", "net10.0");
-            Assert.True(code == 0, output);
+            var (code, text) = await ProcessRunner.DotnetAsync(work, "new", "xunit", "-o", app, "--framework", "net10.0");
+            Assert.True(code == 0, text);
             await LocalFeed.WriteNuGetConfigAsync(app, feed);
             foreach (var package in new[] { "PgDiscipline.Testing", "PgDiscipline.EntityFrameworkCore" })
             {
-                (code, output) = await ProcessRunner.DotnetAsync(app, "add", "package", package, "--version", version);
-                Assert.True(code == 0, output);
+                (code, text) = await ProcessRunner.DotnetAsync(app, "add", "package", package, "--version", version);
+                Assert.True(code == 0, text);
             }
 
+            Done("dotnet new xunit + add package");
             File.Delete(Path.Combine(app, "UnitTest1.cs"));
-            // The README's example, as a user writes it.
-            await File.WriteAllTextAsync(Path.Combine(app, "ReplicaRoutingTests.cs"), """
-                using Microsoft.EntityFrameworkCore;
-                using PgDiscipline;
-                using PgDiscipline.Testing;
+            foreach (var (name, source) in GuideFiles())
+            {
+                await File.WriteAllTextAsync(Path.Combine(app, name), source);
+            }
 
-                public sealed class ClusterFixture : IAsyncLifetime
-                {
-                    public PgCluster Cluster { get; private set; } = null!;
-                    public async Task InitializeAsync() => Cluster = await new PgClusterBuilder().WithReplicas(2).WithPgBouncer().StartAsync();
-                    public async Task DisposeAsync() => await Cluster.DisposeAsync();
-                }
-
-                public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options);
-
-                public sealed class ReplicaRoutingTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
-                {
-                    [Fact]
-                    public async Task Replica_reads_run_on_replicas_and_a_paused_replica_is_skipped_for_session_reads()
-                    {
-                        var cluster = fixture.Cluster;
-                        var options = new DbContextOptionsBuilder<AppDb>()
-                            .UseNpgsql(cluster.PgBouncerConnectionString)
-                            .UsePgDiscipline(pg =>
-                            {
-                                pg.AddReplica(cluster.ReplicaConnectionStrings[0]);
-                                pg.AddReplica(cluster.ReplicaConnectionStrings[1]);
-                                pg.Pooler = PoolerMode.PgBouncerTransaction;
-                            })
-                            .Options;
-                        await using var db = new AppDb(options);
-                        await db.FindPgDisciplineRuntime()!.CheckReplicasNowAsync();
-
-                        var where = "select pg_is_in_recovery() as \"Value\"";
-                        Assert.True((await db.Database.SqlQueryRaw<bool>(where).ReadFromReplica().ToListAsync()).Single());
-                        Assert.False((await db.Database.SqlQueryRaw<bool>(where).ReadFromPrimary("the test's own check").ToListAsync()).Single());
-
-                        await cluster.PauseReplayAsync(0);
-                        try
-                        {
-                            await db.Database.ExecuteSqlRawAsync("create table if not exists t (id serial primary key); insert into t default values");
-                            var port = "select inet_server_port() as \"Value\"";
-                            var paused = new Npgsql.NpgsqlConnectionStringBuilder(cluster.ReplicaConnectionStrings[0]).Port;
-                            for (var i = 0; i < 20; i++)
-                            {
-                                Assert.NotEqual(paused, (await db.Database.SqlQueryRaw<int>(port).ReadFromReplica().ToListAsync()).Single());
-                            }
-                        }
-                        finally
-                        {
-                            await cluster.ResumeReplayAsync(0);
-                        }
-                    }
-                }
-                """);
-
-            (code, output) = await ProcessRunner.DotnetAsync(app, "test", "-c", "Release", "-nologo");
-            Assert.True(code == 0, output);
-            Assert.Contains("Passed!", output, StringComparison.Ordinal);
-            Assert.Matches(@"Failed:\s+0, Passed:\s+1,", output);
+            (code, text) = await ProcessRunner.DotnetAsync(app, "test", "-c", "Release", "-nologo");
+            Done("dotnet test (build, two clusters, two tests)");
+            output.WriteLine($"total: {total.Elapsed.TotalSeconds:0.0} s");
+            Assert.True(code == 0, text);
+            Assert.Matches(@"Failed:\s+0, Passed:\s+2,", text);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
     }
+
+    [GeneratedRegex(@"<!-- file: (?<name>[A-Za-z0-9_.]+) -->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex FileBlock();
 }

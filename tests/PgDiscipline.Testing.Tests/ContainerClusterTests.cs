@@ -7,18 +7,9 @@ namespace PgDiscipline.Testing.Tests;
 /// <summary>One container cluster (primary + 2 replicas + PgBouncer + synchronous standby) for the tests below. It needs a
 /// Docker engine and an image: <c>build/test.sh</c> starts the engine (build/docker.sh), builds the local image
 /// (build/image.sh) and sets <c>PGD_TESTING_IMAGE</c>.</summary>
-public sealed class ContainerClusterFixture : IAsyncLifetime
+public sealed class ContainerClusterFixture : PgClusterFixture, IAsyncLifetime
 {
-    public PgCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-        => Cluster = await new PgClusterBuilder().WithReplicas(2).WithPgBouncer().WithSynchronousStandby().StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await Cluster.DisposeAsync();
-    }
+    protected override PgClusterBuilder Configure(PgClusterBuilder builder) => builder.WithReplicas(2).WithPgBouncer().WithSynchronousStandby();
 }
 
 public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : IClassFixture<ContainerClusterFixture>
@@ -41,9 +32,6 @@ public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : ICl
         for (var i = 0; i < 2; i++)
         {
             Assert.True(await Scalar<bool>(Cluster.ReplicaConnectionStrings[i], "select pg_is_in_recovery()"));
-            Assert.Equal($"replica{i + 1}", await Scalar<string>(Cluster.ReplicaConnectionStrings[i], "select current_setting('cluster_name')"));
-            // Each server listens inside its container on its published port: inet_server_port() tells them apart.
-            Assert.Equal(new NpgsqlConnectionStringBuilder(Cluster.ReplicaConnectionStrings[i]).Port, await Scalar<int>(Cluster.ReplicaConnectionStrings[i], "select inet_server_port()"));
         }
 
         Assert.True(await Scalar<bool>(Cluster.StandbyConnectionString!, "select pg_is_in_recovery()"));
@@ -57,6 +45,30 @@ public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : ICl
         await Cluster.WaitForReplayAsync(0);
         await Cluster.WaitForReplayAsync(1);
         Assert.Equal(1L, await Scalar<long>(Cluster.ReplicaConnectionStrings[1], "select count(*) from topology_probe"));
+    }
+
+    [Fact]
+    public async Task Every_node_is_a_PostgreSqlContainer_whose_module_connection_string_reaches_it_on_a_random_loopback_port()
+    {
+        var nodes = new[] { Cluster.Primary, Cluster.Standby! }.Concat(Cluster.Replicas).ToList();
+        Assert.Equal(["primary", "standby", "replica1", "replica2"], nodes.Select(n => n.Name));
+        foreach (var node in nodes)
+        {
+            // Testcontainers.PostgreSql's own connection string: its host, the port Docker mapped to 5432, the cluster's login.
+            var connection = new NpgsqlConnectionStringBuilder(node.Container.GetConnectionString());
+            Assert.Equal(node.GetConnectionString(), node.Container.GetConnectionString());
+            Assert.Equal(node.Container.GetMappedPublicPort(5432), connection.Port);
+            Assert.Equal(("app", "app"), (connection.Database, connection.Username));
+            Assert.Equal("127.0.0.1", connection.Host); // loopback only, never the container network's gateway
+            Assert.Equal(node.Name, await Scalar<string>(node.GetConnectionString(), "select current_setting('cluster_name')"));
+            Assert.Equal(5432, await Scalar<int>(node.GetConnectionString(), "select inet_server_port()"));
+            // The container is there for exec and logs.
+            var exec = await node.Container.ExecAsync(["pg_isready", "-q", "-h", "localhost"]);
+            Assert.Equal(0, exec.ExitCode);
+        }
+
+        Assert.Equal(4, nodes.Select(n => n.Container.GetMappedPublicPort(5432)).Distinct().Count());
+        Assert.NotNull(Cluster.PgBouncerContainer);
     }
 
     [Fact]
@@ -116,9 +128,11 @@ public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : ICl
     [Fact]
     public async Task A_stopped_replica_refuses_connections_and_streams_again_after_start_on_the_same_port()
     {
+        var before = Cluster.ReplicaConnectionStrings[1];
         await Cluster.StopReplicaAsync(1);
         await Assert.ThrowsAnyAsync<Exception>(() => Scalar<bool>(Cluster.ReplicaConnectionStrings[1], "select true"));
         await Cluster.StartReplicaAsync(1);
+        Assert.Equal(before, Cluster.ReplicaConnectionStrings[1]);
         Assert.True(await Scalar<bool>(Cluster.ReplicaConnectionStrings[1], "select pg_is_in_recovery()"));
         Assert.Equal(1L, await Scalar<long>(Cluster.PrimaryConnectionString, "select count(*) from pg_stat_replication where application_name = 'replica2' and state = 'streaming'"));
     }
@@ -135,6 +149,17 @@ public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : ICl
 
         Assert.Equal(0L, await Scalar<long>(Cluster.PrimaryConnectionString, "set lock_timeout = '200ms'; select count(*) from lock_probe"));
         await Assert.ThrowsAsync<ArgumentException>(() => Cluster.HoldLockAsync("lock_probe", "EVERYTHING"));
+
+        // Names are quoted identifiers (EF Core's "PascalCase" tables, schema-qualified ones), never SQL text.
+        await Scalar<int>(Cluster.PrimaryConnectionString, "create table if not exists \"LockProbe\" (id int); select 1");
+        await using (await Cluster.HoldLockAsync("public.LockProbe", "share"))
+        {
+            Assert.Equal(0L, await Scalar<long>(Cluster.PrimaryConnectionString, "set lock_timeout = '200ms'; select count(*) from \"LockProbe\""));
+        }
+
+        var hostile = await Assert.ThrowsAsync<PostgresException>(() => Cluster.HoldLockAsync("lock_probe in share mode; drop table lock_probe; --"));
+        Assert.Equal("42P01", hostile.SqlState); // undefined_table: the whole text was one name
+        Assert.Equal(0L, await Scalar<long>(Cluster.PrimaryConnectionString, "select count(*) from lock_probe"));
     }
 
     public sealed class AppDb(DbContextOptions<AppDb> options) : DbContext(options);

@@ -17,7 +17,8 @@ public sealed class FailoverClusterTests
     [Fact]
     public async Task The_synchronous_standby_has_every_committed_write_and_accepts_writes_once_promoted()
     {
-        await using var cluster = await new PgClusterBuilder().WithReplicas(0).WithPgBouncer(false).WithSynchronousStandby().StartAsync();
+        await using var cluster = new PgClusterBuilder().WithReplicas(0).WithPgBouncer(false).WithSynchronousStandby().Build();
+        await cluster.StartAsync();
         Assert.Empty(cluster.ReplicaConnectionStrings);
         Assert.Null(cluster.PgBouncerConnectionString);
         Assert.Equal("sync", await Scalar(cluster.PrimaryConnectionString, "select sync_state from pg_stat_replication where application_name = 'standby'"));
