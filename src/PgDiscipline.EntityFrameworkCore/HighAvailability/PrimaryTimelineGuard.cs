@@ -25,7 +25,7 @@ namespace PgDiscipline.HighAvailability;
 /// the first checkpoint after promotion, measured: about a second). It is read once per physical connection (a
 /// restarted or different server is always a new one) and, behind PgBouncer, again once the last check is older than
 /// the recheck interval.</remarks>
-internal sealed class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSource
+internal sealed partial class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSource
 {
     /// <summary>Distinct text so its cost can be counted in pg_stat_statements; the CASE keeps pg_walfile_name (which
     /// fails during recovery) off a standby.</summary>
@@ -297,77 +297,6 @@ internal sealed class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSource
             Volatile.Write(ref _everFenced, 1);
             Log.StalePrimaryRefused(_logger, host, timeline, newest);
             EnsureRecheck();
-        }
-    }
-
-    private void EnsureRecheck()
-    {
-        lock (_loopGate)
-        {
-            if (_recheck is null || _recheck.IsCompleted)
-            {
-                _recheck = Task.Run(() => RecheckAsync(_stop.Token));
-            }
-        }
-    }
-
-    /// <summary>Looks at each fenced host again until none is left: a standby now, or on the newest timeline, is readmitted.</summary>
-    private async Task RecheckAsync(CancellationToken stopping)
-    {
-        try
-        {
-            while (!_fenced.IsEmpty)
-            {
-                await Task.Delay(_options.Value.HighAvailability.RecheckInterval, _time, stopping).ConfigureAwait(false);
-                foreach (var host in _fenced.Keys)
-                {
-                    if (_configured is { } configured && await IsReadmissibleAsync(configured, host, stopping).ConfigureAwait(false) is { } reason
-                        && _fenced.TryRemove(host, out _))
-                    {
-                        Interlocked.Increment(ref _version);
-                        Log.StalePrimaryReadmitted(_logger, host, reason);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task<string?> IsReadmissibleAsync(string configured, string host, CancellationToken stopping)
-    {
-        try
-        {
-            var single = MultiHost.Only(configured, host);
-            await using var conn = new NpgsqlConnection(single);
-            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping, bound.Token);
-            await conn.OpenAsync(timeout.Token).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand(TimelineSql, conn);
-            await using var reader = await cmd.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
-            if (!await reader.ReadAsync(timeout.Token).ConfigureAwait(false))
-            {
-                return null;
-            }
-
-            if (reader.GetBoolean(0))
-            {
-                return "it is a standby now";
-            }
-
-            return ParseTimeline(reader.GetString(1)) is { } tl && tl >= Interlocked.Read(ref _newest)
-                ? string.Create(CultureInfo.InvariantCulture, $"it is on timeline {tl}")
-                : null;
-        }
-        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException or ArgumentException)
-        {
-            if (stopping.IsCancellationRequested)
-            {
-                throw;
-            }
-
-            return null; // still down or unreachable: stays fenced
         }
     }
 

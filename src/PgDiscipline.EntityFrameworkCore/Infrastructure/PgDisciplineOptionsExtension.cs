@@ -4,7 +4,10 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using PgDiscipline.Configuration;
+using PgDiscipline.Interception;
 using PgDiscipline.Routing;
 
 namespace PgDiscipline.Infrastructure;
@@ -32,8 +35,20 @@ internal sealed class PgDisciplineOptionsExtension : IDbContextOptionsExtension
     {
         Options = options;
         ConfigurationKey = KeyOf(options);
-        Reference = new RuntimeReference(this);
+        Reference = new RuntimeReference(Resolve);
         Interceptors = PgDisciplineRuntime.CreateInterceptors(Reference);
+    }
+
+    /// <summary>The runtime of this configuration in the registry of the context's EF Core service provider (created on
+    /// first use, with that provider's logger factory).</summary>
+    private PgDisciplineRuntime Resolve(DbContext context)
+    {
+        var services = ((IInfrastructure<IServiceProvider>)context).Instance;
+        var registry = services.GetService<PgDisciplineRuntimeRegistry>()
+            ?? throw new InvalidOperationException("PgDiscipline's services are missing from the EF Core service provider given to UseInternalServiceProvider: add services.AddEntityFrameworkPgDiscipline() next to AddEntityFrameworkNpgsql().");
+        var core = services.GetRequiredService<IDbContextOptions>().FindExtension<CoreOptionsExtension>();
+        var loggerFactory = core?.LoggerFactory ?? core?.ApplicationServiceProvider?.GetService<ILoggerFactory>();
+        return registry.GetOrCreate(ConfigurationKey!, Options!, loggerFactory);
     }
 
     /// <summary>Options set in code (null when the runtime is owned elsewhere).</summary>

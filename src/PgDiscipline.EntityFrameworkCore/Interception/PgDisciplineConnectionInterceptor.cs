@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using PgDiscipline.Infrastructure;
 
 namespace PgDiscipline.Interception;
 

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using PgDiscipline.Pipeline;
-using PgDiscipline.Infrastructure;
 
 namespace PgDiscipline.Interception;
 
