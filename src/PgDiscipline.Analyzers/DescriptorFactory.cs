@@ -7,7 +7,7 @@ namespace PgDiscipline.Analyzers;
 internal static class DescriptorFactory
 {
     public static DiagnosticDescriptor Create(RuleDescriptor rule, string messageFormat)
-        => new(rule.Id, rule.Title, messageFormat, rule.Category, Severity(rule.DefaultSeverity), isEnabledByDefault: true,
+        => new(rule.Id, rule.Title, messageFormat, rule.Category, Severity(rule.DefaultSeverity), isEnabledByDefault: rule.EnabledByDefault,
             description: null, helpLinkUri: rule.HelpLink);
 
     private static DiagnosticSeverity Severity(RuleSeverity severity) => severity switch

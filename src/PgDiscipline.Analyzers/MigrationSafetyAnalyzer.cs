@@ -5,15 +5,17 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using PgDiscipline.Sql.Migrations;
 
 namespace PgDiscipline.Analyzers;
 
 /// <summary>
-/// PGD301–PGD315 on EF Core migrations: one pass over the <c>Up</c> method of each class deriving from
-/// <c>Migration</c>, in statement order, so "existing table" means "not created earlier in this Up". Raw
-/// <c>Sql(...)</c> goes through PgDiscipline.Sql's migration lint, and each finding carries its own rule id (a raw
-/// <c>CREATE INDEX</c> is PGD304 like <c>CreateIndex</c>). <c>[AllowUnsafeMigration("PGDnnn", Reason = "…")]</c> on the class
-/// allows a rule; an empty reason does not. The same rules, severities and exemptions apply in the lint and the guard.
+/// The migration rules on EF Core migrations. Each <c>MigrationBuilder</c> call of an <c>Up</c> method, in order, becomes
+/// schema operations (<see cref="MigrationBuilderReader"/>; raw <c>Sql(…)</c> through the SQL reader), and the same rule
+/// engine the lint and the runtime guard use judges them — no rule is decided here. "Existing table" means not created
+/// earlier in this <c>Up</c>; column types and the rest of the schema history come from the migrations before it
+/// (<see cref="MigrationHistoryIndex"/>). <c>[AllowUnsafeMigration("PGDnnn", Reason = "…")]</c> on the class allows a rule;
+/// an empty reason does not.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
@@ -30,9 +32,29 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
 
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
-        => context.RegisterOperationBlockAction(c => AnalyzeUp(c, ef));
+    {
+        var history = new MigrationHistoryIndex(context.Compilation, ef);
+        context.RegisterOperationBlockAction(c => AnalyzeUp(c, ef, history));
+    }
 
-    private static void AnalyzeUp(OperationBlockAnalysisContext context, EfContext ef)
+    /// <summary>The rules the analyzer runs: every migration rule (Roslyn drops the findings of rules off by default or by
+    /// configuration), except the timeouts the runtime guard sets on every migration statement itself.</summary>
+    internal static readonly MigrationLintOptions Options = CreateOptions();
+
+    private static MigrationLintOptions CreateOptions()
+    {
+        var options = new MigrationLintOptions { RequireLockTimeout = false };
+        foreach (var rule in MigrationRules.All)
+        {
+            options.EnabledRules.Add(rule.Id);
+        }
+
+        options.ExcludedRules.Add(RuleIdentifiers.DdlWithoutLockTimeout);
+        options.ExcludedRules.Add(RuleIdentifiers.StatementWithoutTimeout);
+        return options;
+    }
+
+    private static void AnalyzeUp(OperationBlockAnalysisContext context, EfContext ef, MigrationHistoryIndex history)
     {
         if (context.OwningSymbol is not IMethodSymbol { Name: "Up" } method || !Derives(method.ContainingType, ef.Migration!))
         {
@@ -50,171 +72,68 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
             }
         }
 
+        var calls = context.OperationBlocks.SelectMany(b => Calls(b, ef)).OrderBy(i => i.Syntax.SpanStart).ToList();
+        var state = NeedsHistory(calls) ? history.Before(method.ContainingType, context.CancellationToken) : new MigrationLintState();
         var tree = context.OperationBlocks.FirstOrDefault()?.Syntax.SyntaxTree;
-        var closed = tree is not null && AnalyzerOptionsReader.GetBool(context.Options, tree, RuleIdentifiers.CreateTableClosed, "enabled", false);
-        var created = new HashSet<string>(StringComparer.Ordinal);
-        var lintState = new MigrationLintState { AssumeLockTimeout = true };
-        var calls = context.OperationBlocks.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>()
+        var options = Options;
+        if (tree is not null && AnalyzerOptionsReader.GetBool(context.Options, tree, RuleIdentifiers.CreateTableClosed, "enabled", false))
+        {
+            options = CreateOptions();
+            options.ClosedToNewTables = true;
+        }
+
+        state.AssumeLockTimeout = true;
+        IInvocationOperation current = null!;
+        void Report(string id, string message, bool raw)
+        {
+            if (!allowed.Contains(id) && (raw ? MigrationDescriptors.RawSql : MigrationDescriptors.Typed).TryGetValue(id, out var descriptor))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, MigrationCall.NameLocation(current), message));
+            }
+        }
+
+        var engine = new MigrationRuleEngine(options, state, (rule, _, message) => Report(rule.Id, message, raw: false));
+        var ops = new List<SchemaOperation>();
+        for (var i = 0; i < calls.Count; i++)
+        {
+            current = calls[i];
+            if (current.TargetMethod.Name == "Sql")
+            {
+                if (MigrationCall.Str(current, "sql") is { } sql)
+                {
+                    // EF Core runs a suppressTransaction command outside the migration's transaction.
+                    state.InTransaction = MigrationCall.Bool(current, "suppressTransaction") != true;
+                    foreach (var finding in new ScriptReader(sql, options, engine).Read())
+                    {
+                        Report(finding.RuleId, finding.Message, raw: true);
+                    }
+                }
+
+                continue;
+            }
+
+            ops.Clear();
+            MigrationBuilderReader.Read(current, i, ops);
+            // Npgsql runs CREATE INDEX CONCURRENTLY outside the migration's transaction; everything else runs inside it.
+            state.InTransaction = !(ops.Count > 0 && ops[0] is CreateIndex { Concurrently: true });
+            foreach (var op in ops)
+            {
+                engine.Apply(op);
+            }
+        }
+    }
+
+    /// <summary>Raw SQL, or an AlterColumn without the old type, is judged with what earlier migrations declared.</summary>
+    private static bool NeedsHistory(List<IInvocationOperation> calls)
+        => calls.Any(c => c.TargetMethod.Name == "Sql" || (c.TargetMethod.Name == "AlterColumn" && MigrationCall.Str(c, "oldType") is null));
+
+    /// <summary>The <c>MigrationBuilder</c> calls of a method body, in source order.</summary>
+    internal static IEnumerable<IInvocationOperation> Calls(IOperation body, EfContext ef)
+        => body.DescendantsAndSelf().OfType<IInvocationOperation>()
             .Where(i => SymbolEqualityComparer.Default.Equals(i.TargetMethod.ContainingType, ef.MigrationBuilder))
             .OrderBy(i => i.Syntax.SpanStart);
 
-        foreach (var call in calls)
-        {
-            void Report(DiagnosticDescriptor descriptor, params object[] args)
-            {
-                if (!allowed.Contains(descriptor.Id))
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(descriptor, QueryChain.NameLocation(call), args));
-                }
-            }
-
-            var schema = Str(call, "schema");
-            var tableName = Str(call, call.TargetMethod.Name is "CreateTable" or "DropTable" or "RenameTable" ? "name" : "table");
-            var key = tableName is null ? null : (schema ?? string.Empty) + "." + tableName;
-            var table = tableName is null ? "?" : schema is null ? tableName : schema + "." + tableName;
-            var existing = key is not null && !created.Contains(key);
-            var column = Str(call, "name") ?? "?";
-            switch (call.TargetMethod.Name)
-            {
-                case "CreateTable":
-                    if (key is not null)
-                    {
-                        created.Add(key);
-                        lintState.MarkCreated(tableName!);
-                    }
-
-                    if (closed)
-                    {
-                        Report(MigrationDescriptors.CreateTableClosed, table);
-                    }
-
-                    break;
-                case "AlterColumn" when existing:
-                    if (TypeChange(call) is ({ } oldType, { } newType)
-                        && !string.Equals(PostgresFacts.NormalizeType(oldType), PostgresFacts.NormalizeType(newType), StringComparison.Ordinal)
-                        && !PostgresFacts.IsBinaryCoercible(oldType, newType))
-                    {
-                        var note = PostgresFacts.TypeChangeNote(oldType, newType);
-                        Report(MigrationDescriptors.AlterColumnTypeRewrite, column, table, oldType, newType, note is null ? string.Empty : " (" + note + ")");
-                    }
-
-                    if (Bool(call, "nullable") == false && Bool(call, "oldNullable") == true)
-                    {
-                        Report(MigrationDescriptors.SetNotNull, column, table);
-                    }
-
-                    if (HasAnnotation(call, "Annotation", IdentityStrategy, IsIdentityOrSerial) && !HasAnnotation(call, "OldAnnotation", IdentityStrategy, IsIdentityOrSerial))
-                    {
-                        Report(MigrationDescriptors.AlterColumnToIdentity, column, table);
-                    }
-
-                    break;
-                case "AddColumn" when existing:
-                    var defaultSql = Str(call, "defaultValueSql");
-                    var identity = HasAnnotation(call, "Annotation", IdentityStrategy, IsIdentityOrSerial);
-                    var computed = Str(call, "computedColumnSql") is not null;
-                    if (PostgresFacts.FindVolatileCall(defaultSql) is not null)
-                    {
-                        Report(MigrationDescriptors.AddColumnVolatileDefault, column, table, "default " + defaultSql);
-                    }
-                    else if (computed && Bool(call, "stored") == true)
-                    {
-                        Report(MigrationDescriptors.AddColumnVolatileDefault, column, table, "a stored generated column");
-                    }
-
-                    if (identity)
-                    {
-                        Report(MigrationDescriptors.AddIdentityColumn, column, table);
-                    }
-                    else if (Bool(call, "nullable") == false && defaultSql is null && !computed && !HasValue(call, "defaultValue"))
-                    {
-                        Report(MigrationDescriptors.AddNotNullColumnWithoutDefault, column, table);
-                    }
-
-                    break;
-                case "CreateIndex" when existing && !HasAnnotation(call, "Annotation", "Npgsql:CreatedConcurrently", v => v == "true"):
-                    Report(MigrationDescriptors.CreateIndexNotConcurrently, column, table);
-                    break;
-                case "DropIndex" when existing:
-                    Report(MigrationDescriptors.DropIndexNotConcurrently, column, table);
-                    break;
-                case "AddForeignKey" when existing:
-                    Report(MigrationDescriptors.AddForeignKeyValidated, column, table);
-                    break;
-                case "AddUniqueConstraint" or "AddPrimaryKey" when existing:
-                    Report(MigrationDescriptors.AddUniqueConstraint, column, table);
-                    break;
-                case "AddCheckConstraint" when existing:
-                    Report(MigrationDescriptors.AddCheckConstraintValidated, column, table);
-                    break;
-                case "RenameColumn" or "RenameTable":
-                    Report(MigrationDescriptors.Rename, table);
-                    break;
-                case "DropColumn" or "DropTable" when existing:
-                    Report(MigrationDescriptors.Drop, call.TargetMethod.Name == "DropTable" ? "table " + table : "column " + column + " of " + table);
-                    break;
-                case "Sql":
-                    var sql = Str(call, "sql");
-                    if (sql is null)
-                    {
-                        break;
-                    }
-
-                    lintState.InTransaction = Bool(call, "suppressTransaction") != true;
-                    foreach (var finding in MigrationLint.Lint(sql, RawSqlLintOptions, lintState))
-                    {
-                        if (MigrationDescriptors.RawSql.TryGetValue(finding.RuleId, out var descriptor))
-                        {
-                            Report(descriptor, finding.Message);
-                        }
-                    }
-
-                    break;
-            }
-        }
-    }
-
-    /// <summary>The guard sets a lock_timeout on every migration statement, so PGD315 does not apply to Sql(…).</summary>
-    private static readonly MigrationLintOptions RawSqlLintOptions = new() { RequireLockTimeout = false };
-
-    private const string IdentityStrategy = "Npgsql:ValueGenerationStrategy";
-
-    private static bool IsIdentityOrSerial(string value) => value.IndexOf("Identity", StringComparison.Ordinal) >= 0 || value.IndexOf("Serial", StringComparison.Ordinal) >= 0;
-
-    /// <summary>The old and new store types of an AlterColumn: the <c>oldType</c>/<c>type</c> strings when given, otherwise
-    /// what Npgsql emits for the CLR type and facets (<c>AlterColumn&lt;string&gt;(maxLength: 50, oldMaxLength: 500)</c> is a
-    /// <c>character varying(500)</c> → <c>character varying(50)</c> change).</summary>
-    private static (string? Old, string? New) TypeChange(IInvocationOperation call)
-    {
-        var type = Str(call, "type");
-        var oldType = Str(call, "oldType");
-        if (type is not null || oldType is not null)
-        {
-            return (oldType, type);
-        }
-
-        var clr = call.TargetMethod.TypeArguments.Length == 1 ? FullName(call.TargetMethod.TypeArguments[0]) : null;
-        var oldClr = Arg(call, "oldClrType") is { } a && EfContext.Unwrap(a.Value) is ITypeOfOperation typeOf ? FullName(typeOf.TypeOperand) : clr;
-        return (PostgresFacts.ImpliedColumnType(oldClr, Int(call, "oldMaxLength"), Int(call, "oldPrecision"), Int(call, "oldScale")),
-            PostgresFacts.ImpliedColumnType(clr, Int(call, "maxLength"), Int(call, "precision"), Int(call, "scale")));
-    }
-
-    private static string? FullName(ITypeSymbol type)
-    {
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-        {
-            type = nullable.TypeArguments[0];
-        }
-
-        return type.SpecialType switch
-        {
-            SpecialType.System_String => "System.String",
-            SpecialType.System_Decimal => "System.Decimal",
-            _ => null,
-        };
-    }
-
-    private static bool Derives(INamedTypeSymbol? type, INamedTypeSymbol baseType)
+    internal static bool Derives(INamedTypeSymbol? type, INamedTypeSymbol baseType)
     {
         for (var t = type?.BaseType; t is not null; t = t.BaseType)
         {
@@ -222,45 +141,6 @@ public sealed class MigrationSafetyAnalyzer : EfCoreAnalyzer
             {
                 return true;
             }
-        }
-
-        return false;
-    }
-
-    private static IArgumentOperation? Arg(IInvocationOperation call, string name)
-        => call.Arguments.FirstOrDefault(a => a.Parameter?.Name == name);
-
-    private static string? Str(IInvocationOperation call, string name)
-        => Arg(call, name) is { } a && EfContext.Unwrap(a.Value).ConstantValue is { HasValue: true, Value: string s } ? s : null;
-
-    /// <summary>A bool argument, or the parameter's default when it was left out (<c>nullable</c> defaults to false).</summary>
-    private static bool? Bool(IInvocationOperation call, string name)
-        => Arg(call, name) is { } a && EfContext.Unwrap(a.Value).ConstantValue is { HasValue: true, Value: bool b } ? b : null;
-
-    private static int? Int(IInvocationOperation call, string name)
-        => Arg(call, name) is { } a && EfContext.Unwrap(a.Value).ConstantValue is { HasValue: true, Value: int i } ? i : null;
-
-    /// <summary>Whether the argument was written and is not the constant null.</summary>
-    private static bool HasValue(IInvocationOperation call, string name)
-        => Arg(call, name) is { ArgumentKind: not ArgumentKind.DefaultValue } a && !(EfContext.Unwrap(a.Value).ConstantValue is { HasValue: true, Value: null });
-
-    /// <summary>A chained <c>.Annotation("name", value)</c> (or <c>.OldAnnotation</c>) on the operation builder the call returns.</summary>
-    private static bool HasAnnotation(IInvocationOperation call, string method, string name, Func<string, bool> value)
-    {
-        IOperation current = call;
-        while (current.Parent is IInvocationOperation { TargetMethod.Name: "Annotation" or "OldAnnotation" } annotation && ReferenceEquals(annotation.Instance is null ? null : EfContext.Unwrap(annotation.Instance), current))
-        {
-            if (annotation.TargetMethod.Name == method && annotation.Arguments.Length == 2 && EfContext.Unwrap(annotation.Arguments[0].Value).ConstantValue.Value is string n && n == name)
-            {
-                var v = annotation.Arguments[1].Value;
-                var text = EfContext.Unwrap(v).ConstantValue.Value is bool b ? (b ? "true" : "false") : v.Syntax.ToString();
-                if (value(text))
-                {
-                    return true;
-                }
-            }
-
-            current = annotation;
         }
 
         return false;

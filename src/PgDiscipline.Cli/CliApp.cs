@@ -12,7 +12,11 @@ public static class CliApp
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     /// <summary>Builds the command tree.</summary>
-    public static RootCommand Build()
+    public static RootCommand Build() => Build(null);
+
+    /// <summary>Builds the command tree; with <paramref name="only"/>, just that subcommand (a per-file <c>lint</c> from a
+    /// pre-commit hook or CI step pays for nothing else at start-up: no option objects of the other commands, no Npgsql).</summary>
+    private static RootCommand Build(string? only)
     {
         var root = new RootCommand("pgdiscipline: fingerprint SQL, lint migrations, manage query rules, inspect a cluster, write query reports, run backfills.");
 
@@ -25,12 +29,20 @@ public static class CliApp
             }
         }
 
+        if (only == "lint")
+        {
+            root.Subcommands.Add(LintCommand.Build());
+            return root;
+        }
+
         root.Subcommands.Add(FingerprintCommand.Build());
-        root.Subcommands.Add(RulesCommand.Build());
         root.Subcommands.Add(LintCommand.Build());
+#if !LINT_ONLY
+        root.Subcommands.Add(RulesCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(ReportCommand.Build());
         root.Subcommands.Add(BackfillCommand.Build());
+#endif
         return root;
     }
 
@@ -49,7 +61,7 @@ public static class CliApp
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
-        var parse = Build().Parse(args);
+        var parse = Build(args.Length > 0 && args[0] == "lint" ? "lint" : null).Parse(args);
         if (parse.Action is ParseErrorAction)
         {
             foreach (var problem in parse.Errors)

@@ -9,7 +9,7 @@ using PgDiscipline.Sql;
 namespace PgDiscipline.Cli;
 
 /// <summary>
-/// <c>pgdiscipline lint FILE.sql…</c>: the migration rules on SQL text (the output of <c>dotnet ef migrations script</c>,
+/// <c>pgdiscipline lint FILE.sql | DIR | GLOB …</c>: the migration rules on SQL text (the output of <c>dotnet ef migrations script</c>,
 /// a migration tool's <c>.sql</c> files). Settings from <c>pgdiscipline.lint.json</c> (nearest up the directory tree),
 /// overridden by options. Exit 0: nothing at or above <c>--fail-on</c>; 1: at least one finding at it; 2: bad input
 /// (a file or the configuration cannot be read).
@@ -18,13 +18,15 @@ internal static class LintCommand
 {
     public static Command Build()
     {
-        var files = new Argument<string[]>("files") { Description = "SQL migration scripts ('-' reads standard input).", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("files") { Description = "SQL migration scripts, directories (every *.sql under it, down migrations left out) or globs ('db/*.up.sql', 'migrations/**/up.sql'); '-' reads standard input. Linted in the order given, a directory's or glob's files sorted by path.", Arity = ArgumentArity.OneOrMore };
         var format = new Option<string>("--format") { Description = "text | json | sarif | github (workflow annotations) | gitlab (code quality JSON)", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json", "sarif", "github", "gitlab");
         var pgVersion = new Option<int?>("--pg-version") { Description = $"PostgreSQL major version the scripts run on (default {MigrationLintOptions.DefaultPostgresVersion})." };
         var inTransaction = new Option<bool>("--assume-in-transaction") { Description = "Each file runs inside one transaction (most migration runners wrap each file)." };
-        var failOn = new Option<string?>("--fail-on") { Description = "error (default) | warning | none: which findings make the exit code 1." };
-        failOn.AcceptOnlyFromAmong("error", "warning", "none");
+        var failOn = new Option<string?>("--fail-on") { Description = "error (default) | warning | info | none: which findings make the exit code 1." };
+        failOn.AcceptOnlyFromAmong("error", "warning", "info", "none");
+        var enable = new Option<string[]>("--enable") { Description = "Turn on rules that are off by default (repeatable, or comma-separated; 'all' for every rule)." };
+        var statementTimeout = new Option<bool>("--require-statement-timeout") { Description = "PGD322: require SET statement_timeout before statements that can run long." };
         var include = new Option<string[]>("--include") { Description = "Only these rules (repeatable, or comma-separated)." };
         var exclude = new Option<string[]>("--exclude") { Description = "Not these rules (repeatable, or comma-separated)." };
         var config = new Option<string?>("--config") { Description = $"Settings file (default: the nearest {LintConfig.FileName} up from the current directory)." };
@@ -34,7 +36,7 @@ internal static class LintCommand
         var alone = new Option<bool>("--each-file-alone") { Description = "Lint every file on its own. By default the files are one migration history, in the order given: column types, IMMUTABLE functions and validated checks declared by earlier files are known to later ones." };
         var command = new Command("lint", "Lint SQL migration scripts with the PGD3xx migration-safety rules.")
         {
-            files, format, pgVersion, inTransaction, failOn, include, exclude, config, noConfig, closed, noLockTimeout, alone,
+            files, format, pgVersion, inTransaction, failOn, include, exclude, enable, config, noConfig, closed, noLockTimeout, statementTimeout, alone,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -79,10 +81,26 @@ internal static class LintCommand
             threshold = parse.GetValue(failOn) ?? threshold;
             var includes = Ids(parse.GetValue(include));
             var excludes = Ids(parse.GetValue(exclude));
-            if (includes.Concat(excludes).FirstOrDefault(id => RuleCatalog.Find(id) is null) is { } unknown)
+            var enables = Ids(parse.GetValue(enable));
+            if (enables.Remove("ALL"))
             {
-                await error.WriteLineAsync($"pgdiscipline lint: '{unknown}' is not a rule id (PGD301–PGD317, see docs/rules).").ConfigureAwait(false);
+                enables.AddRange(RuleCatalog.All.Where(r => RuleCatalog.IsMigrationRule(r.Id)).Select(r => r.Id));
+            }
+
+            if (parse.GetValue(statementTimeout))
+            {
+                enables.Add(RuleIdentifiers.StatementWithoutTimeout);
+            }
+
+            if (includes.Concat(excludes).Concat(enables).FirstOrDefault(id => !RuleCatalog.IsMigrationRule(id)) is { } unknown)
+            {
+                await error.WriteLineAsync($"pgdiscipline lint: '{unknown}' is not a rule id (migration rules: {LintConfig.RuleRange}, see docs/rules).").ConfigureAwait(false);
                 return ExitCodes.BadInput;
+            }
+
+            foreach (var id in enables)
+            {
+                options.EnabledRules.Add(id);
             }
 
             if (includes.Count > 0)
@@ -99,7 +117,14 @@ internal static class LintCommand
             // what earlier scripts declared (column types, IMMUTABLE functions, validated checks) is known to later ones.
             var results = new List<(string File, LintFinding Finding)>();
             MigrationLintState? state = null;
-            foreach (var file in parse.GetValue(files)!)
+            var (inputs, inputError) = LintInputs.Expand(parse.GetValue(files)!);
+            if (inputError is not null)
+            {
+                await error.WriteLineAsync($"pgdiscipline lint: {inputError}").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
+            foreach (var file in inputs)
             {
                 string text;
                 try
@@ -129,7 +154,8 @@ internal static class LintCommand
             return threshold switch
             {
                 "none" => ExitCodes.Ok,
-                "warning" => results.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok,
+                "info" => results.Count > 0 ? ExitCodes.Failed : ExitCodes.Ok,
+                "warning" => results.Any(r => r.Finding.Severity != LintSeverity.Info) ? ExitCodes.Failed : ExitCodes.Ok,
                 _ => results.Any(r => r.Finding.Severity == LintSeverity.Error) ? ExitCodes.Failed : ExitCodes.Ok,
             };
         });
@@ -139,7 +165,15 @@ internal static class LintCommand
     private static List<string> Ids(string[]? values)
         => (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(v => v.ToUpperInvariant()).ToList();
 
-    private static string Level(LintFinding f) => f.Severity == LintSeverity.Error ? "error" : "warning";
+    private static string Level(LintFinding f) => f.Severity switch
+    {
+        LintSeverity.Error => "error",
+        LintSeverity.Info => "info",
+        _ => "warning",
+    };
+
+    /// <summary>SARIF and GitHub know error, warning and note.</summary>
+    private static string SarifLevel(LintFinding f) => f.Severity == LintSeverity.Info ? "note" : Level(f);
 
     private static string Text(List<(string File, LintFinding Finding)> results)
     {
@@ -165,7 +199,7 @@ internal static class LintCommand
         var sb = new StringBuilder();
         foreach (var (file, f) in results)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"::{Level(f)} file={Property(file.Replace('\\', '/'))},line={f.Line},col={f.Column},title={Property(f.RuleId + " " + RuleCatalog.Get(f.RuleId).Title)}::{Data(f.Message + " (" + RuleIdentifiers.HelpLink(f.RuleId) + ")")}").Append('\n');
+            sb.Append(CultureInfo.InvariantCulture, $"::{(f.Severity == LintSeverity.Info ? "notice" : Level(f))} file={Property(file.Replace('\\', '/'))},line={f.Line},col={f.Column},title={Property(f.RuleId + " " + RuleCatalog.Get(f.RuleId).Title)}::{Data(f.Message + " (" + RuleIdentifiers.HelpLink(f.RuleId) + ")")}").Append('\n');
         }
 
         return sb.ToString();
@@ -182,7 +216,7 @@ internal static class LintCommand
                 $"{r.Finding.RuleId}: {r.Finding.Message}",
                 r.Finding.RuleId,
                 Fingerprint(r.File, r.Finding),
-                r.Finding.Severity == LintSeverity.Error ? "major" : "minor",
+                r.Finding.Severity switch { LintSeverity.Error => "major", LintSeverity.Info => "info", _ => "minor" },
                 new GitLabLocation(r.File.Replace('\\', '/'), new GitLabLines(r.Finding.Line)))).ToList(),
             LintOutputJson.Default.ListGitLabIssue) + "\n";
 
@@ -202,7 +236,7 @@ internal static class LintCommand
                         results.Select(r => r.Finding.RuleId).Distinct().Order(StringComparer.Ordinal).Select(id => new SarifRule(id, RuleIdentifiers.HelpLink(id))).ToList())),
                     results.Select(r => new SarifResult(
                         r.Finding.RuleId,
-                        Level(r.Finding),
+                        SarifLevel(r.Finding),
                         new SarifMessage(r.Finding.Message),
                         [new SarifLocation(new SarifPhysicalLocation(new SarifArtifactLocation(r.File.Replace('\\', '/')), new SarifRegion(r.Finding.Line, r.Finding.Column)))])).ToList()),
             ]);

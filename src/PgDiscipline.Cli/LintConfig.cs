@@ -16,6 +16,9 @@ internal sealed class LintConfig
 {
     public const string FileName = "pgdiscipline.lint.json";
 
+    /// <summary>The migration rule ids, for messages.</summary>
+    public static string RuleRange => $"{RuleCatalog.All.First(r => RuleCatalog.IsMigrationRule(r.Id)).Id}–{RuleCatalog.All.Last(r => RuleCatalog.IsMigrationRule(r.Id)).Id}";
+
     /// <summary>PostgreSQL major version the migrations run on.</summary>
     public int? PgVersion { get; set; }
 
@@ -28,10 +31,13 @@ internal sealed class LintConfig
     /// <summary>Never these rules.</summary>
     public List<string>? Exclude { get; set; }
 
-    /// <summary>Severity per rule: error, warning, or off.</summary>
+    /// <summary>Rules off by default turned on.</summary>
+    public List<string>? Enable { get; set; }
+
+    /// <summary>Severity per rule: error, warning, info, or off.</summary>
     public Dictionary<string, string>? Severities { get; set; }
 
-    /// <summary>error (default), warning, or none: which findings make the exit code 1.</summary>
+    /// <summary>error (default), warning, info, or none: which findings make the exit code 1.</summary>
     public string? FailOn { get; set; }
 
     /// <summary>PGD311: report CREATE TABLE.</summary>
@@ -80,25 +86,25 @@ internal sealed class LintConfig
             problems.Add($"pgVersion {v} is not a PostgreSQL major version (9 to 30)");
         }
 
-        foreach (var id in (config.Include ?? []).Concat(config.Exclude ?? []).Concat(config.Severities?.Keys ?? Enumerable.Empty<string>()))
+        foreach (var id in (config.Include ?? []).Concat(config.Exclude ?? []).Concat(config.Enable ?? []).Concat(config.Severities?.Keys ?? Enumerable.Empty<string>()))
         {
-            if (RuleCatalog.Find(id) is null || !id.StartsWith("PGD3", StringComparison.Ordinal))
+            if (!RuleCatalog.IsMigrationRule(id))
             {
-                problems.Add($"'{id}' is not a migration rule (PGD301–PGD317)");
+                problems.Add($"'{id}' is not a migration rule ({RuleRange})");
             }
         }
 
         foreach (var (id, severity) in config.Severities ?? [])
         {
-            if (severity is not ("error" or "warning" or "off"))
+            if (severity is not ("error" or "warning" or "info" or "off"))
             {
-                problems.Add($"severities.{id}: '{severity}' is not error, warning or off");
+                problems.Add($"severities.{id}: '{severity}' is not error, warning, info or off");
             }
         }
 
-        if (config.FailOn is not (null or "error" or "warning" or "none"))
+        if (config.FailOn is not (null or "error" or "warning" or "info" or "none"))
         {
-            problems.Add($"failOn: '{config.FailOn}' is not error, warning or none");
+            problems.Add($"failOn: '{config.FailOn}' is not error, warning, info or none");
         }
 
         if (problems.Count > 0)
@@ -142,6 +148,11 @@ internal sealed class LintConfig
             options.ExcludedRules.Add(id);
         }
 
+        foreach (var id in Enable ?? [])
+        {
+            options.EnabledRules.Add(id);
+        }
+
         foreach (var (id, severity) in Severities ?? [])
         {
             if (severity == "off")
@@ -150,7 +161,12 @@ internal sealed class LintConfig
             }
             else
             {
-                options.Severities[id] = severity == "error" ? LintSeverity.Error : LintSeverity.Warning;
+                options.Severities[id] = severity switch
+                {
+                    "error" => LintSeverity.Error,
+                    "info" => LintSeverity.Info,
+                    _ => LintSeverity.Warning,
+                };
             }
         }
     }

@@ -8,4 +8,7 @@ public enum LintSeverity
 
     /// <summary>Takes a long lock, rewrites a table, or fails at run time.</summary>
     Error,
+
+    /// <summary>Schema design advice; never fails a run unless asked to (<c>--fail-on info</c>).</summary>
+    Info,
 }

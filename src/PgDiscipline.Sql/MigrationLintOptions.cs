@@ -8,6 +8,7 @@ public sealed class MigrationLintOptions
     public const int DefaultPostgresVersion = 15;
 
     private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _enabled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LintSeverity> _severities = new(StringComparer.Ordinal);
     private HashSet<string>? _included;
 
@@ -36,14 +37,25 @@ public sealed class MigrationLintOptions
     /// <summary>Rules never reported.</summary>
     public ICollection<string> ExcludedRules => _excluded;
 
+    /// <summary>Rules that are off by default (<see cref="RuleDescriptor.EnabledByDefault"/>) turned on. Naming a rule in
+    /// <see cref="IncludedRules"/> or <see cref="Severities"/> turns it on too.</summary>
+    public ICollection<string> EnabledRules => _enabled;
+
     /// <summary>Severity overrides by rule id (the catalog's severity otherwise).</summary>
     public IDictionary<string, LintSeverity> Severities => _severities;
 
     /// <summary>Whether findings of <paramref name="id"/> are left out.</summary>
-    public bool IsExcluded(string id) => _excluded.Contains(id) || (_included is not null && !_included.Contains(id));
+    public bool IsExcluded(string id)
+        => _excluded.Contains(id) || (_included is not null && !_included.Contains(id))
+            || (RuleCatalog.Find(id) is { EnabledByDefault: false } && !_enabled.Contains(id) && !_severities.ContainsKey(id) && _included?.Contains(id) != true);
 
     /// <summary>The severity a finding of <paramref name="id"/> gets.</summary>
     public LintSeverity SeverityOf(string id)
         => _severities.TryGetValue(id, out var severity) ? severity
-            : RuleCatalog.SeverityOf(id) == RuleSeverity.Error ? LintSeverity.Error : LintSeverity.Warning;
+            : RuleCatalog.SeverityOf(id) switch
+            {
+                RuleSeverity.Error => LintSeverity.Error,
+                RuleSeverity.Warning => LintSeverity.Warning,
+                _ => LintSeverity.Info,
+            };
 }

@@ -119,6 +119,18 @@ public static class PostgresFacts
         return newSize >= oldSize && om.Groups[5].Value == nm.Groups[5].Value;
     }
 
+    /// <summary>
+    /// Whether changing a column from <paramref name="oldType"/> to <paramref name="newType"/> keeps the table's data but
+    /// rebuilds the indexes on the column: citext and text (or unbounded varchar) are binary-coercible both ways, but index
+    /// under different operator classes (measured on PostgreSQL 15: the table's relfilenode is kept, the index's changes).
+    /// </summary>
+    internal static bool RebuildsIndexesOnly(string oldType, string newType)
+    {
+        var o = NormalizeType(oldType);
+        var n = NormalizeType(newType);
+        return (o == "citext" && n is "text" or "character varying") || (n == "citext" && (o == "text" || o.StartsWith("character varying", StringComparison.Ordinal)));
+    }
+
     /// <summary>A caveat worth telling for this type change, or null: timestamp → timestamptz needs no rewrite on
     /// PostgreSQL 12+ when the migration's session TimeZone is UTC.</summary>
     public static string? TypeChangeNote(string oldType, string newType)
@@ -133,7 +145,7 @@ public static class PostgresFacts
     /// <summary>
     /// The column type Npgsql's EF Core provider emits when a migration gives a CLR type and facets but no store type
     /// (hand-written migrations): <c>string</c> with a max length → <c>character varying(n)</c>, without → <c>text</c>;
-    /// <c>decimal</c> with precision/scale → <c>numeric(p,s)</c>. Null when it cannot be told.
+    /// <c>decimal</c> with precision/scale → <c>numeric(p,s)</c>; <c>int</c>, <c>long</c>, <c>short</c> → integer, bigint, smallint. Null when it cannot be told.
     /// </summary>
     /// <param name="clrTypeFullName">The CLR type's full name, e.g. <c>System.String</c>.</param>
     /// <param name="maxLength">The maxLength facet.</param>
@@ -146,6 +158,9 @@ public static class PostgresFacts
             "System.Decimal" => precision is { } p
                 ? "numeric(" + p.ToString(CultureInfo.InvariantCulture) + (scale is { } s ? "," + s.ToString(CultureInfo.InvariantCulture) : string.Empty) + ")"
                 : "numeric",
+            "System.Int32" => "integer",
+            "System.Int64" => "bigint",
+            "System.Int16" => "smallint",
             _ => null,
         };
 

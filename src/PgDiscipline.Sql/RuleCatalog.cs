@@ -18,8 +18,12 @@ public static class RuleCatalog
     /// <summary>Category of the routing rules (PGD2xx).</summary>
     public const string Routing = "PgDiscipline.Routing";
 
-    /// <summary>Category of the migration rules (PGD3xx).</summary>
+    /// <summary>Category of the migration rules (PGD3xx) about locks, rewrites, failures and breaking the running app.</summary>
     public const string Migrations = "PgDiscipline.Migrations";
+
+    /// <summary>Category of the migration rules about schema design and robustness (squawk's style rules): lower default
+    /// severities, and the noisiest off by default.</summary>
+    public const string MigrationStyle = "PgDiscipline.MigrationStyle";
 
     private const string AccessExclusive = "ACCESS EXCLUSIVE";
 
@@ -52,6 +56,23 @@ public static class RuleCatalog
         new(RuleIdentifiers.DdlWithoutLockTimeout, "DDL on an existing table without a lock_timeout", Migrations, RuleSeverity.Warning, null),
         new(RuleIdentifiers.DetachPartitionNotConcurrently, "Partition detached without CONCURRENTLY", Migrations, RuleSeverity.Error, AccessExclusive),
         new(RuleIdentifiers.SqlSyntaxError, "Migration SQL that PostgreSQL cannot parse", Migrations, RuleSeverity.Error, null),
+        new(RuleIdentifiers.DropDatabase, "Database dropped", Migrations, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.DropNotNull, "NOT NULL dropped from an existing column", Migrations, RuleSeverity.Info, null),
+        new(RuleIdentifiers.TransactionNesting, "BEGIN or COMMIT inside the migration's transaction, or COMMIT without one", Migrations, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.UncommittedTransaction, "Transaction begun and never committed", Migrations, RuleSeverity.Error, null),
+        new(RuleIdentifiers.StatementWithoutTimeout, "Long-running statement without a statement_timeout", Migrations, RuleSeverity.Warning, null, enabledByDefault: false),
+        new(RuleIdentifiers.NotRerunnable, "Statement that fails when a half-applied migration is run again", MigrationStyle, RuleSeverity.Info, null, enabledByDefault: false),
+        new(RuleIdentifiers.NarrowIntegerKey, "Key column narrower than bigint", MigrationStyle, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.SerialColumn, "Serial column instead of an identity", MigrationStyle, RuleSeverity.Info, null),
+        new(RuleIdentifiers.LimitedVarchar, "varchar(n) instead of text with a CHECK", MigrationStyle, RuleSeverity.Info, null, enabledByDefault: false),
+        new(RuleIdentifiers.TimestampWithoutTimeZone, "timestamp without time zone", MigrationStyle, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.CharColumn, "char(n) column", MigrationStyle, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.IdentifierTooLong, "Identifier longer than 63 bytes", MigrationStyle, RuleSeverity.Warning, null),
+        new(RuleIdentifiers.UnorderedEnumValue, "Enum value added without BEFORE or AFTER", MigrationStyle, RuleSeverity.Info, null, enabledByDefault: false),
+        new(RuleIdentifiers.AlterDomainAddConstraint, "Domain constraint added without NOT VALID", Migrations, RuleSeverity.Error, "SHARE"),
+        new(RuleIdentifiers.DomainWithConstraint, "Domain created with a constraint", MigrationStyle, RuleSeverity.Info, null),
+        new(RuleIdentifiers.ColumnNamedTwice, "Column named twice in one statement", Migrations, RuleSeverity.Error, null),
+        new(RuleIdentifiers.UnqualifiedTable, "Table named without its schema", MigrationStyle, RuleSeverity.Info, null, enabledByDefault: false),
     };
 
     private static readonly Dictionary<string, RuleDescriptor> ById = Rules.ToDictionary(r => r.Id, StringComparer.Ordinal);
@@ -65,6 +86,9 @@ public static class RuleCatalog
 
     /// <summary>The rule with <paramref name="id"/>, or null.</summary>
     public static RuleDescriptor? Find(string? id) => id is not null && ById.TryGetValue(id, out var rule) ? rule : null;
+
+    /// <summary>Whether <paramref name="id"/> is a migration rule (PGD3xx, either migration category).</summary>
+    public static bool IsMigrationRule(string id) => Find(id) is { Category: Migrations or MigrationStyle };
 
     /// <summary>The default severity of <paramref name="id"/>.</summary>
     public static RuleSeverity SeverityOf(string id) => Get(id).DefaultSeverity;

@@ -61,6 +61,57 @@ public static class RuleIdentifiers
     /// <summary>PGD317: migration SQL that PostgreSQL cannot parse.</summary>
     public const string SqlSyntaxError = "PGD317";
 
+    /// <summary>PGD318: DROP DATABASE (squawk: ban-drop-database).</summary>
+    public const string DropDatabase = "PGD318";
+
+    /// <summary>PGD319: NOT NULL dropped from an existing column (squawk: ban-drop-not-null).</summary>
+    public const string DropNotNull = "PGD319";
+
+    /// <summary>PGD320: BEGIN/COMMIT nested in a transaction or without one (squawk: transaction-nesting).</summary>
+    public const string TransactionNesting = "PGD320";
+
+    /// <summary>PGD321: a script that ends inside the transaction it began (squawk: ban-uncommitted-transaction).</summary>
+    public const string UncommittedTransaction = "PGD321";
+
+    /// <summary>PGD322: a statement that can run long with no statement_timeout (squawk: require-statement-timeout; off by default).</summary>
+    public const string StatementWithoutTimeout = "PGD322";
+
+    /// <summary>PGD323: a statement a re-run fails on, outside a transaction (squawk: prefer-robust-stmts; off by default).</summary>
+    public const string NotRerunnable = "PGD323";
+
+    /// <summary>PGD324: a key column narrower than bigint (squawk: prefer-bigint-over-int, prefer-bigint-over-smallint).</summary>
+    public const string NarrowIntegerKey = "PGD324";
+
+    /// <summary>PGD325: a serial column instead of an identity (squawk: prefer-identity).</summary>
+    public const string SerialColumn = "PGD325";
+
+    /// <summary>PGD326: varchar(n) instead of text with a CHECK (squawk: prefer-text-field; off by default).</summary>
+    public const string LimitedVarchar = "PGD326";
+
+    /// <summary>PGD327: timestamp without time zone (squawk: prefer-timestamptz).</summary>
+    public const string TimestampWithoutTimeZone = "PGD327";
+
+    /// <summary>PGD328: char(n) (squawk: ban-char-field).</summary>
+    public const string CharColumn = "PGD328";
+
+    /// <summary>PGD329: an identifier longer than 63 bytes (squawk: identifier-too-long).</summary>
+    public const string IdentifierTooLong = "PGD329";
+
+    /// <summary>PGD330: enum value added without BEFORE/AFTER (squawk: require-enum-value-ordering; off by default).</summary>
+    public const string UnorderedEnumValue = "PGD330";
+
+    /// <summary>PGD331: ALTER DOMAIN … ADD CONSTRAINT without NOT VALID (squawk: ban-alter-domain-with-add-constraint).</summary>
+    public const string AlterDomainAddConstraint = "PGD331";
+
+    /// <summary>PGD332: CREATE DOMAIN with a constraint (squawk: ban-create-domain-with-constraint).</summary>
+    public const string DomainWithConstraint = "PGD332";
+
+    /// <summary>PGD333: a column named twice in one statement, which PostgreSQL rejects (squawk: ban-duplicate-column-assignments).</summary>
+    public const string ColumnNamedTwice = "PGD333";
+
+    /// <summary>PGD334: a table named without its schema (squawk: require-table-schema; off by default).</summary>
+    public const string UnqualifiedTable = "PGD334";
+
     /// <summary>All ids, in order.</summary>
     public static readonly string[] All =
     {
@@ -69,7 +120,9 @@ public static class RuleIdentifiers
         AlterColumnTypeRewrite, AddColumnVolatileDefault, SetNotNull, CreateIndexNotConcurrently, DropIndexNotConcurrently,
         AddForeignKeyValidated, AddUniqueConstraint, AddCheckConstraintValidated, Rename, Drop, CreateTableClosed,
         UnsafeRawMigrationSql, AddIdentityColumn, ConcurrentlyInTransaction, DdlWithoutLockTimeout, DetachPartitionNotConcurrently,
-        SqlSyntaxError,
+        SqlSyntaxError, DropDatabase, DropNotNull, TransactionNesting, UncommittedTransaction, StatementWithoutTimeout, NotRerunnable,
+        NarrowIntegerKey, SerialColumn, LimitedVarchar, TimestampWithoutTimeZone, CharColumn, IdentifierTooLong, UnorderedEnumValue,
+        AlterDomainAddConstraint, DomainWithConstraint, ColumnNamedTwice, UnqualifiedTable,
     };
 
     /// <summary>Where a rule's documentation lives.</summary>

@@ -12,10 +12,10 @@ public sealed class MigrationSafetyTests
 
         """;
 
-    private static DiagnosticResult D(string id, int location, params object[] args) => V.Diagnostic(id).WithLocation(location).WithArguments(args);
-
-    private static DiagnosticResult D(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, int location, params object[] args)
-        => new DiagnosticResult(descriptor).WithLocation(location).WithArguments(args);
+    /// <summary>A finding on a typed call. The message is the rule's own (the lint writes it too); <paramref name="parts"/>
+    /// are names it must mention.</summary>
+    /// <summary>A finding on a typed call, with the rule's own message (the lint writes the same rule's message for SQL).</summary>
+    private static DiagnosticResult D(string id, int location, string message) => V.Diagnostic(id).WithLocation(location).WithArguments(message);
 
     private static DiagnosticResult Raw(string id, int location, string message)
         => new DiagnosticResult(MigrationDescriptors.RawSql[id]).WithLocation(location).WithArguments(message);
@@ -26,7 +26,7 @@ public sealed class MigrationSafetyTests
         {
             protected override void Up(MigrationBuilder migrationBuilder)
             {
-                migrationBuilder.CreateTable(name: "reactions", columns: t => new { id = t.Column<int>(nullable: false) });
+                migrationBuilder.CreateTable(name: "reactions", columns: t => new { id = t.Column<long>(nullable: false) });
                 migrationBuilder.CreateIndex(name: "ix_reactions_id", table: "reactions", column: "id");
                 migrationBuilder.{|#0:CreateIndex|}(name: "ix_messages_author", table: "messages", column: "author_id");
                 migrationBuilder.CreateIndex(name: "ix_messages_body", table: "messages", column: "body").Annotation("Npgsql:CreatedConcurrently", true);
@@ -35,7 +35,7 @@ public sealed class MigrationSafetyTests
 
             protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropIndex(name: "ix_messages_author", table: "messages");
         }
-        """, D("PGD304", 0, "ix_messages_author", "messages"), D("PGD305", 1, "ix_old", "messages"));
+        """, D("PGD304", 0, "Index 'ix_messages_author' on existing table messages is built without CONCURRENTLY and blocks writes for the whole build: add .Annotation(\"Npgsql:CreatedConcurrently\", true)"), D("PGD305", 1, "Dropping index 'ix_old' of messages takes ACCESS EXCLUSIVE: use Sql(\"DROP INDEX CONCURRENTLY …\", suppressTransaction: true)"));
 
     [Fact]
     public Task Column_changes_use_old_and_new_types_and_nullability() => V.AnalyzerAsync(Usings + """
@@ -55,10 +55,10 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        D("PGD301", 0, "id", "messages", "integer", "bigint", ""),
-        D("PGD303", 1, "author_id", "messages"),
-        D("PGD302", 2, "token", "messages", "default gen_random_uuid()"),
-        D("PGD313", 3, "seq", "messages"));
+        D("PGD301", 0, "Changing column 'id' of messages from integer to bigint rewrites the table and its indexes under ACCESS EXCLUSIVE: add a new column, backfill, switch, drop the old one"),
+        D("PGD303", 1, "Making 'author_id' of messages NOT NULL scans the whole table under ACCESS EXCLUSIVE: add CHECK (… IS NOT NULL) NOT VALID, VALIDATE it, then set NOT NULL"),
+        D("PGD302", 2, "Adding column 'token' to messages with default gen_random_uuid() rewrites the table: add it without default, set the default, backfill in batches"),
+        D("PGD313", 3, "Adding identity column 'seq' to existing table messages rewrites the table: add a nullable column, backfill in batches, then add the default"));
 
     [Fact]
     public Task Constraints_renames_and_drops() => V.AnalyzerAsync(Usings + """
@@ -74,11 +74,11 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        D("PGD306", 0, "fk_messages_users", "messages"),
-        D("PGD307", 1, "uq_users_email", "users"),
-        D("PGD308", 2, "ck_len", "messages"),
-        D("PGD309", 3, "users"),
-        D("PGD310", 4, "column legacy of users"));
+        D("PGD306", 0, "Foreign key 'fk_messages_users' on existing table messages validates every row while blocking writes: add it with Sql(\"… NOT VALID\") and VALIDATE CONSTRAINT in a later step"),
+        D("PGD307", 1, "Constraint 'uq_users_email' on existing table users builds its index under ACCESS EXCLUSIVE: create a unique index concurrently, then add the constraint USING INDEX"),
+        D("PGD308", 2, "Check constraint 'ck_len' on existing table messages scans the table under ACCESS EXCLUSIVE: add it NOT VALID with Sql(…), then VALIDATE CONSTRAINT"),
+        D("PGD309", 3, "Renaming in users breaks the running version of the app: add the new name, copy, switch the code, then drop the old one"),
+        D("PGD310", 4, "Dropping column legacy of users loses data and breaks the running version of the app: stop using it in one release, drop it in a later one"));
 
     [Fact]
     public Task Raw_sql_goes_through_the_lint_and_safe_multi_step_patterns_pass() => V.AnalyzerAsync(Usings + """
@@ -116,16 +116,16 @@ public sealed class MigrationSafetyTests
             protected override void Up(MigrationBuilder migrationBuilder)
                 => migrationBuilder.{|#0:CreateIndex|}(name: "ix_b", table: "settings", column: "key");
         }
-        """, D("PGD304", 0, "ix_b", "settings"));
+        """, D("PGD304", 0, "Index 'ix_b' on existing table settings is built without CONCURRENTLY and blocks writes for the whole build: add .Annotation(\"Npgsql:CreatedConcurrently\", true)"));
 
     [Fact]
     public Task Closed_database_option_reports_new_tables() => V.AnalyzerAsync(Usings + """
         public class M : Migration
         {
             protected override void Up(MigrationBuilder migrationBuilder)
-                => migrationBuilder.{|#0:CreateTable|}(name: "things", columns: t => new { id = t.Column<int>(nullable: false) });
+                => migrationBuilder.{|#0:CreateTable|}(name: "things", columns: t => new { id = t.Column<long>(nullable: false) });
         }
-        """, "pgdiscipline.PGD311.enabled = true", D("PGD311", 0, "things"));
+        """, "pgdiscipline.PGD311.enabled = true", D("PGD311", 0, "Table things would be created in a database closed to new tables (pgdiscipline.PGD311.enabled)"));
 
     // Regression tests from real apps' migrations (issue 18), minimised.
 
@@ -144,7 +144,7 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        Raw("PGD301", 0, "Changing a column type in Cipher rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible (varchar length increase or removal, varchar -> text, numeric precision increase at the same scale, timestamp/time/interval precision increase, cidr -> inet; timestamp -> timestamptz only with TimeZone UTC)."),
+        Raw("PGD301", 0, "Changing a column type in Cipher rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible (varchar length increase or removal, varchar -> text, citext <-> text, numeric precision increase at the same scale, timestamp/time/interval precision increase, cidr -> inet; timestamp -> timestamptz only with TimeZone UTC)."),
         Raw("PGD310", 1, "DROP TABLE Grant loses data and breaks the running version of the app: stop using it in one release, drop it in a later one."),
         Raw("PGD310", 2, "DROP COLUMN on User breaks the running version of the app (and loses data): stop using the column first, drop it in a later release."),
         Raw("PGD309", 3, "Renaming a column of User breaks the running version of the app: add the new name, copy, switch the code, then drop the old one."),
@@ -192,7 +192,7 @@ public sealed class MigrationSafetyTests
             protected override void Up(MigrationBuilder migrationBuilder)
                 => migrationBuilder.{|#0:CreateIndex|}(name: "IX_Send_UserId", table: "Send", column: "UserId");
         }
-        """, D("PGD304", 0, "IX_Send_UserId", "Send"));
+        """, D("PGD304", 0, "Index 'IX_Send_UserId' on existing table Send is built without CONCURRENTLY and blocks writes for the whole build: add .Annotation(\"Npgsql:CreatedConcurrently\", true)"));
 
     [Fact]
     public Task Existing_column_turned_into_an_identity_is_reported() => V.AnalyzerAsync(Usings + """
@@ -207,7 +207,7 @@ public sealed class MigrationSafetyTests
                     .OldAnnotation("Npgsql:ValueGenerationStrategy", "SerialColumn");
             }
         }
-        """, D(MigrationDescriptors.AlterColumnToIdentity, 0, "Id", "Event"));
+        """, D("PGD313", 0, "Turning existing column 'Id' of Event into an identity starts its sequence at 1 below the existing values (duplicate keys on the next inserts) and locks the table: restart the identity above max(Id) in the same migration, or keep the existing default"));
 
     [Fact]
     public Task Length_changes_without_store_types_are_judged_from_the_facets() => V.AnalyzerAsync(Usings + """
@@ -222,8 +222,8 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        D("PGD301", 0, "Name", "Organization", "character varying(500)", "character varying(50)", ""),
-        D("PGD301", 1, "Key", "Organization", "text", "character varying(30)", ""));
+        D("PGD301", 0, "Changing column 'Name' of Organization from character varying(500) to character varying(50) rewrites the table and its indexes under ACCESS EXCLUSIVE: add a new column, backfill, switch, drop the old one"),
+        D("PGD301", 1, "Changing column 'Key' of Organization from text to character varying(30) rewrites the table and its indexes under ACCESS EXCLUSIVE: add a new column, backfill, switch, drop the old one"));
 
     [Fact]
     public Task Not_null_column_without_a_default_on_an_existing_table_is_reported() => V.AnalyzerAsync(Usings + """
@@ -237,13 +237,13 @@ public sealed class MigrationSafetyTests
                 migrationBuilder.AddColumn<int>(name: "Seats", table: "Installation", type: "integer", nullable: false, defaultValue: 0);
                 migrationBuilder.AddColumn<string>(name: "Note", table: "Installation", type: "text", nullable: true);
                 migrationBuilder.AddColumn<string>(name: "Search", table: "Installation", type: "text", nullable: false, computedColumnSql: "lower(\"Email\")", stored: false);
-                migrationBuilder.CreateTable(name: "Fresh", columns: t => new { id = t.Column<int>(nullable: false) });
+                migrationBuilder.CreateTable(name: "Fresh", columns: t => new { id = t.Column<long>(nullable: false) });
                 migrationBuilder.AddColumn<string>(name: "Key", table: "Fresh", type: "text", nullable: false);
             }
         }
         """,
-        D(MigrationDescriptors.AddNotNullColumnWithoutDefault, 0, "Key", "Installation"),
-        D(MigrationDescriptors.AddNotNullColumnWithoutDefault, 1, "Type", "Installation"));
+        D("PGD303", 0, "Adding NOT NULL column 'Key' without a default to existing table Installation fails as soon as the table has a row: give it a constant default, or add it nullable, backfill in batches, then set NOT NULL"),
+        D("PGD303", 1, "Adding NOT NULL column 'Type' without a default to existing table Installation fails as soon as the table has a row: give it a constant default, or add it nullable, backfill in batches, then set NOT NULL"));
 
     [Fact]
     public Task Timestamp_to_timestamptz_says_when_it_does_not_rewrite_and_volatile_calls_are_found_anywhere_in_a_default() => V.AnalyzerAsync(Usings + """
@@ -258,9 +258,8 @@ public sealed class MigrationSafetyTests
             }
         }
         """,
-        D("PGD301", 0, "CreationDate", "public.Send", "timestamp without time zone", "timestamp with time zone",
-            " (on PostgreSQL 12+ this change skips the rewrite only when the session TimeZone is UTC (SET LOCAL timezone = 'UTC' before it); otherwise every row is rewritten)"),
-        D("PGD302", 1, "Expires", "Send", "default now() + random() * interval '1 day'"));
+        D("PGD301", 0, "Changing column 'CreationDate' of public.Send from timestamp without time zone to timestamp with time zone rewrites the table and its indexes under ACCESS EXCLUSIVE (on PostgreSQL 12+ this change skips the rewrite only when the session TimeZone is UTC (SET LOCAL timezone = 'UTC' before it); otherwise every row is rewritten): add a new column, backfill, switch, drop the old one"),
+        D("PGD302", 1, "Adding column 'Expires' to Send with default now() + random() * interval '1 day' rewrites the table: add it without default, set the default, backfill in batches"));
 
     [Fact]
     public async Task Migration_rules_are_errors_by_default_and_editorconfig_can_lower_them()
@@ -272,8 +271,8 @@ public sealed class MigrationSafetyTests
                     => migrationBuilder.{|#0:CreateIndex|}(name: "ix", table: "t", column: "c");
             }
             """;
-        await V.AnalyzerAsync(Source, D("PGD304", 0, "ix", "t").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
-        await V.AnalyzerAsync(Source, "dotnet_diagnostic.PGD304.severity = warning", D("PGD304", 0, "ix", "t").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        await V.AnalyzerAsync(Source, D("PGD304", 0, "Index 'ix' on existing table t is built without CONCURRENTLY and blocks writes for the whole build: add .Annotation(\"Npgsql:CreatedConcurrently\", true)").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Error));
+        await V.AnalyzerAsync(Source, "dotnet_diagnostic.PGD304.severity = warning", D("PGD304", 0, "Index 'ix' on existing table t is built without CONCURRENTLY and blocks writes for the whole build: add .Annotation(\"Npgsql:CreatedConcurrently\", true)").WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
     }
 
     [Theory]
@@ -325,7 +324,7 @@ public sealed class MigrationCodeFixTests
             }
         }
         """,
-        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("IX_Messages_AuthorId", "Messages")]);
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("Index 'IX_Messages_AuthorId' on existing table Messages is built without CONCURRENTLY and blocks writes for the whole build: add .Annotation(\"Npgsql:CreatedConcurrently\", true)")]);
 
     // EF Core 10 warns 20410 for a non-transactional command in a migration with other operations (either form: the
     // annotation and Sql(…, suppressTransaction: true) generate the same command): the fix says so where it acts.
@@ -353,7 +352,7 @@ public sealed class MigrationCodeFixTests
             }
         }
         """,
-        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("IX_Messages_AuthorId", "Messages")]);
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD304").WithLocation(0).WithArguments("Index 'IX_Messages_AuthorId' on existing table Messages is built without CONCURRENTLY and blocks writes for the whole build: add .Annotation(\"Npgsql:CreatedConcurrently\", true)")]);
 
     [Fact]
     public Task AddForeignKey_becomes_not_valid_then_validate() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(
@@ -376,7 +375,7 @@ public sealed class MigrationCodeFixTests
             }
         }
         """,
-        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD306").WithLocation(0).WithArguments("FK_Messages_Users_AuthorId", "Messages")]);
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD306").WithLocation(0).WithArguments("Foreign key 'FK_Messages_Users_AuthorId' on existing table Messages validates every row while blocking writes: add it with Sql(\"… NOT VALID\") and VALIDATE CONSTRAINT in a later step")]);
 
     [Fact]
     public Task AddCheckConstraint_becomes_not_valid_then_validate() => VerifyFix<MigrationSafetyAnalyzer, PgDiscipline.Analyzers.CodeFixes.MigrationCodeFixes>.CodeFixAsync(
@@ -399,5 +398,5 @@ public sealed class MigrationCodeFixTests
             }
         }
         """,
-        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD308").WithLocation(0).WithArguments("CK_Messages_Body", "chat.Messages")]);
+        [Verify<MigrationSafetyAnalyzer>.Diagnostic("PGD308").WithLocation(0).WithArguments("Check constraint 'CK_Messages_Body' on existing table chat.Messages scans the table under ACCESS EXCLUSIVE: add it NOT VALID with Sql(…), then VALIDATE CONSTRAINT")]);
 }

@@ -171,4 +171,61 @@ public sealed class LintCommandTests : IDisposable
         Assert.Contains("PGD301", output, StringComparison.Ordinal);
         Assert.Equal(1, (await Run("lint", "--no-config", "--each-file-alone", first, second)).Code);
     }
+
+    [Fact]
+    public async Task A_directory_is_linted_as_one_history_of_its_up_migrations_in_path_order()
+    {
+        // Issue 34: `pgdiscipline lint DIR` exited 2 with "Access to the path … is denied".
+        Directory.CreateDirectory(Path.Combine(_dir, "migrations", "2024-01-02_widen"));
+        Directory.CreateDirectory(Path.Combine(_dir, "migrations", "2024-01-01_create"));
+        Write(Path.Combine("migrations", "2024-01-01_create", "up.sql"), "CREATE TABLE person (id bigint PRIMARY KEY, name varchar(20));\n");
+        Write(Path.Combine("migrations", "2024-01-01_create", "down.sql"), "DROP TABLE person;\n");
+        Write(Path.Combine("migrations", "2024-01-02_widen", "up.sql"), "SET lock_timeout = '5s';\nALTER TABLE person ALTER COLUMN name TYPE varchar(40);\nCREATE INDEX ix ON person (name);\n");
+        var (code, output, error) = await Run("lint", Path.Combine(_dir, "migrations"));
+        Assert.Equal(1, code);
+        Assert.Equal(string.Empty, error);
+        Assert.DoesNotContain("PGD301", output, StringComparison.Ordinal); // the type came from the earlier file
+        Assert.DoesNotContain("PGD310", output, StringComparison.Ordinal); // down.sql is not part of the history
+        Assert.Contains("up.sql:3:1: error PGD304", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Globs_are_expanded_when_the_shell_did_not()
+    {
+        Write("001.up.sql", "SET lock_timeout = '5s';\nDROP INDEX ix;\n");
+        Write("001.down.sql", "CREATE INDEX ix ON t (c);\n");
+        var (code, output, _) = await Run("lint", Path.Combine(_dir, "*.up.sql"));
+        Assert.Equal(1, code);
+        Assert.Contains("001.up.sql:2:1: error PGD305", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("down", output, StringComparison.Ordinal);
+        (code, output, _) = await Run("lint", Path.Combine(_dir, "**", "*.up.sql"));
+        Assert.Equal(1, code);
+        Assert.Contains("PGD305", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_path_or_an_empty_glob_is_bad_input()
+    {
+        var (code, _, error) = await Run("lint", Path.Combine(_dir, "nope.sql"));
+        Assert.Equal(2, code);
+        Assert.Contains("no such file or directory", error, StringComparison.Ordinal);
+        (code, _, error) = await Run("lint", Path.Combine(_dir, "*.nothing"));
+        Assert.Equal(2, code);
+        Assert.Contains("no file matches", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rules_off_by_default_are_turned_on_by_enable()
+    {
+        var file = Write("s.sql", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nick text;\n");
+        var (code, output, _) = await Run("lint", file);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("PGD334", output, StringComparison.Ordinal);
+        (code, output, _) = await Run("lint", file, "--enable", "PGD334,PGD322");
+        Assert.Equal(0, code); // info and warning findings only
+        Assert.Contains("info PGD334", output, StringComparison.Ordinal);
+        Assert.Contains("warning PGD322", output, StringComparison.Ordinal);
+        (code, _, _) = await Run("lint", file, "--enable", "PGD334", "--fail-on", "info");
+        Assert.Equal(1, code);
+    }
 }

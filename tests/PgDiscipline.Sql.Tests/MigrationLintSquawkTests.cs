@@ -7,8 +7,9 @@ public sealed class MigrationLintSquawkTests
 {
     private static readonly MigrationLintOptions NoTimeoutRule = new() { RequireLockTimeout = false };
 
+    /// <summary>The findings of the rules these tests are about (PGD301–PGD317); the rules added for squawk's have their own tests.</summary>
     private static string[] Ids(string sql, MigrationLintOptions? options = null)
-        => MigrationLint.Lint(sql, options ?? NoTimeoutRule).Select(f => f.RuleId).ToArray();
+        => MigrationLint.Lint(sql, options ?? NoTimeoutRule).Select(f => f.RuleId).Where(id => string.CompareOrdinal(id, "PGD317") <= 0).ToArray();
 
     private static MigrationLintOptions Pg(int version, bool lockTimeout = false, bool inTransaction = false)
         => new() { PostgresVersion = version, RequireLockTimeout = lockTimeout, AssumeInTransaction = inTransaction };
@@ -18,9 +19,10 @@ public sealed class MigrationLintSquawkTests
     {
         Assert.Contains("PGD306", Ids("ALTER TABLE emails ADD COLUMN user_id int DEFAULT 1 REFERENCES users (id)"));
         Assert.Contains("PGD306", Ids("ALTER TABLE emails ADD COLUMN user_id bigserial REFERENCES users (id)"));
-        // NULL in every row: no validation scan, but the referenced table is locked: a lock_timeout is needed.
+        // NULL in every row and no default: no validation scan, but the referenced table is locked: a lock_timeout is needed.
         Assert.DoesNotContain("PGD306", Ids("ALTER TABLE emails ADD COLUMN user_id int REFERENCES users (id)"));
-        Assert.DoesNotContain("PGD306", Ids("ALTER TABLE emails ADD COLUMN user_id int DEFAULT NULL REFERENCES users (id)"));
+        // Any explicit default, even NULL, makes PostgreSQL check every row (issue 34: 119 ms against 0.8 ms on 1M rows, PostgreSQL 15).
+        Assert.Contains("PGD306", Ids("ALTER TABLE emails ADD COLUMN user_id int DEFAULT NULL REFERENCES users (id)"));
         Assert.Equal(["PGD315"], Ids("ALTER TABLE emails ADD COLUMN user_id int REFERENCES users (id)", new MigrationLintOptions()));
     }
 

@@ -6,8 +6,9 @@ public sealed class MigrationLintTests
 {
     private static readonly MigrationLintOptions NoTimeoutRule = new() { RequireLockTimeout = false };
 
+    /// <summary>The findings of the rules these tests are about (PGD301–PGD317); the rules added for squawk's have their own tests.</summary>
     private static string[] Ids(string sql, MigrationLintOptions? options = null)
-        => MigrationLint.Lint(sql, options ?? NoTimeoutRule).Select(f => f.RuleId).ToArray();
+        => MigrationLint.Lint(sql, options ?? NoTimeoutRule).Select(f => f.RuleId).Where(id => string.CompareOrdinal(id, "PGD317") <= 0).ToArray();
 
     [Theory]
     [InlineData("ALTER TABLE t ALTER COLUMN c TYPE bigint", "PGD301")]

@@ -23,7 +23,8 @@ internal sealed partial class CommandExecution
     private readonly ExecutionPool _pool;
     private int _state;
     private bool _callCounted;
-    private long _startedAt;
+    private DateTimeOffset _startedAt;
+    private sbyte _inTransaction;
     private long _notCountedTicks;
     private RateLimitLease? _lease;
     private List<RateLimitLease>? _moreLeases;
@@ -62,8 +63,20 @@ internal sealed partial class CommandExecution
 
     public ExecutionTimeouts Timeouts { get; private set; }
 
-    /// <summary>In an explicit or ambient transaction when it began.</summary>
-    public bool InTransaction { get; private set; }
+    /// <summary>In an explicit or ambient transaction (asked once, when a stage needs to know: the ambient transaction is
+    /// not free to look up).</summary>
+    public bool InTransaction
+    {
+        get
+        {
+            if (_inTransaction == 0)
+            {
+                _inTransaction = Command.Transaction is not null || System.Transactions.Transaction.Current is not null ? (sbyte)1 : (sbyte)-1;
+            }
+
+            return _inTransaction > 0;
+        }
+    }
 
     /// <summary>The reader EF Core gets for this command (one per execution, reused with it).</summary>
     internal PgDisciplineDataReader Reader { get; }
@@ -84,8 +97,9 @@ internal sealed partial class CommandExecution
         Sync = sync;
         Plan = plan;
         Timeouts = timeouts;
-        InTransaction = command.Transaction is not null || System.Transactions.Transaction.Current is not null;
-        _startedAt = _pool.Time.GetTimestamp();
+        _inTransaction = 0;
+        // EF Core read the clock already; a runtime on another clock (a test's) reads its own.
+        _startedAt = ReferenceEquals(_pool.Time, TimeProvider.System) ? data.StartTime : _pool.Time.GetUtcNow();
         if (PgDisciplineTelemetry.Source.HasListeners())
         {
             _activity = ExecutionActivity.Start(command, plan);
@@ -170,7 +184,7 @@ internal sealed partial class CommandExecution
             if (!_callCounted)
             {
                 _callCounted = true;
-                var elapsed = _pool.Time.GetElapsedTime(_startedAt).Ticks - _notCountedTicks;
+                var elapsed = (_pool.Time.GetUtcNow() - _startedAt).Ticks - _notCountedTicks;
                 stats.Completed(Math.Max(0, elapsed / TimeSpan.TicksPerMicrosecond));
             }
 
