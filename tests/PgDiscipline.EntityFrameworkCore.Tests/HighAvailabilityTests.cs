@@ -60,46 +60,6 @@ public sealed class HighAvailabilityTests
     public void The_timeline_is_the_first_eight_hex_digits_of_a_wal_file_name(string? name, long? timeline)
         => Assert.Equal(timeline, PrimaryTimelineGuard.ParseTimeline(name));
 
-    [Fact]
-    public void A_session_token_carries_the_timeline_and_raises_the_guard_of_the_instance_that_reads_it()
-    {
-        var guard = new PrimaryTimelineGuard(new CurrentOptions(new PgDisciplineOptions()), NullLogger.Instance, TimeProvider.System);
-        var writer = new PgDisciplineSession { Timeline = new PrimaryTimelineGuard(new CurrentOptions(new PgDisciplineOptions()), NullLogger.Instance, TimeProvider.System) };
-        writer.Timeline!.SawTimeline(3, "test");
-        writer.Captured(NpgsqlLogSequenceNumber.Parse("0/3000060"));
-        Assert.Equal("pgd2.3.0/3000060", writer.Token);
-
-        var reader = new PgDisciplineSession { Timeline = guard };
-        reader.Token = writer.Token;
-        Assert.Equal(3, guard.NewestTimeline);
-        Assert.Equal(NpgsqlLogSequenceNumber.Parse("0/3000060"), reader.RequiredPosition);
-        Assert.Equal("pgd2.3.0/3000060", reader.Token);
-    }
-
-    [Theory]
-    [InlineData("pgd1.0/16B3748", 0L, "0/16B3748")]
-    [InlineData("pgd2.2.0/16B3748", 2L, "0/16B3748")]
-    [InlineData("pgd2.x.0/16B3748", 0L, null)]
-    [InlineData("pgd2.0.0/16B3748", 0L, null)]
-    [InlineData("pgd2.2.", 0L, null)]
-    [InlineData("pgd9.2.0/1", 0L, null)]
-    public void Tokens_of_both_formats_are_read_and_malformed_ones_ignored(string token, long timeline, string? position)
-    {
-        var guard = new PrimaryTimelineGuard(new CurrentOptions(new PgDisciplineOptions()), NullLogger.Instance, TimeProvider.System);
-        var session = new PgDisciplineSession { Timeline = guard, Token = token };
-        Assert.Equal(timeline, guard.NewestTimeline);
-        Assert.Equal(position is null ? default : NpgsqlLogSequenceNumber.Parse(position), session.RequiredPosition);
-    }
-
-    [Fact]
-    public void A_timeline_never_goes_back()
-    {
-        var guard = new PrimaryTimelineGuard(new CurrentOptions(new PgDisciplineOptions()), NullLogger.Instance, TimeProvider.System);
-        guard.SawTimeline(4, "a");
-        guard.SawTimeline(2, "b");
-        Assert.Equal(4, guard.NewestTimeline);
-    }
-
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]

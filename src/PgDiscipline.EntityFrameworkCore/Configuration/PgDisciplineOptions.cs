@@ -56,6 +56,9 @@ public sealed class PgDisciplineOptions
     /// <summary>Rules from the database table <c>pgdiscipline.query_rules</c> (written by <c>pgdiscipline rules …</c>).</summary>
     public DatabaseRuleOptions DatabaseRules { get; } = new();
 
+    /// <summary>Session tokens carried by clients between requests: signing keys.</summary>
+    public SessionTokenOptions SessionTokens { get; } = new();
+
     /// <summary>A primary that fails over: refusing a stale (old, returned) primary.</summary>
     public HighAvailabilityOptions HighAvailability { get; } = new();
 

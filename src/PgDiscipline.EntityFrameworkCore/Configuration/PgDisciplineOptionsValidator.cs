@@ -46,6 +46,14 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
             errors.Add($"{prefix}:HighAvailability:RecheckInterval must be positive and at most 10 minutes.");
         }
 
+        for (var i = 0; i < options.SessionTokens.SigningKeys.Count; i++)
+        {
+            if (SessionTokenKeys.Decode(options.SessionTokens.SigningKeys[i]) is null)
+            {
+                errors.Add($"{prefix}:SessionTokens:SigningKeys:{i} must be base64 of at least {SessionTokenKeys.MinimumBytes} bytes (the value is not shown).");
+            }
+        }
+
         if (options.Coalescing.MaxRows is < 1 or > 10_000_000)
         {
             errors.Add($"{prefix}:Coalescing:MaxRows must be between 1 and 10000000.");

@@ -80,4 +80,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = PgDisciplineEventId.StalePrimaryReadmitted, EventName = nameof(PgDisciplineEventId.StalePrimaryReadmitted), Level = LogLevel.Information, Message = "Host {Host} accepted again: {Reason}")]
     public static partial void StalePrimaryReadmitted(ILogger logger, string host, string reason);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.TokenTimelineUnconfirmed, EventName = nameof(PgDisciplineEventId.TokenTimelineUnconfirmed), Level = LogLevel.Warning, Message = "A session token claimed primary timeline {Claimed}; no server showed it (newest seen {Seen}): ignored")]
+    public static partial void TokenTimelineUnconfirmed(ILogger logger, long claimed, long seen);
+
+    [LoggerMessage(EventId = PgDisciplineEventId.SessionTokenRejected, EventName = nameof(PgDisciplineEventId.SessionTokenRejected), Level = LogLevel.Debug, Message = "Session token refused: {Reason}")]
+    public static partial void SessionTokenRejected(ILogger logger, string reason);
 }

@@ -1,7 +1,7 @@
 namespace PgDiscipline;
 
 /// <summary>Event ids of PgDiscipline's log messages (category <c>PgDiscipline</c>): stable numbers, so alerts and filters
-/// can key on them. 1000–1009 rules, 1010–1019 routing, 1020–1029 migrations, 1030–1039 statistics, 1040–1049 backfills.</summary>
+/// can key on them. 1000–1009 rules, 1010–1019 routing, 1020–1029 migrations, 1030–1039 statistics, 1040–1049 backfills, 1050–1059 session tokens.</summary>
 public static class PgDisciplineEventId
 {
     /// <summary>Error: A query rule was rejected (malformed); the others stay in force.</summary>
@@ -81,4 +81,12 @@ public static class PgDisciplineEventId
 
     /// <summary>Error: A backfill batch failed with an error a retry cannot fix; the backfill is marked failed.</summary>
     public const int BackfillFailed = 1045;
+
+    /// <summary>Warning: A session token claimed a primary timeline that no server showed (forged, or from another
+    /// cluster): nothing was refused because of it.</summary>
+    public const int TokenTimelineUnconfirmed = 1050;
+
+    /// <summary>Debug: A session token was refused (unsigned while signing keys are configured, a bad signature,
+    /// malformed, too long): the request reads as if it carried none.</summary>
+    public const int SessionTokenRejected = 1051;
 }

@@ -61,6 +61,12 @@ public static class PgDisciplineTelemetry
     internal static readonly Counter<long> StalePrimaryRefused = Meter.CreateCounter<long>(
         "pgdiscipline.primary.refused", "{connection}", "Primary connections refused because the server is on an older timeline than the newest seen (pgdiscipline.host).");
 
+    internal static readonly Counter<long> TokenTimelinesUnconfirmed = Meter.CreateCounter<long>(
+        "pgdiscipline.session.token_timelines_unconfirmed", "{token}", "Session tokens claiming a primary timeline no server showed (forged, or from another cluster): ignored.");
+
+    internal static readonly Counter<long> SessionTokensRejected = Meter.CreateCounter<long>(
+        "pgdiscipline.session.tokens_rejected", "{token}", "Session tokens refused: unsigned while signing keys are configured, a bad signature, malformed or too long (pgdiscipline.reason).");
+
     internal static readonly Counter<long> TimelineUnknown = Meter.CreateCounter<long>(
         "pgdiscipline.primary.timeline_unknown", "{connection}", "Primary connections whose timeline could not be read (pgdiscipline.host): a stale primary there cannot be refused.");
 

@@ -42,6 +42,7 @@ internal sealed partial class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSou
     private readonly CancellationTokenSource _stop = new();
     private readonly object _loopGate = new();
     private long _newest;
+    private long _hint;
     private int _version;
     private int _everFenced;
     private string? _configured;
@@ -84,16 +85,24 @@ internal sealed partial class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSou
         }
     }
 
-    /// <summary>A timeline learnt elsewhere (a session token written by another instance): a primary on an older one is
-    /// refused from now on.</summary>
+    /// <summary>A timeline a session token claims (written by another instance, or forged by a client): only a hint. The
+    /// next primary connection first looks for a server that really is on it (<see cref="ConfirmHintAsync"/>); nothing is
+    /// refused on a token's word.</summary>
     public void SawTimeline(long timeline, string source)
     {
-        var before = Raise(timeline);
-        if (timeline > before)
+        while (true)
         {
-            Log.PrimaryTimelineAdvanced(_logger, before, timeline, source);
+            var hint = Interlocked.Read(ref _hint);
+            if (timeline <= hint || timeline <= NewestTimeline || Interlocked.CompareExchange(ref _hint, timeline, hint) == hint)
+            {
+                return;
+            }
         }
     }
+
+    /// <summary>Servers other than the configured primary hosts that can tell which timeline exists (the replicas, whose
+    /// WAL receiver follows the primary's): set by the replica set.</summary>
+    public Func<CancellationToken, Task<long>>? Witnesses { get; set; }
 
     private long Raise(long timeline)
     {
@@ -151,6 +160,11 @@ internal sealed partial class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSou
         if (!options.HighAvailability.RefuseStalePrimary || connection is not NpgsqlConnection npgsql || npgsql.State != ConnectionState.Open)
         {
             return;
+        }
+
+        if (Interlocked.Read(ref _hint) > NewestTimeline)
+        {
+            await ConfirmHintAsync(sync, cancellationToken).ConfigureAwait(false);
         }
 
         for (var attempt = 0; ; attempt++)

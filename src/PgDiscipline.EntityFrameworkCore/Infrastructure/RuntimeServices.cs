@@ -53,6 +53,7 @@ internal static class RuntimeServices
         services.AddSingleton<ReplicaAttempt>();
         services.AddSingleton<ReplicaExecutor>();
         services.AddSingleton<SessionStore>();
+        services.AddSingleton<SessionTokenCodec>();
         services.AddSingleton<WritePositionCapture>();
         services.AddSingleton<ReadCoalescer>();
         if (options.DatabaseRules.ConnectionString is not null)

@@ -10,8 +10,6 @@ namespace PgDiscipline;
 /// </summary>
 public sealed class PgDisciplineSession
 {
-    internal const string TokenPrefix = "pgd1.";
-    internal const string TimelineTokenPrefix = "pgd2.";
     private readonly object _gate = new();
     private NpgsqlLogSequenceNumber _required;
     private long _timeline;
@@ -21,65 +19,44 @@ public sealed class PgDisciplineSession
     {
     }
 
-    /// <summary>The position reads must have seen, as a string (<c>pgd2.&lt;timeline&gt;.&lt;lsn&gt;</c>: the primary's
-    /// timeline, when known, and the WAL position), or null when the session has no writes to wait for. After a write,
-    /// reading this property does not capture the commit position; use <see cref="GetTokenAsync"/> for that. Setting it
-    /// merges (the later position and timeline win; <c>pgd1.&lt;lsn&gt;</c> tokens of earlier versions are read too); an
-    /// unparseable token is ignored. A token's timeline tells this instance about a promotion another one has seen: a
-    /// primary on an older timeline is refused from then on.</summary>
+    /// <summary>The position reads must have seen, as a string (the primary's timeline, when known, and the WAL position;
+    /// signed when <see cref="SessionTokenOptions.SigningKeys"/> are configured), or null when the session has no writes
+    /// to wait for. After a write, reading this property does not capture the commit position; use
+    /// <see cref="GetTokenAsync"/> for that. Setting it merges (the later position wins). A token that is refused
+    /// (unsigned while keys are configured, a bad signature, malformed, too long) is ignored. The timeline a token claims
+    /// is believed only once a server shows it: a token alone never makes this instance refuse a primary.</summary>
     public string? Token
     {
         get
         {
             lock (_gate)
             {
-                return _required == default ? null
-                    : _timeline > 0 ? TimelineTokenPrefix + _timeline.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + _required
-                    : TokenPrefix + _required;
+                return _required == default ? null : Codec?.Write(_timeline, _required) ?? (_timeline > 0 ? $"pgd2.{_timeline}.{_required}" : $"pgd1.{_required}");
             }
         }
 
         set
         {
-            if (value is null)
+            if (value is null || Codec is not { } codec || !codec.TryRead(value, out var timeline, out var position))
             {
                 return;
             }
 
-            if (value.StartsWith(TokenPrefix, StringComparison.Ordinal) && Lsns.TryParse(value[TokenPrefix.Length..], out var lsn))
-            {
-                Require(lsn);
-            }
-            else if (TryParseTimelineToken(value, out var timeline, out var position))
+            if (timeline > 0)
             {
                 Timeline?.SawTimeline(timeline, "a session token");
                 lock (_gate)
                 {
                     _timeline = Math.Max(_timeline, timeline);
                 }
-
-                Require(position);
             }
+
+            Require(position);
         }
     }
 
-    /// <summary>Reads a <c>pgd2.&lt;timeline&gt;.&lt;lsn&gt;</c> token.</summary>
-    internal static bool TryParseTimelineToken(string token, out long timeline, out NpgsqlLogSequenceNumber position)
-    {
-        timeline = 0;
-        position = default;
-        if (!token.StartsWith(TimelineTokenPrefix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var rest = token.AsSpan(TimelineTokenPrefix.Length);
-        var dot = rest.IndexOf('.');
-        return dot > 0
-            && long.TryParse(rest[..dot], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out timeline)
-            && timeline > 0
-            && Lsns.TryParse(rest[(dot + 1)..].ToString(), out position);
-    }
+    /// <summary>Reads and writes tokens (the runtime's; a session made without a runtime reads none).</summary>
+    internal SessionTokenCodec? Codec { get; set; }
 
     /// <summary>The runtime's stale-primary guard: captures stamp its timeline on the token; tokens raise it.</summary>
     internal PgDiscipline.HighAvailability.PrimaryTimelineGuard? Timeline { get; set; }

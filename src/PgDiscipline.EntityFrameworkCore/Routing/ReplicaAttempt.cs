@@ -189,7 +189,7 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
             }
         }
 
-        replica.ProbedBehindAt = time.GetTimestamp();
+        replica.FoundBehind(time.GetTimestamp(), required, (long)(ProbePause.TotalSeconds * time.TimestampFrequency));
         return false;
     }
 

@@ -17,6 +17,7 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
     private DateTimeOffset _lastSample = DateTimeOffset.MinValue;
     private long _replayed;
     private long _probedBehindAt = long.MinValue;
+    private long _probedBehindPosition;
 
     /// <param name="options">The replica as configured, with the Direct-mode startup options in its connection string.</param>
     /// <param name="index">Its statistics target index.</param>
@@ -142,6 +143,23 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
     {
         get => Volatile.Read(ref _probedBehindAt);
         set => Volatile.Write(ref _probedBehindAt, value);
+    }
+
+    /// <summary>The lowest position this replica was found behind since <see cref="ProbedBehindAt"/> began its pause: only
+    /// reads that need at least that much are kept from probing it. A session token can claim any position; a replica
+    /// found behind an absurd one must not be paused for everyone else.</summary>
+    internal NpgsqlLogSequenceNumber ProbedBehindPosition => new((ulong)Volatile.Read(ref _probedBehindPosition));
+
+    /// <summary>A probe at <paramref name="now"/> found this replica behind <paramref name="required"/>.</summary>
+    internal void FoundBehind(long now, NpgsqlLogSequenceNumber required, long pauseTicks)
+    {
+        lock (_lag)
+        {
+            var fresh = now - ProbedBehindAt > pauseTicks;
+            var lowest = fresh || required < ProbedBehindPosition ? required : ProbedBehindPosition;
+            Volatile.Write(ref _probedBehindPosition, (long)(ulong)lowest);
+            ProbedBehindAt = now;
+        }
     }
 
     internal void Observe(ReplicaHealth health)

@@ -46,7 +46,7 @@ internal static class ReplicaSelector
     }
 
     /// <summary>Power of two choices, weighted, among the replicas in rotation that may serve a read needing
-    /// <paramref name="required"/>: known to have replayed it, or not found behind it by a probe since
+    /// <paramref name="required"/>: known to have replayed it, or not found behind that much by a probe since
     /// <paramref name="probeableSince"/> (the caller probes those). Each replica's state is read once: the health monitor
     /// and other reads change it concurrently.</summary>
     public static ReplicaEndpoint? Choose(ReplicaEndpoint[] replicas, NpgsqlLogSequenceNumber required, long probeableSince, Random random,
@@ -58,7 +58,7 @@ internal static class ReplicaSelector
         for (var i = 0; i < replicas.Length; i++)
         {
             var r = replicas[i];
-            if (r.Admitted && r != exclude1 && r != exclude2 && (r.Replayed >= required || r.ProbedBehindAt <= probeableSince))
+            if (r.Admitted && r != exclude1 && r != exclude2 && (r.Replayed >= required || r.ProbedBehindAt <= probeableSince || required < r.ProbedBehindPosition))
             {
                 eligible[count++] = i;
                 totalWeight += r.Weight;

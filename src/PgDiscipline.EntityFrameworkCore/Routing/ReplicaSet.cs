@@ -4,6 +4,7 @@ using PgDiscipline.Configuration;
 using PgDiscipline.Pipeline;
 using PgDiscipline.Sql;
 using PgDiscipline.Diagnostics;
+using PgDiscipline.HighAvailability;
 
 namespace PgDiscipline.Routing;
 
@@ -24,7 +25,7 @@ internal sealed class ReplicaSet : IAsyncDisposable, IGaugeSource
     private int _nextIndex;
     private volatile Members _members;
 
-    public ReplicaSet(CurrentOptions options, ILogger logger, TimeProvider time, QueryStatistics? statistics = null)
+    public ReplicaSet(CurrentOptions options, ILogger logger, TimeProvider time, PrimaryTimelineGuard guard, QueryStatistics? statistics = null)
     {
         _options = options;
         _logger = logger;
@@ -38,6 +39,36 @@ internal sealed class ReplicaSet : IAsyncDisposable, IGaugeSource
         }
 
         PgDisciplineTelemetry.Register(this);
+        guard.Witnesses = ReplicaTimelinesAsync;
+    }
+
+    /// <summary>The newest timeline any replica's WAL receiver streams (0 when none can tell: the column needs
+    /// <c>pg_read_all_stats</c>), for the stale-primary guard to confirm a timeline a session token claims.</summary>
+    private async Task<long> ReplicaTimelinesAsync(CancellationToken cancellationToken)
+    {
+        var newest = 0L;
+        foreach (var replica in All)
+        {
+            try
+            {
+                using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(3), _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
+                await using var cmd = replica.DataSource.CreateCommand("select received_tli from pg_stat_wal_receiver");
+                if (await cmd.ExecuteScalarAsync(linked.Token).ConfigureAwait(false) is int tli)
+                {
+                    newest = Math.Max(newest, tli);
+                }
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+            }
+        }
+
+        return newest;
     }
 
     /// <summary>The runtime was created with replicas (only such a runtime routes reads, and may change its set later).</summary>

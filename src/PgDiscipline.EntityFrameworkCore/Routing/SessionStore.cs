@@ -8,13 +8,13 @@ namespace PgDiscipline.Routing;
 /// Core's internal service provider (registered by the options extension, or by <c>AddEntityFrameworkPgDiscipline()</c>
 /// for an application's own internal provider), so it dies with the context and is reset when a pooled context is
 /// returned.</summary>
-internal sealed class SessionStore(PrimaryPosition primary, PrimaryTimelineGuard guard)
+internal sealed class SessionStore(PrimaryPosition primary, PrimaryTimelineGuard guard, SessionTokenCodec codec)
 {
     /// <summary>The session of <paramref name="context"/>, created on first use.</summary>
     public PgDisciplineSession Session(DbContext context) => Session(StateOf(context));
 
     public PgDisciplineSession Session(ContextState state)
-        => state.Session ??= new PgDisciplineSession { CapturePosition = primary.CaptureAsync, Timeline = guard };
+        => state.Session ??= new PgDisciplineSession { CapturePosition = primary.CaptureAsync, Timeline = guard, Codec = codec };
 
     /// <summary>The context's scoped PgDiscipline state.</summary>
     public static ContextState StateOf(DbContext context)
