@@ -20,21 +20,24 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {
-        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
+        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation, OperationKind.Return);
     }
 
     private static void Analyze(OperationAnalysisContext context, EfContext ef)
     {
-        var invocation = (IInvocationOperation)context.Operation;
-        if (QueryChain.AtOutermost(invocation, ef) is not { } chain || chain.Has("AsSplitQuery"))
+        var (chain, at) = QueryChain.AnalysedAt(context.Operation, ef);
+        if (chain is null || at is null || chain.Has("AsSplitQuery"))
         {
             return;
         }
 
+        var location = at is IInvocationOperation invocation ? QueryChain.NameLocation(invocation) : at.Syntax.GetLocation();
+
         // The worst of the queries this call may run (a local built differently on two branches is one or the other).
         foreach (var variant in chain.Variants)
         {
-            if (Collections(variant, ef) is { Count: >= 2 } collections && collections.LastInclude is { } lastInclude)
+            if (Collections(variant, ef) is { Count: >= 2 } collections && collections.LastInclude is { } lastInclude
+                && Collections(variant.Where(chain.FromHelper).ToList(), ef).Count < 2) // else reported in the helper
             {
                 // The project-wide split-query setting is looked up only for a query that would be reported: finding it
                 // reads the whole compilation once, a first-use cost most builds need not pay.
@@ -45,7 +48,7 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
 
                 var properties = ImmutableDictionary<string, string?>.Empty.Add("IncludeSpanStart", lastInclude.Syntax.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.CartesianInclude, QueryChain.NameLocation(invocation), properties, collections.Count, string.Join(", ", collections.Names)));
+                    DiagnosticDescriptors.CartesianInclude, location, properties, collections.Count, string.Join(", ", collections.Names)));
                 return;
             }
         }
@@ -78,6 +81,13 @@ public sealed class CartesianIncludeAnalyzer : EfCoreAnalyzer
         for (var i = operators.Count - 1; i >= 0; i--) // source order
         {
             var op = operators[i];
+            if (paths.Count > 0 && TooManyJoinsAnalyzer.IncludesIgnoredAfter(op, ef))
+            {
+                paths.Clear(); // the query no longer returns the entity the Includes were on: EF Core ignores them
+                lastInclude = null;
+                current = "";
+            }
+
             if (op.TargetMethod.Name is not ("Include" or "ThenInclude") || !ef.IsIn(op.TargetMethod, ef.EfQueryableExtensions))
             {
                 continue;

@@ -13,11 +13,11 @@ namespace PgDiscipline.Analyzers;
 /// <see cref="TryCreate"/> returns null when EF Core is not referenced, so those compilations cost nothing.
 /// Symbols are compared with <see cref="SymbolEqualityComparer"/>, never by display string.
 /// </summary>
-internal sealed class EfContext
+internal sealed partial class EfContext
 {
     private static readonly SymbolEqualityComparer Eq = SymbolEqualityComparer.Default;
     private readonly Compilation _compilation;
-    private readonly Lazy<ImmutableHashSet<ITypeSymbol>> _entityTypes;
+    private readonly Lazy<EntityModel> _entityTypes;
     private readonly Lazy<bool[]> _settings;
 
     private EfContext(Compilation compilation, INamedTypeSymbol dbContext)
@@ -36,17 +36,25 @@ internal sealed class EfContext
         Ef = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.EF");
         ListOfT = compilation.GetTypeByMetadataName("System.Collections.Generic.List`1");
         ExpressionOfT = compilation.GetTypeByMetadataName("System.Linq.Expressions.Expression`1");
+        EntityTypeConfiguration = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.IEntityTypeConfiguration`1");
         String = compilation.GetSpecialType(SpecialType.System_String);
         RoutingExtensions = compilation.GetTypeByMetadataName(RuntimeContract.QueryableExtensionsType);
         PgDisciplineRouting = compilation.GetTypeByMetadataName(RuntimeContract.RoutingScopeType);
         TransactionScope = compilation.GetTypeByMetadataName("System.Transactions.TransactionScope");
         Migration = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.Migrations.Migration");
         MigrationBuilder = compilation.GetTypeByMetadataName("Microsoft.EntityFrameworkCore.Migrations.MigrationBuilder");
-        _entityTypes = new Lazy<ImmutableHashSet<ITypeSymbol>>(CollectEntityTypes, LazyThreadSafetyMode.ExecutionAndPublication);
+        _entityTypes = new Lazy<EntityModel>(CollectEntityTypes, LazyThreadSafetyMode.ExecutionAndPublication);
+        _derived = new Lazy<Dictionary<INamedTypeSymbol, List<INamedTypeSymbol>>>(DerivedTypes, LazyThreadSafetyMode.ExecutionAndPublication);
         _settings = new Lazy<bool[]>(() => SourceMentions(Settings), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public INamedTypeSymbol DbContext { get; }
+
+    public Compilation Compilation => _compilation;
+
+    /// <summary>Per compilation: the queries each query helper returns (<see cref="QueryHelpers"/>).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<IMethodSymbol, List<QueryVariant>> HelperQueries { get; }
+        = new(SymbolEqualityComparer.Default);
 
     public INamedTypeSymbol? DbSet { get; }
 
@@ -69,6 +77,8 @@ internal sealed class EfContext
     public INamedTypeSymbol? Ef { get; }
 
     public INamedTypeSymbol? ListOfT { get; }
+
+    public INamedTypeSymbol? EntityTypeConfiguration { get; }
 
     /// <summary><c>System.Linq.Expressions.Expression&lt;TDelegate&gt;</c>: a lambda converted to it is translated, never run.</summary>
     public INamedTypeSymbol? ExpressionOfT { get; }
@@ -251,7 +261,8 @@ internal sealed class EfContext
         return operation;
     }
 
-    /// <summary>Entity types: the <c>T</c> of every <c>DbSet&lt;T&gt;</c> property of a DbContext declared in this compilation.</summary>
+    /// <summary>Entity types: those of <see cref="EntityModel"/> (DbSet properties, <c>Set&lt;T&gt;()</c>, <c>Entity&lt;T&gt;()</c>,
+    /// <c>IEntityTypeConfiguration&lt;T&gt;</c>) and their subclasses.</summary>
     public bool IsEntity(ITypeSymbol? type)
     {
         if (type is not INamedTypeSymbol named || named.TypeKind != TypeKind.Class || named.SpecialType != SpecialType.None)
@@ -259,13 +270,17 @@ internal sealed class EfContext
             return false;
         }
 
-        if (_entityTypes.Value.Contains(named))
+        var model = _entityTypes.Value;
+        for (var t = named; t is not null && t.SpecialType == SpecialType.None; t = t.BaseType)
         {
-            return true;
+            if (model.Types.Contains(t.OriginalDefinition))
+            {
+                return true;
+            }
         }
 
         // Entities of a context in another assembly: a class outside System.* with an Id / <Name>Id property.
-        if (_entityTypes.Value.Count > 0)
+        if (model.Types.Count > 0)
         {
             return false;
         }
@@ -273,6 +288,45 @@ internal sealed class EfContext
         var ns = named.ContainingNamespace?.ToDisplayString() ?? "";
         return !ns.StartsWith("System", StringComparison.Ordinal) && !ns.StartsWith("Microsoft", StringComparison.Ordinal)
             && named.GetMembers().Any(m => m is IPropertySymbol p && (p.Name == "Id" || p.Name == named.Name + "Id"));
+    }
+
+    /// <summary>The <c>T</c> of <c>IQueryable&lt;T&gt;</c> when <paramref name="type"/> is or implements it.</summary>
+    public ITypeSymbol? QueryElement(ITypeSymbol? type)
+    {
+        if (type is null || IQueryableOfT is null)
+        {
+            return null;
+        }
+
+        if (type is INamedTypeSymbol named && Eq.Equals(named.OriginalDefinition, IQueryableOfT))
+        {
+            return named.TypeArguments[0];
+        }
+
+        foreach (var i in type.AllInterfaces)
+        {
+            if (Eq.Equals(i.OriginalDefinition, IQueryableOfT))
+            {
+                return i.TypeArguments[0];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>An EF Core query by its type, wherever it comes from (a repository, a specification, a helper, a parameter):
+    /// an <c>IQueryable&lt;T&gt;</c> whose <c>T</c> is an entity type, or a type parameter constrained to one (or to a base
+    /// class or interface of one: <c>where T : BaseEntity</c>).</summary>
+    public bool IsEntityQuery(ITypeSymbol? type)
+    {
+        var element = QueryElement(type);
+        if (element is ITypeParameterSymbol parameter)
+        {
+            var bases = _entityTypes.Value.Bases;
+            return parameter.ConstraintTypes.Any(c => IsEntity(c) || bases.Contains(c.OriginalDefinition));
+        }
+
+        return element is not null && IsEntity(element);
     }
 
     /// <summary>The element type when <paramref name="type"/> is a collection of entities (a collection navigation).</summary>
@@ -294,66 +348,7 @@ internal sealed class EfContext
         return null;
     }
 
-    private ImmutableHashSet<ITypeSymbol> CollectEntityTypes()
-    {
-        var builder = ImmutableHashSet.CreateBuilder<ITypeSymbol>(SymbolEqualityComparer.Default);
-        var stack = new Stack<INamespaceOrTypeSymbol>();
-        stack.Push(_compilation.Assembly.GlobalNamespace);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            foreach (var member in current.GetMembers())
-            {
-                if (member is INamespaceSymbol ns)
-                {
-                    stack.Push(ns);
-                }
-                else if (member is INamedTypeSymbol type)
-                {
-                    if (IsDbContext(type))
-                    {
-                        foreach (var p in type.GetMembers().OfType<IPropertySymbol>())
-                        {
-                            if (IsDbSet(p.Type) && p.Type is INamedTypeSymbol set)
-                            {
-                                AddWithNavigations(builder, set.TypeArguments[0]);
-                            }
-                        }
-                    }
-
-                    stack.Push(type);
-                }
-            }
-        }
-
-        return builder.ToImmutable();
-    }
-
-    /// <summary>EF Core discovers entity types by following navigations from the DbSet types; so do we.</summary>
-    private void AddWithNavigations(ImmutableHashSet<ITypeSymbol>.Builder builder, ITypeSymbol root)
-    {
-        var pending = new Stack<ITypeSymbol>();
-        pending.Push(root);
-        while (pending.Count > 0)
-        {
-            var type = pending.Pop();
-            if (type is not INamedTypeSymbol { TypeKind: TypeKind.Class, SpecialType: SpecialType.None } named
-                || (named.ContainingNamespace?.ToDisplayString() ?? "").StartsWith("System", StringComparison.Ordinal)
-                || !builder.Add(named))
-            {
-                continue;
-            }
-
-            foreach (var property in named.GetMembers().OfType<IPropertySymbol>())
-            {
-                var target = CollectionElement(property.Type) ?? property.Type;
-                if (target is INamedTypeSymbol { TypeKind: TypeKind.Class, SpecialType: SpecialType.None })
-                {
-                    pending.Push(target);
-                }
-            }
-        }
-    }
+    private EntityModel CollectEntityTypes() => EntityModel.Collect(_compilation, this);
 
     /// <summary>For each <c>Type.Member</c> setting, whether some source file's code (not a comment or a string) names it,
     /// e.g. <c>QuerySplittingBehavior.SplitQuery</c>. One pass over the sources for all settings: a file's text is searched

@@ -18,15 +18,22 @@ internal sealed class QueryChain
     // or one of `if (npgsql) q = … else q = …`. Each alternative is one variant of the query; a few are kept.
     private const int MaxVariants = 16;
 
-    private QueryChain(IInvocationOperation? outermost, List<List<IInvocationOperation>> variants, bool rootedInEf)
+    private QueryChain(IInvocationOperation? outermost, List<List<IInvocationOperation>> variants, bool rootedInEf, IOperation root)
     {
+        _root = root;
         Outermost = outermost;
         Variants = variants;
         RootedInEf = rootedInEf;
         Operators = variants.Count == 1 ? variants[0] : variants.SelectMany(v => v).Distinct().ToList();
     }
 
+    private readonly IOperation _root;
+
     public IInvocationOperation? Outermost { get; }
+
+    /// <summary>True when <paramref name="op"/> was written in a helper method the query was followed into (not in the
+    /// method where the query is analysed): a helper over the limit on its own is reported there, not at every caller.</summary>
+    public bool FromHelper(IInvocationOperation op) => !ReferenceEquals(RoutingFacts.Root(op), _root);
 
     /// <summary>Operators of every variant, outermost first (what the chain may contain: AsSplitQuery, routing calls).</summary>
     public List<IInvocationOperation> Operators { get; }
@@ -99,6 +106,25 @@ internal sealed class QueryChain
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IInvocationOperation, QueryChain> Built = new();
 
+    /// <summary>The query PGD101/PGD102 analyse at <paramref name="operation"/>: the chain ending at an outermost invocation
+    /// (<see cref="AtOutermost"/>), or the query a method returns from a local (<c>var q = …; q = q.Include(…); return q;</c>,
+    /// a helper's query built in steps, which no invocation consumes in that method).</summary>
+    public static (QueryChain? Chain, IOperation? At) AnalysedAt(IOperation operation, EfContext ef)
+    {
+        if (operation is IInvocationOperation invocation)
+        {
+            return (AtOutermost(invocation, ef), invocation);
+        }
+
+        if (operation is IReturnOperation { ReturnedValue: { } value } && operation.Kind == OperationKind.Return
+            && EfContext.Unwrap(value) is ILocalReferenceOperation local && ef.IsQueryable(local.Type))
+        {
+            return (Of(local, ef), local);
+        }
+
+        return (null, null);
+    }
+
     /// <summary>Is this query inside a lambda of another query (<c>.Where(c =&gt; !db.Xs.Any(…))</c>)? Then it is a subquery of
     /// that query's SQL, counted with it, not a query of its own (found on bitwarden/server: a NOT EXISTS subquery was
     /// reported as a second query next to the statement it belongs to). A compiled query's lambda is not a query's.</summary>
@@ -141,8 +167,8 @@ internal sealed class QueryChain
 
         if (unwrapped is ILocalReferenceOperation local)
         {
-            var variants = FromLocal(local, ef, 1).Where(v => v.Rooted).Take(MaxVariants).Select(v => v.Operators).ToList();
-            return variants.Count > 0 ? new QueryChain(null, variants, rootedInEf: true) : null;
+            var variants = FromValue(local, ef, 1, followHelpers: true).Where(v => v.Rooted).Take(MaxVariants).Select(v => v.Operators).ToList();
+            return variants.Count > 0 ? new QueryChain(null, variants, rootedInEf: true, RoutingFacts.Root(local)) : null;
         }
 
         return null;
@@ -150,27 +176,18 @@ internal sealed class QueryChain
 
     public static QueryChain Build(IInvocationOperation outermost, EfContext ef)
     {
-        var all = Collect(outermost, ef, 0);
+        var all = Collect(outermost, ef, 0, followHelpers: true);
         var rooted = all.Where(v => v.Rooted).Select(v => v.Operators).ToList();
+        var root = RoutingFacts.Root(outermost);
         return rooted.Count > 0
-            ? new QueryChain(outermost, rooted, rootedInEf: true)
-            : new QueryChain(outermost, [all.SelectMany(v => v.Operators).Distinct().ToList()], rootedInEf: false);
+            ? new QueryChain(outermost, rooted, rootedInEf: true, root)
+            : new QueryChain(outermost, [all.SelectMany(v => v.Operators).Distinct().ToList()], rootedInEf: false, root);
     }
 
-    private readonly struct Variant
-    {
-        public Variant(List<IInvocationOperation> operators, bool rooted)
-        {
-            Operators = operators;
-            Rooted = rooted;
-        }
-
-        public List<IInvocationOperation> Operators { get; }
-
-        public bool Rooted { get; }
-    }
-
-    private static List<Variant> Collect(IInvocationOperation start, EfContext ef, int depth)
+    /// <summary>The operators of a query from <paramref name="start"/> inwards, one variant per way the query may be built.
+    /// With <paramref name="followHelpers"/>, a call to a method of this compilation that returns a query (a helper or a
+    /// repository method) is replaced by the query it returns, one level deep (<see cref="QueryHelpers"/>).</summary>
+    internal static List<QueryVariant> Collect(IInvocationOperation start, EfContext ef, int depth, bool followHelpers)
     {
         var prefix = new List<IInvocationOperation>();
         IInvocationOperation current = start;
@@ -179,136 +196,75 @@ internal sealed class QueryChain
             prefix.Add(current);
             if (ef.IsIn(current.TargetMethod, ef.RelationalDatabaseFacadeExtensions))
             {
-                return [new Variant(prefix, true)];
+                return [new QueryVariant(prefix, true)];
+            }
+
+            // A query helper of the compilation used as an operator (`this IQueryable<Item> q`): its operators, then its source.
+            if (followHelpers && QueryHelpers.Expand(current, ef, depth) is { } expanded)
+            {
+                return Combine(prefix, expanded);
             }
 
             var source = EfContext.SourceOf(current);
-            switch (source)
+            if (source is IInvocationOperation inner && IsChainMember(inner, ef))
             {
-                case IInvocationOperation inner when IsChainMember(inner, ef):
-                    current = inner;
-                    continue;
-                case ILocalReferenceOperation local when depth < 8:
-                    var variants = new List<Variant>();
-                    foreach (var tail in FromLocal(local, ef, depth + 1))
-                    {
-                        if (variants.Count == MaxVariants)
-                        {
-                            break;
-                        }
-
-                        variants.Add(new Variant([.. prefix, .. tail.Operators], tail.Rooted));
-                    }
-
-                    return variants.Count > 0 ? variants : [new Variant(prefix, false)];
-                default:
-                    return [new Variant(prefix, source is not null && IsEfRoot(source, ef))];
-            }
-        }
-    }
-
-    private static IEnumerable<Variant> FromLocal(ILocalReferenceOperation local, EfContext ef, int depth)
-    {
-        foreach (var value in ReachingValues(local))
-        {
-            var unwrapped = EfContext.Unwrap(value);
-            if (unwrapped is IInvocationOperation assigned && IsChainMember(assigned, ef))
-            {
-                foreach (var v in Collect(assigned, ef, depth))
-                {
-                    yield return v;
-                }
-            }
-            else if (unwrapped is ILocalReferenceOperation other && depth < 8)
-            {
-                foreach (var v in FromLocal(other, ef, depth + 1))
-                {
-                    yield return v;
-                }
-            }
-            else
-            {
-                yield return new Variant([], IsEfRoot(unwrapped, ef));
-            }
-        }
-    }
-
-    /// <summary>The values of a local that can reach this reference: the last assignment before it on every path (one
-    /// in a block the reference is in), and the assignments after that one made only on some paths (in an if, a loop, a
-    /// switch, a try). Assignments after the reference do not reach it; without any before it (a use in a loop or a
-    /// lambda ahead of the assignment) every assignment counts.</summary>
-    internal static IEnumerable<IOperation> ReachingValues(ILocalReferenceOperation reference)
-    {
-        var root = (IOperation)reference;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
-
-        if (!AssignmentsIn(root).TryGetValue(reference.Local, out var assignments))
-        {
-            return [];
-        }
-
-        var at = reference.Syntax.SpanStart;
-        var before = assignments
-            .Where(a => a.Definition.Syntax.Span.End <= at && !OnAnotherBranch(a.Definition, reference.Syntax.Span))
-            .OrderBy(a => a.Definition.Syntax.SpanStart)
-            .ToList();
-        if (before.Count == 0)
-        {
-            return assignments.Select(a => a.Value);
-        }
-
-        var lastOnEveryPath = before.FindLastIndex(a => OnEveryPathTo(a.Definition, reference.Syntax.Span));
-        return before.Skip(System.Math.Max(lastOnEveryPath, 0)).Select(a => a.Value);
-    }
-
-    /// <summary>Is the assignment in one branch of an if / ?: / switch and the use in another (they never both run)?</summary>
-    private static bool OnAnotherBranch(IOperation definition, Microsoft.CodeAnalysis.Text.TextSpan use)
-    {
-        IOperation child = definition;
-        for (var node = definition.Parent; node is not null; child = node, node = node.Parent)
-        {
-            if (!node.Syntax.Span.Contains(use))
-            {
+                current = inner;
                 continue;
             }
 
-            // The first construct holding both: are they in different arms of it?
-            return node switch
-            {
-                IConditionalOperation conditional when conditional.WhenFalse is { } whenFalse =>
-                    (ReferenceEquals(child, conditional.WhenTrue) && whenFalse.Syntax.Span.Contains(use))
-                    || (ReferenceEquals(child, whenFalse) && conditional.WhenTrue.Syntax.Span.Contains(use)),
-                ISwitchOperation => child is ISwitchCaseOperation && !child.Syntax.Span.Contains(use),
-                _ => false,
-            };
+            return source is null ? [new QueryVariant(prefix, false)] : Combine(prefix, FromValue(source, ef, depth, followHelpers));
         }
-
-        return false;
     }
 
-    /// <summary>Is this assignment made on every path from it to <paramref name="use"/>: between it and the first
-    /// construct that also holds the use, only statements, declarations and blocks (no if, loop, switch, try, ?:).</summary>
-    private static bool OnEveryPathTo(IOperation definition, Microsoft.CodeAnalysis.Text.TextSpan use)
+    private static List<QueryVariant> Combine(List<IInvocationOperation> prefix, IEnumerable<QueryVariant> tails)
     {
-        for (var node = definition.Parent; node is not null; node = node.Parent)
+        var variants = new List<QueryVariant>();
+        foreach (var tail in tails)
         {
-            if (node.Syntax.Span.Contains(use))
+            if (variants.Count == MaxVariants)
             {
-                return true;
+                break;
             }
 
-            if (node is not (IExpressionStatementOperation or ISimpleAssignmentOperation or IVariableDeclaratorOperation
-                or IVariableDeclarationOperation or IVariableDeclarationGroupOperation or IVariableInitializerOperation
-                or IBlockOperation or IConversionOperation or IUsingOperation or IUsingDeclarationOperation))
-            {
-                return false;
-            }
+            variants.Add(new QueryVariant([.. prefix, .. tail.Operators], tail.Rooted, tail.EndParameter));
         }
 
-        return false;
+        return variants.Count > 0 ? variants : [new QueryVariant(prefix, false)];
+    }
+
+    /// <summary>The queries a value may hold: a chain, a local's reaching assignments, a helper's result, either arm of a
+    /// conditional, or a root (a DbSet, a DbContext, any <c>IQueryable</c> of an entity type; a parameter is remembered,
+    /// so a helper's query can be continued at its call site).</summary>
+    internal static IEnumerable<QueryVariant> FromValue(IOperation value, EfContext ef, int depth, bool followHelpers)
+    {
+        var unwrapped = EfContext.Unwrap(value);
+        switch (unwrapped)
+        {
+            case IInvocationOperation invocation when IsChainMember(invocation, ef):
+                return Collect(invocation, ef, depth, followHelpers);
+            case IInvocationOperation { TargetMethod.Name: "AsQueryable" } asQueryable when ef.IsIn(asQueryable.TargetMethod, ef.Queryable):
+                // db.Users.AsQueryable() is the query; list.AsQueryable() is LINQ to Objects.
+                return EfContext.SourceOf(asQueryable) is { } inner && ef.IsQueryable(inner.Type)
+                    ? Combine([asQueryable], FromValue(inner, ef, depth, followHelpers))
+                    : [new QueryVariant([], false)];
+            case ILocalReferenceOperation local when depth < 8:
+                return LocalFlow.ReachingValues(local).SelectMany(v => FromValue(v, ef, depth + 1, followHelpers)).Take(MaxVariants).ToList();
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional when depth < 8:
+                return FromValue(conditional.WhenTrue, ef, depth + 1, followHelpers).Concat(FromValue(whenFalse, ef, depth + 1, followHelpers)).Take(MaxVariants).ToList();
+            case ICoalesceOperation coalesce when depth < 8:
+                return FromValue(coalesce.Value, ef, depth + 1, followHelpers).Concat(FromValue(coalesce.WhenNull, ef, depth + 1, followHelpers)).Take(MaxVariants).ToList();
+            case IInvocationOperation call when followHelpers && QueryHelpers.Expand(call, ef, depth) is { } expanded:
+                return expanded;
+            case IInvocationOperation transform when depth < 8 && ef.IsQueryable(transform.Type)
+                && transform.Arguments.FirstOrDefault(a => ef.IsQueryable(a.Value.Type)) is { } input:
+                // A library's query transformer (AutoMapper's ProjectTo<Dto>(query), a paging helper): the query it is
+                // given goes on (the joins its mapping adds are not seen).
+                return Combine([transform], FromValue(input.Value, ef, depth + 1, followHelpers));
+            case IParameterReferenceOperation parameter:
+                return [new QueryVariant([], IsEfRoot(unwrapped, ef), parameter.Parameter)];
+            default:
+                return [new QueryVariant([], IsEfRoot(unwrapped, ef))];
+        }
     }
 
     /// <summary>Where to report: the whole query expression for query syntax, else the method name.</summary>
@@ -342,50 +298,10 @@ internal sealed class QueryChain
         return NameLocation(invocation);
     }
 
-    private static bool IsEfRoot(IOperation source, EfContext ef) => ef.IsDbSet(source.Type) || ef.IsDbContext(source.Type);
-
-    /// <summary>Initializer and assignments of a local in its method.</summary>
-    public static IEnumerable<IOperation> AssignedValues(ILocalReferenceOperation local)
-    {
-        var root = (IOperation)local;
-        while (root.Parent is not null)
-        {
-            root = root.Parent;
-        }
-
-        return AssignmentsIn(root).TryGetValue(local.Local, out var values) ? values.Select(v => v.Value) : [];
-    }
-
-    // Every local's initializer and assignments, collected in one walk of a method's operation tree and kept while the tree
-    // lives (analyzers share a semantic model's trees). Walking the whole method once per followed local cost PGD101 and
-    // PGD102 most of their time on real code (PiranhaCMS's repositories).
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, Dictionary<ILocalSymbol, List<(IOperation Definition, IOperation Value)>>> Assignments = new();
-
-    private static Dictionary<ILocalSymbol, List<(IOperation Definition, IOperation Value)>> AssignmentsIn(IOperation root)
-        => Assignments.GetValue(root, static r =>
-        {
-            var map = new Dictionary<ILocalSymbol, List<(IOperation Definition, IOperation Value)>>(SymbolEqualityComparer.Default);
-            foreach (var op in r.Descendants())
-            {
-                var (symbol, value) = op switch
-                {
-                    IVariableDeclaratorOperation { Initializer: { } init } declarator => (declarator.Symbol, init.Value),
-                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment => (target.Local, assignment.Value),
-                    _ => (null, null),
-                };
-                if (symbol is not null && value is not null)
-                {
-                    if (!map.TryGetValue(symbol, out var list))
-                    {
-                        map[symbol] = list = new List<(IOperation Definition, IOperation Value)>();
-                    }
-
-                    list.Add((op, value));
-                }
-            }
-
-            return map;
-        });
+    /// <summary>Where an EF Core query starts: a DbSet, a DbContext (<c>Set&lt;T&gt;()</c>, <c>Database</c>), or by its type any
+    /// <c>IQueryable</c> of an entity type (a repository's <c>Query()</c>, a field, a specification's input).</summary>
+    private static bool IsEfRoot(IOperation source, EfContext ef)
+        => ef.IsDbSet(source.Type) || ef.IsDbContext(source.Type) || ef.IsEntityQuery(source.Type);
 
     /// <summary>The navigation path an Include/ThenInclude names: <c>Orders</c>, <c>Team.Company</c>, the string of a string
     /// Include, or <c>?</c>.</summary>

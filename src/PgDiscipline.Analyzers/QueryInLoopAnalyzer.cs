@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -16,6 +17,7 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     {
         "Contains", "Load", "LoadAsync", "ForEachAsync", "ExecuteUpdate", "ExecuteUpdateAsync", "ExecuteDelete", "ExecuteDeleteAsync",
         "ElementAt", "ElementAtOrDefault",
+        "ExecuteSql", "ExecuteSqlAsync", "ExecuteSqlRaw", "ExecuteSqlRawAsync", "ExecuteSqlInterpolated", "ExecuteSqlInterpolatedAsync",
     });
 
     private static readonly ImmutableHashSet<string> PerElementOperators = ImmutableHashSet.Create(
@@ -27,33 +29,52 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {
-        // Per compilation: whether a method declared in it runs a query in its own body (one level of helpers).
+        // Per compilation: whether a method declared in it runs a query (its body, or a helper it calls: two levels), and
+        // whether it does in its own body (the second level).
         var helpers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
-        context.RegisterOperationAction(c => Analyze(c, ef, helpers), OperationKind.Invocation);
+        var nested = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+        context.RegisterOperationAction(c => Analyze(c, ef, helpers, nested), OperationKind.Invocation);
     }
 
-    private static void Analyze(OperationAnalysisContext context, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool> helpers)
+    private static void Analyze(OperationAnalysisContext context, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool> helpers, ConcurrentDictionary<IMethodSymbol, bool> nested)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
 
         // Cheapest tests first: most calls neither could run a query nor have a body here, and most are not in a loop.
         var couldRunQuery = Terminals.Contains(method.Name) || method.Name is "Find" or "FindAsync" or "SaveChanges" or "SaveChangesAsync";
-        if ((!couldRunQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0) || EnclosingLoop(invocation, ef) is not { } loop)
+        if ((!couldRunQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0) || EnclosingLoop(invocation, ef) is not { } found)
         {
             return;
         }
 
-        var runsQuery = couldRunQuery && RunsQuery(invocation, ef);
+        var (loop, loopOperation) = found;
+        QueryChain? chain = null;
+        var runsQuery = couldRunQuery && RunsQuery(invocation, ef, out chain);
+        if (!runsQuery && IsStrategyCall(invocation, loopOperation, ef))
+        {
+            return;
+        }
+
         if ((!runsQuery && (method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0
-                || !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef))))
-            || ef.InsideExpressionTree(invocation) || IsMemoised(invocation))
+                || !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef, nested))))
+            || ef.InsideExpressionTree(invocation) || LoopMemoisation.IsMemoised(invocation) || LoopBatching.IsBatched(invocation, loopOperation, chain))
         {
             return;
         }
 
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop, Advice(method.Name, runsQuery)));
     }
+
+    /// <summary><c>foreach (var rule in rules) await rule.Execute(request);</c>: a polymorphic call on the iteration variable
+    /// (an interface or virtual method with several implementations) runs a different step per iteration, a loop over
+    /// strategies rather than over data (found on Ombi's rule evaluator).</summary>
+    private static bool IsStrategyCall(IInvocationOperation invocation, IOperation loop, EfContext ef)
+        => loop is IForEachLoopOperation { Locals.Length: 1 } forEach
+            && invocation.Instance is { } instance && EfContext.Unwrap(instance) is ILocalReferenceOperation local
+            && SymbolEqualityComparer.Default.Equals(local.Local, forEach.Locals[0])
+            && (invocation.TargetMethod.IsAbstract || invocation.TargetMethod.IsVirtual)
+            && ef.Implementations(invocation.TargetMethod).Length >= 2;
 
     /// <summary>What to do instead, by what the call does (loading advice was wrong for a SaveChanges in a loop).</summary>
     internal static string Advice(string method, bool runsQuery) => method switch
@@ -66,8 +87,9 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     };
 
     /// <summary>The invocation itself makes a round trip: a terminal of a chain rooted in EF, <c>Find</c>, or <c>SaveChanges</c>.</summary>
-    private static bool RunsQuery(IInvocationOperation invocation, EfContext ef)
+    private static bool RunsQuery(IInvocationOperation invocation, EfContext ef, out QueryChain? chain)
     {
+        chain = null;
         var method = invocation.TargetMethod;
         if (method.Name is "Find" or "FindAsync" && ef.IsDbSet(method.ContainingType))
         {
@@ -80,16 +102,79 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
             return true;
         }
 
-        return Terminals.Contains(method.Name) && QueryChain.IsChainMember(invocation, ef) && QueryChain.IsOutermost(invocation, ef)
-            && QueryChain.Build(invocation, ef).RootedInEf;
+        if (Terminals.Contains(method.Name) && ef.IsIn(method, ef.Enumerable) && EnumeratedQuery(invocation, ef) is { } enumerated)
+        {
+            // `q.AsEnumerable().Join(list, …)` kept in a local and counted later: the query runs where it is enumerated.
+            chain = QueryChain.Build(enumerated, ef);
+            return chain.RootedInEf;
+        }
+
+        if (!Terminals.Contains(method.Name) || !QueryChain.IsChainMember(invocation, ef) || !QueryChain.IsOutermost(invocation, ef))
+        {
+            return false;
+        }
+
+        chain = QueryChain.Build(invocation, ef);
+        return chain.RootedInEf;
+    }
+
+    /// <summary>The <c>AsEnumerable()</c> of an EF Core query that an in-memory terminal enumerates through in-memory
+    /// operators and locals (<c>var played = repo.GetAll().Where(…).AsEnumerable().Join(…); played.Count()</c>).</summary>
+    private static IInvocationOperation? EnumeratedQuery(IInvocationOperation terminal, EfContext ef)
+    {
+        var current = EfContext.SourceOf(terminal);
+        for (var depth = 0; current is not null && depth < 12; depth++)
+        {
+            switch (current)
+            {
+                case IInvocationOperation { TargetMethod.Name: "AsEnumerable" or "AsAsyncEnumerable" } asEnumerable
+                    when EfContext.SourceOf(asEnumerable) is { } source && ef.IsQueryable(source.Type):
+                    return asEnumerable;
+                case IInvocationOperation inMemory when ef.IsIn(inMemory.TargetMethod, ef.Enumerable) && !Terminals.Contains(inMemory.TargetMethod.Name):
+                    current = EfContext.SourceOf(inMemory);
+                    break;
+                case ILocalReferenceOperation local when LocalFlow.ReachingValues(local).ToList() is { Count: 1 } values:
+                    current = EfContext.Unwrap(values[0]);
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
     /// N+1 through a helper (bitwarden/server: <c>foreach (var id in ids) await db.BumpRevisionDateAsync(id);</c>): a method
-    /// declared in this compilation whose own body runs a query or saves changes. One level only; interface and virtual
-    /// calls without a body here are not followed. Computed once per method per compilation.
+    /// declared in this compilation whose body runs a query or saves changes, directly or through a helper it calls (two
+    /// levels); an interface or virtual method through its implementations here. Computed once per method per compilation.
     /// </summary>
-    private static bool HelperRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef)
+    private static bool HelperRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool>? nested)
+    {
+        // An interface or abstract/virtual method (a repository's GetByKey) runs what its implementations in the compilation run.
+        if (method.IsAbstract || method.IsVirtual)
+        {
+            foreach (var implementation in ef.Implementations(method))
+            {
+                if (!implementation.IsAbstract && ef.CouldTouchDatabase(implementation) && BodyRunsQuery(implementation, compilation, ef, nested))
+                {
+                    return true;
+                }
+            }
+
+            if (method.IsAbstract)
+            {
+                return false;
+            }
+        }
+
+        // Only methods that can reach the database are bound (an API client's method called in a loop is not).
+        return ef.CouldTouchDatabase(method) && BodyRunsQuery(method, compilation, ef, nested);
+    }
+
+    /// <summary>Whether the method's own body runs a query; with <paramref name="nested"/> (the first level), also through
+    /// the helpers it calls (second level: Blogifier's <c>AddInternalAsync</c> → <c>GetSlugFromTitle</c>).</summary>
+    private static bool BodyRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool>? nested)
     {
         if (method.IsAbstract || method.DeclaringSyntaxReferences.Length == 0 || method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction))
         {
@@ -115,18 +200,65 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
 #pragma warning restore RS1030
             // Binding a body is the costly part: only bodies that name a call which could run a query are bound (most
             // helpers called in loops are not data access at all).
-            if (body is null || !NamesAQueryCall(body) || model.GetOperation(body) is not { } operation)
+            if (body is null || (nested is null && !NamesAQueryCall(body)) || model.GetOperation(body) is not { } operation)
             {
                 continue;
             }
 
+            // A query inside an expression tree (a helper that only returns `e => db.Xs.Any(…)`, or composes an IQueryable
+            // with a subquery) is translated with the query that uses it, never run by the helper.
+            // A helper that walks a collection with database work in its own loop (a sync per server, per library) is the
+            // batch: its per-item queries are reported in it, and the loop calling it once per server is not N+1 on top.
+            var runs = false;
             foreach (var op in operation.DescendantsAndSelf())
             {
-                if (op is IInvocationOperation call
-                    && (RunsQuery(call, ef) || (call.TargetMethod.Name is "SaveChanges" or "SaveChangesAsync" && ef.IsDbContext(call.TargetMethod.ContainingType))))
+                if (op is not IInvocationOperation call || ef.InsideExpressionTree(call) || QueryChain.IsSubquery(call, ef) || InsideCacheFactory(call))
+                {
+                    continue;
+                }
+
+                var callee = call.TargetMethod.OriginalDefinition;
+                if (RunsQuery(call, ef, out _)
+                    || (nested is not null && !SymbolEqualityComparer.Default.Equals(callee, method) && callee.DeclaringSyntaxReferences.Length > 0
+                        && nested.GetOrAdd(callee, m => HelperRunsQuery(m, compilation, ef, nested: null))))
+                {
+                    if (EnclosingLoop(call, ef) is not null)
+                    {
+                        return false;
+                    }
+
+                    runs = true;
+                }
+            }
+
+            if (runs)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A query in the factory lambda of a cache (<c>_cache.GetOrCreate(key, e =&gt; db.Xs.ToList())</c>, Oqtane's
+    /// <c>GetCache</c>) runs once per cache entry, not once per call of the helper.</summary>
+    private static bool InsideCacheFactory(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation lambda)
+            {
+                var holder = lambda.Parent is IDelegateCreationOperation d ? d.Parent : lambda.Parent;
+                if (holder?.Parent is IInvocationOperation { TargetMethod.Name: var name }
+                    && (name.StartsWith("GetOr", System.StringComparison.Ordinal) || name.IndexOf("Cache", System.StringComparison.Ordinal) >= 0))
                 {
                     return true;
                 }
+            }
+
+            if (current is IMethodBodyOperation or ILocalFunctionOperation)
+            {
+                return false;
             }
         }
 
@@ -148,25 +280,33 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     }
 
     /// <summary>"foreach loop", "for loop", "while loop" or "Select lambda" when the invocation runs once per iteration.</summary>
-    private static string? EnclosingLoop(IOperation operation, EfContext ef)
+    private static (string Name, IOperation Loop)? EnclosingLoop(IOperation operation, EfContext ef)
     {
         for (var child = operation; child.Parent is { } parent; child = parent)
         {
             switch (parent)
             {
                 case IForEachLoopOperation forEach when !ReferenceEquals(child, forEach.Collection):
-                    return "foreach loop";
+                    return ("foreach loop", forEach);
                 case IForLoopOperation forLoop when ReferenceEquals(child, forLoop.Body):
-                    return "for loop";
+                    return ("for loop", forLoop);
                 case IWhileLoopOperation whileLoop when ReferenceEquals(child, whileLoop.Body) && !IsPollingLoop(whileLoop) && !InsideTry(operation, whileLoop):
-                    return "while loop";
+                    return ("while loop", whileLoop);
                 case IAnonymousFunctionOperation lambda:
                     // A lambda runs per element when it is passed to an in-memory LINQ operator or List<T>.ForEach.
                     var argument = lambda.Parent is IDelegateCreationOperation d ? d.Parent : lambda.Parent;
                     if (argument?.Parent is IInvocationOperation call && PerElementOperators.Contains(call.TargetMethod.Name)
                         && (ef.IsIn(call.TargetMethod, ef.Enumerable) || (ef.ListOfT is not null && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType.OriginalDefinition, ef.ListOfT))))
                     {
-                        return call.TargetMethod.Name + " lambda";
+                        return (call.TargetMethod.Name + " lambda", lambda);
+                    }
+
+                    // EF Core's execution strategy runs its lambda once, in place (Ombi's Sonarr sync: a DELETE per series
+                    // inside `strategy.ExecuteAsync(async () => …)` in a foreach): look further out for the loop.
+                    if (argument?.Parent is IInvocationOperation { TargetMethod: { Name: "Execute" or "ExecuteAsync" or "ExecuteInTransaction" or "ExecuteInTransactionAsync" } strategy }
+                        && (strategy.ContainingNamespace?.ToDisplayString() ?? "").StartsWith("Microsoft.EntityFrameworkCore", System.StringComparison.Ordinal))
+                    {
+                        continue;
                     }
 
                     return null; // a lambda passed elsewhere (e.g. to a query, or as a callback) is not a loop
@@ -176,114 +316,6 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         }
 
         return null;
-    }
-
-    /// <summary>A lookup run at most once by the loop: <c>x ??= await query</c>, or <c>if (x == null) x = await query</c> /
-    /// <c>if (x is null) { x = … }</c> (found on PiranhaCMS: a language looked up on the first iteration that needs it).</summary>
-    private static bool IsMemoised(IInvocationOperation invocation)
-    {
-        IOperation value = invocation;
-        while (value.Parent is IAwaitOperation or IConversionOperation
-            || (value.Parent is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" } configure && ReferenceEquals(configure.Instance, value)))
-        {
-            value = value.Parent;
-        }
-
-        if (value.Parent is ICoalesceAssignmentOperation coalesce && ReferenceEquals(coalesce.Value, value))
-        {
-            return true;
-        }
-
-        if (value.Parent is not ISimpleAssignmentOperation assignment || !ReferenceEquals(assignment.Value, value) || TargetOf(assignment.Target) is not { } target)
-        {
-            return false;
-        }
-
-        for (var current = assignment.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IConditionalOperation conditional && ChecksNull(conditional.Condition, target) && !IsInside(assignment, conditional.WhenFalse))
-            {
-                // Only state that outlives an iteration is a memo: a local declared in the loop body is null again on the
-                // next iteration (PiranhaCMS's tag lookups: `var tag = …; if (tag == null) tag = …` runs per tag).
-                return !DeclaredInsideLoop(target, conditional);
-            }
-
-            if (current is ILoopOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation)
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool DeclaredInsideLoop(ISymbol target, IOperation from)
-    {
-        if (target is not ILocalSymbol local || local.DeclaringSyntaxReferences.Length == 0)
-        {
-            return false;
-        }
-
-        var declared = local.DeclaringSyntaxReferences[0].Span;
-        for (var current = from.Parent; current is not null; current = current.Parent)
-        {
-            if (current is ILoopOperation loop)
-            {
-                return loop.Syntax.Span.Contains(declared);
-            }
-        }
-
-        return false;
-    }
-
-    private static ISymbol? TargetOf(IOperation target) => target switch
-    {
-        ILocalReferenceOperation local => local.Local,
-        IFieldReferenceOperation field => field.Field,
-        IPropertyReferenceOperation property => property.Property,
-        _ => null,
-    };
-
-    /// <summary><c>x == null</c>, <c>null == x</c>, <c>x is null</c> (possibly as one operand of <c>&amp;&amp;</c>).</summary>
-    private static bool ChecksNull(IOperation condition, ISymbol target)
-    {
-        switch (condition)
-        {
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } and:
-                return ChecksNull(and.LeftOperand, target) || ChecksNull(and.RightOperand, target);
-            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals:
-                return (IsNull(equals.RightOperand) && Refers(equals.LeftOperand, target)) || (IsNull(equals.LeftOperand) && Refers(equals.RightOperand, target));
-            case IIsPatternOperation { Pattern: IConstantPatternOperation constant } pattern:
-                return IsNull(constant.Value) && Refers(pattern.Value, target);
-            default:
-                return false;
-        }
-    }
-
-    private static bool IsNull(IOperation operation)
-        => operation.ConstantValue.HasValue && operation.ConstantValue.Value is null;
-
-    private static bool Refers(IOperation operation, ISymbol target)
-    {
-        while (operation is IConversionOperation conversion)
-        {
-            operation = conversion.Operand;
-        }
-
-        return TargetOf(operation) is { } symbol && SymbolEqualityComparer.Default.Equals(symbol, target);
-    }
-
-    private static bool IsInside(IOperation operation, IOperation? container)
-    {
-        for (var current = operation; current is not null; current = current.Parent)
-        {
-            if (ReferenceEquals(current, container))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>A query inside a <c>try</c> within a while/do loop is a retry loop (one logical query), not N+1.</summary>

@@ -89,7 +89,7 @@ public sealed class RawSqlInjectionAnalyzer : EfCoreAnalyzer
                 return "a StringBuilder";
             case ILocalReferenceOperation local when depth < 4:
                 // A local is fine when every value it is given is constant.
-                foreach (var assigned in QueryChain.AssignedValues(local))
+                foreach (var assigned in LocalFlow.AssignedValues(local))
                 {
                     if (Describe(assigned, depth + 1) is { } inner)
                     {

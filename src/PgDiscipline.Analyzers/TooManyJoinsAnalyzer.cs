@@ -21,19 +21,21 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {
-        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation);
+        context.RegisterOperationAction(c => Analyze(c, ef), OperationKind.Invocation, OperationKind.Return);
     }
 
     private static void Analyze(OperationAnalysisContext context, EfContext ef)
     {
-        var invocation = (IInvocationOperation)context.Operation;
-        if (QueryChain.AtOutermost(invocation, ef) is not { } chain)
+        var (chain, at) = QueryChain.AnalysedAt(context.Operation, ef);
+        if (chain is null || at is null)
         {
             return;
         }
 
+        var location = at is IInvocationOperation invocation ? QueryChain.ReportLocation(invocation) : at.Syntax.GetLocation();
+
         // The worst of the queries this call may run (a local built differently on two branches is one or the other).
-        var max = AnalyzerOptionsReader.GetInt(context.Options, invocation.Syntax.SyntaxTree, RuleIdentifiers.TooManyJoins, "max_joins", DefaultMaxJoins, min: 0);
+        var max = AnalyzerOptionsReader.GetInt(context.Options, context.Operation.Syntax.SyntaxTree, RuleIdentifiers.TooManyJoins, "max_joins", DefaultMaxJoins, min: 0);
         var split = chain.Has("AsSplitQuery") && !chain.Has("AsSingleQuery");
         var counted = Worst(chain, split, ef);
         var joins = counted.Sum(c => c.Joins);
@@ -45,12 +47,16 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
             joins = counted.Sum(c => c.Joins);
         }
 
-        if (joins > max)
+        // A helper followed into that is over the limit on its own is reported in the helper, not again at each caller.
+        if (joins > max && !HelperAloneOver(chain, split || (ef.GlobalSplitQuery && !chain.Has("AsSingleQuery")), max, ef))
         {
             // The message says what was counted, so a reader can check it against the query.
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TooManyJoins, QueryChain.ReportLocation(invocation), joins, max, string.Join(", ", counted.Select(c => c.Label))));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.TooManyJoins, location, joins, max, string.Join(", ", counted.Select(c => c.Label))));
         }
     }
+
+    private static bool HelperAloneOver(QueryChain chain, bool split, int max, EfContext ef)
+        => chain.Variants.Any(v => v.Any(chain.FromHelper) && CountJoins(v.Where(chain.FromHelper).ToList(), split, ef).Sum(c => c.Joins) > max);
 
     private static List<(string Label, int Joins)> Worst(QueryChain chain, bool split, EfContext ef)
         => chain.Variants.Select(v => CountJoins(v, split, ef)).OrderByDescending(c => c.Sum(j => j.Joins)).First();
@@ -66,15 +72,26 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
         var groupJoins = 0;
         var includePath = "";
 
+        var lambdaNavigations = new HashSet<string>(System.StringComparer.Ordinal);
+
         // Innermost first, so ThenInclude continues the path of the Include before it.
         for (var i = operators.Count - 1; i >= 0; i--)
         {
             var op = operators[i];
             var method = op.TargetMethod;
             var name = method.Name;
-            if (ef.IsIn(method, ef.Queryable) && name is "Join" or "GroupJoin")
+            if (includes.Count > 0 && IncludesIgnoredAfter(op, ef))
             {
-                explicitJoins.Add(((name == "Join" ? "join " : "group join ") + JoinedName(op), 1));
+                // EF Core ignores Includes once the query stops returning the entity they were on (found on Blogifier:
+                // `Categories.Include(…).ThenInclude(…).SelectMany(c => c.PostCategories, (c, pc) => pc.Post)`).
+                navigations.RemoveWhere(n => includes.Contains(n) && !lambdaNavigations.Contains(n));
+                includes.Clear();
+            }
+            if (ef.IsIn(method, ef.Queryable) && name is "Join" or "GroupJoin" or "LeftJoin" or "RightJoin")
+            {
+                // LeftJoin/RightJoin: the .NET 10 operators EF Core 10 translates to LEFT/RIGHT JOIN.
+                var kind = name switch { "Join" => "join ", "GroupJoin" => "group join ", "LeftJoin" => "left join ", _ => "right join " };
+                explicitJoins.Add((kind + JoinedName(op), 1));
                 groupJoins += name == "GroupJoin" ? 1 : 0;
 
                 // Joined to a query of the app's (`join gou in givenOrgUsers`): its joins are in the same statement.
@@ -146,7 +163,10 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
                 if (EfContext.Lambda(argument.Value) is { } lambda)
                 {
                     var subqueries = new List<IInvocationOperation>();
-                    CollectNavigations(lambda.Body, ef, navigations, subqueries);
+                    var found = new HashSet<string>(System.StringComparer.Ordinal);
+                    CollectNavigations(lambda.Body, ef, found, subqueries);
+                    navigations.UnionWith(found);
+                    lambdaNavigations.UnionWith(found);
                     foreach (var subquery in subqueries)
                     {
                         // `!db.Xs.Any(…)`, `ids.Contains(…)` over a query: the subquery's joins are joins of this statement.
@@ -160,6 +180,21 @@ public sealed class TooManyJoinsAnalyzer : EfCoreAnalyzer
         }
 
         return Counted(navigations, includes, explicitJoins, nested);
+    }
+
+    /// <summary>A projection (<c>Select</c>, <c>SelectMany</c>, <c>GroupBy</c>) to another type than the entity the query
+    /// returned: the Includes before it no longer apply (an anonymous type may hold the entity: counted, to be safe).</summary>
+    internal static bool IncludesIgnoredAfter(IInvocationOperation op, EfContext ef)
+    {
+        if (op.TargetMethod.Name is not ("Select" or "SelectMany" or "GroupBy") || !ef.IsIn(op.TargetMethod, ef.Queryable))
+        {
+            return false;
+        }
+
+        var before = op.TargetMethod.TypeArguments.Length > 0 ? op.TargetMethod.TypeArguments[0] : null;
+        var after = ef.QueryElement(op.Type);
+        return before is not null && after is not null && !after.IsAnonymousType
+            && !SymbolEqualityComparer.Default.Equals(before, after);
     }
 
     private static List<(string Label, int Joins)> Counted(

@@ -215,8 +215,9 @@ public sealed class QueryInLoopTests
 
             public static void Log(int id) => Console.WriteLine(id);
 
-            // Two levels down: not followed (one level catches most, and costs one body per method).
+            // Two levels down: followed (Blogifier's AddInternalAsync → GetSlugFromTitle); three levels: not.
             public static Task IndirectAsync(this AppDb db, int id, CancellationToken ct) => db.BumpRevisionDateAsync(id, ct);
+            public static Task ThirdAsync(this AppDb db, int id, CancellationToken ct) => db.IndirectAsync(id, ct);
         }
 
         class C
@@ -228,14 +229,16 @@ public sealed class QueryInLoopTests
                     await db.{|#0:BumpRevisionDateAsync|}(id, ct);
                     await db.{|#1:SaveTwiceAsync|}(ct);
                     Revisions.Log(id);
-                    await db.IndirectAsync(id, ct);
+                    await db.{|#2:IndirectAsync|}(id, ct);
+                    await db.ThirdAsync(id, ct);
                 }
 
                 await db.BumpRevisionDateAsync(0, ct); // outside the loop
             }
         }
         """ + Model.Entities, InLoop(0, "BumpRevisionDateAsync", "foreach loop", "pass all the items to it and let it make one query"),
-            InLoop(1, "SaveTwiceAsync", "foreach loop", "pass all the items to it and let it make one query"));
+            InLoop(1, "SaveTwiceAsync", "foreach loop", "pass all the items to it and let it make one query"),
+            InLoop(2, "IndirectAsync", "foreach loop", "pass all the items to it and let it make one query"));
 
     [Fact]
     public Task SaveChanges_on_every_iteration_is_a_round_trip_per_item() => V.AnalyzerAsync(Model.Usings + """

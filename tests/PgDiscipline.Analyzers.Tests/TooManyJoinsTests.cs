@@ -117,22 +117,22 @@ public sealed class TooManyJoinsTests
         """ + Model.Entities, Joins(4, 3, "Team (Include), Team.Company (Include), Team.Company.Country (Include), Orders (Include)"));
 
     [Fact]
-    public Task Queries_passed_through_helper_methods_are_counted_where_they_are_visible() => V.AnalyzerAsync(Model.Usings + """
+    public Task Queries_passed_through_helper_methods_are_counted_with_the_helpers_joins() => V.AnalyzerAsync(Model.Usings + """
         static class UserQueries
         {
-            // An extension helper is part of the chain; the joins inside it are counted where its own chain ends.
+            // Helpers of the compilation are followed one level: their joins are counted with the query that uses them.
             public static IQueryable<User> WithOrganisation(this IQueryable<User> users) => users.Include(u => u.Team).ThenInclude(t => t.Company);
             public static IQueryable<User> Plain(IQueryable<User> users) => users.Where(u => u.Id > 0);
         }
 
         class C
         {
-            // Helper + 2 visible joins: under the limit (the helper's own joins are not seen from here: a documented limit).
-            List<User> M(AppDb db) => db.Users.WithOrganisation().Include(u => u.Orders).Include(u => u.Addresses).ToList();
-            // A non-extension helper breaks the chain: what comes back is not known to be an EF query here.
-            List<User> N(AppDb db) => UserQueries.Plain(db.Users).Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders).ToList();
+            List<User> M(AppDb db) => db.Users.WithOrganisation().Include(u => u.Orders).Include(u => u.Addresses).{|#0:ToList|}();
+            List<User> N(AppDb db) => UserQueries.Plain(db.Users).Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country).Include(u => u.Orders).{|#1:ToList|}();
         }
-        """ + Model.Entities);
+        """ + Model.Entities,
+        V.Diagnostic("PGD101").WithLocation(0).WithArguments(4, 3, "Team (Include), Team.Company (Include), Orders (Include), Addresses (Include)"),
+        V.Diagnostic("PGD101").WithLocation(1).WithArguments(4, 3, "Team (Include), Team.Company (Include), Team.Company.Country (Include), Orders (Include)"));
 
     [Fact]
     public Task In_memory_queryables_are_not_database_queries() => V.AnalyzerAsync(Model.Usings + """
@@ -328,4 +328,32 @@ public sealed class TooManyJoinsTests
             }
         }
         """ + Model.Entities, Joins(4, 3, "join given, join Team (in given), join Order (in given), join Team (in given)"));
+
+    [Fact]
+    public Task LeftJoin_and_RightJoin_are_joins() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // .NET 10's LeftJoin/RightJoin operators, translated by EF Core 10 to LEFT/RIGHT JOIN (issue 33's miss).
+            object M(AppDb db) => db.Users
+                .LeftJoin(db.Orders, u => u.Id, o => o.UserId, (u, o) => u)
+                .LeftJoin(db.Teams, u => u.Id, t => t.Id, (u, t) => u)
+                .RightJoin(db.Orders, u => u.Id, o => o.UserId, (u, o) => o)
+                .Join(db.Users, o => o.UserId, u => u.Id, (o, u) => o).{|#0:ToList|}();
+        }
+        """ + Model.Entities, Joins(4, 3, "left join Order, left join Team, right join Order, join User"));
+
+    [Fact]
+    public Task Includes_before_a_projection_to_another_type_are_ignored_by_EF_Core() => V.AnalyzerAsync(Model.Usings + """
+        class C
+        {
+            // Blogifier's posts by category, minimised (a false positive in issue 33's survey): the Includes are on User,
+            // the query returns Orders, so EF Core drops them; the SelectMany and its navigation remain.
+            Task<int> M(AppDb db) => db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country)
+                .Where(u => u.Name == "x").SelectMany(u => u.Orders, (u, o) => o).CountAsync();
+
+            // Kept when the projection still returns the entity (or an anonymous type that may hold it).
+            Task<List<User>> N(AppDb db) => db.Users.Include(u => u.Team).ThenInclude(t => t.Company).ThenInclude(c => c.Country)
+                .Include(u => u.Orders).Select(u => u).{|#0:ToListAsync|}();
+        }
+        """ + Model.Entities, Joins(4, 3, "Team (Include), Team.Company (Include), Team.Company.Country (Include), Orders (Include)"));
 }

@@ -1,9 +1,11 @@
-// build/real-world.sh --folder: the packed analyzers over a compilation of someone else's code.
+// The packed analyzers over a compilation of someone else's code (the real-code surveys of docs/real-world.md; the
+// scripts that build their code are kept out of this repository).
 //
 // csc reports no analyzer diagnostic at all when a declaration does not bind (a field, base type or signature naming a
 // type from a package this machine's feed does not serve): it stops after the declaration stage. Code taken out of its
 // own build has such errors, so this driver builds the compilation from the inputs MSBuild resolved for the generated
-// project (written by the PgdWriteCompilerInputs target in build/real-world.sh) and runs the analyzers with
+// project (written by an MSBuild target that lists csc's inputs: compile.txt, references.txt, analyzers.txt,
+// editorconfigs.txt, additionalfiles.txt, properties.txt) and runs the analyzers with
 // CompilationWithAnalyzers, which analyses every tree whatever the compiler says. Output in OUT:
 //   findings.tsv          rule, file:line, message of every PGD finding (PGD diagnostics not suppressed, not hidden)
 //   compile-errors.tsv    file and number of compiler errors in it (findings in those files are judged knowing it)
