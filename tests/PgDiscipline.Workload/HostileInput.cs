@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using PgDiscipline.Testing;
 
@@ -10,7 +11,8 @@ namespace PgDiscipline.Workload;
 /// <c>pgdiscipline.query_rules</c> (as a role with INSERT on it could) and the CLI is fed bad input the way a careless
 /// operator or a script would. Each attempt must be refused (a rule row rejected by id, a CLI call with its documented
 /// non-zero exit code, run in-process as <c>Program.cs</c> runs it), with no stack trace and no value echoed, while the load sees no failure and the rule loop keeps
-/// applying good rules. The lead adds forged session tokens to this scenario (item 1).
+/// applying good rules. Forged, garbage and oversized session tokens are sent with writes and reads on the runtime under
+/// load: each write must still land on the real primary, the runtime's timeline must not move, and no read may fail.
 /// </summary>
 internal static class HostileInput
 {
@@ -47,6 +49,8 @@ internal static class HostileInput
             : "garbage rule rows: the rule loop did NOT apply a good rule written after them within 5 s");
         c.Violations += (alive ? 0 : 1) + (GarbageIds.Length - rejected);
 
+        await TokenAttacksAsync(c);
+
         // The CLI calls run in the background (each is a process start): the repair waits for them.
         c.Background = Task.Run(() => CliAttacksAsync(c));
     }
@@ -59,6 +63,41 @@ internal static class HostileInput
         }
 
         await LocalCluster.ScalarAsync(c.Cluster.Primary, "delete from pgdiscipline.query_rules where id like 'hostile%'");
+    }
+
+    /// <summary>Tokens a client can send: a timeline from the future (the outage of issue 32), garbage, an absurd position,
+    /// a huge one. Each is set on a session that then writes and reads.</summary>
+    private static async Task TokenAttacksAsync(Faults.Context c)
+    {
+        var runtime = c.Runtime!;
+        var timeline = runtime.PrimaryTimeline;
+        string[] tokens =
+        [
+            "pgd2.999.0/1", "pgd2.2147483647.FFFFFFFF/FFFFFFFF", "pgd3.999.0/1.AAAAAAAAAAAAAAAAAAAAAA", "pgd1.FFFFFFFF/FFFFFFFF",
+            "garbage", "pgd2.-1.0/1", "pgd2..", new string('9', 100_000), "pgd2.3." + new string('F', 10_000) + "/1",
+        ];
+        var options = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(c.Cluster.Primary).UsePgDiscipline(runtime).Options;
+        var failed = 0;
+        foreach (var token in tokens)
+        {
+            try
+            {
+                await using var db = new WorkloadDb(options);
+                db.GetPgDisciplineSession().Token = token;
+                await db.Database.ExecuteSqlAsync($"update wl_items set version = version where id = {1}");
+                _ = await db.Items.Where(i => i.Id == 1).ToListAsync();
+            }
+#pragma warning disable CA1031 // any failure is what the scenario counts
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                failed++;
+            }
+        }
+
+        var moved = runtime.PrimaryTimeline != timeline || runtime.RefusedPrimaries.Count > 0;
+        c.Notes.Add($"forged, garbage and oversized session tokens: {tokens.Length} sent with a write and a read each, {failed} failed, the runtime's primary timeline {(moved ? "MOVED or a primary was refused" : $"stayed {timeline}, no primary refused")}");
+        c.Violations += failed + (moved ? 1 : 0);
     }
 
     private static async Task CliAttacksAsync(Faults.Context c)

@@ -32,8 +32,10 @@ internal sealed class RuleBook : IDisposable
         {
             _sources[source] = rules.Select(r => (r.Rule, r.Key, source)).ToList();
             _sourceErrors[source] = sourceErrors ?? [];
+            var logged = new HashSet<string>(_current.Errors, StringComparer.Ordinal);
             var snapshot = Compile();
-            foreach (var error in snapshot.Errors)
+            // A source reloaded every poll with the same bad row logs it once, not once a poll.
+            foreach (var error in snapshot.Errors.Where(e => !logged.Contains(e)))
             {
                 PgDisciplineTelemetry.RulesRejected.Add(1);
                 Log.RuleRejected(_logger, error);
