@@ -105,6 +105,39 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Rules_read_through_the_replicas_reach_the_instance_within_an_interval_with_no_connection_of_its_own_on_the_primary()
+    {
+        const string App = "pgd-rules-from-replicas";
+        await using var ctx = ProbeContext.Create(new NpgsqlConnectionStringBuilder(cluster.Primary) { ApplicationName = App }.ConnectionString, pg =>
+        {
+            pg.AddReplica(cluster.Replicas[0]);
+            pg.AddReplica(cluster.Replicas[1]);
+            pg.HealthCheckInterval = TimeSpan.FromMilliseconds(500);
+            pg.DatabaseRules.FromReplicas = true;
+        });
+        var runtime = ctx.FindPgDisciplineRuntime()!;
+        await runtime.DatabaseRulesLoaded.WaitAsync(TimeSpan.FromSeconds(30)); // loaded with the first health checks, before any query
+        Assert.False(await IsBlocked(ctx));
+
+        var fingerprint = SqlFingerprint.Compute(Hot).ToString();
+        var (code, _, stderr) = await Cli("rules", "block", fingerprint, "--reason", "incident 8", "--id", "incident-8");
+        Assert.True(code == 0, stderr);
+        var took = await TimeUntil(() => IsBlocked(ctx), TimeSpan.FromSeconds(30));
+        output.WriteLine($"block reached the instance through the replicas {took.TotalMilliseconds:0} ms after the CLI exited");
+        Assert.True(await IsBlocked(ctx));
+        Assert.True(took < TimeSpan.FromSeconds(10), $"took {took} (expected within replication lag + one 500 ms interval; wide bound for a loaded machine)");
+
+        // The runtime's own connections on the primary: none but the context's (the rules came from the replicas).
+        var own = (long)(await ClusterFixture.ScalarAsync(cluster.Primary, $"select count(*) from pg_stat_activity where application_name = 'pgdiscipline-rules' or (application_name = '{App}' and pid <> pg_backend_pid() and state = 'idle' and query like 'LISTEN%')"))!;
+        Assert.Equal(0, own);
+
+        (code, _, _) = await Cli("rules", "unblock", fingerprint);
+        Assert.Equal(0, code);
+        await TimeUntil(async () => !await IsBlocked(ctx), TimeSpan.FromSeconds(30));
+        Assert.False(await IsBlocked(ctx));
+    }
+
+    [Fact]
     public async Task A_coalesce_rule_written_by_the_cli_marks_the_fingerprint_within_a_second()
     {
         await using var ctx = ProbeContext.Create(cluster.Primary, pg =>
