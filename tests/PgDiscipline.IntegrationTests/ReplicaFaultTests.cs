@@ -168,7 +168,7 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
                 }
                 catch (Exception ex)
                 {
-                    failures.Add(ex.GetType().Name + ": " + ex.Message);
+                    failures.Add(ex.ToString());
                 }
 
                 latencies.Add(Stopwatch.GetElapsedTime(started));

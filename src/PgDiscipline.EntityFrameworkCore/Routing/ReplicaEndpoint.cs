@@ -176,7 +176,8 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
     {
         lock (_lag)
         {
-            var fresh = now - ProbedBehindAt > pauseTicks;
+            var last = ProbedBehindAt;
+            var fresh = last == long.MinValue || now - last > pauseTicks;
             var lowest = fresh || required < ProbedBehindPosition ? required : ProbedBehindPosition;
             Volatile.Write(ref _probedBehindPosition, (long)(ulong)lowest);
             ProbedBehindAt = now;
