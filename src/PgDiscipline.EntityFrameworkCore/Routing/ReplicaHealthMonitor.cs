@@ -38,7 +38,8 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly object _startGate = new();
     private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _lastPrimaryReading = long.MinValue;
+    private long _lastPrimaryReading; // 0: never (elapsed time from a sentinel would overflow)
+    private long _primaryReadings;
     private Task? _loop;
 
     public ReplicaHealthMonitor(CurrentOptions options, ILogger logger, ReplicaSet replicas, ReplicaAdmission admission, PrimaryPosition primary, TimeProvider time, ReplicaRules? rules = null)
@@ -51,6 +52,9 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         _time = time;
         _rules = rules;
     }
+
+    /// <summary>Readings of the primary's position taken so far (the rest of the rounds used the replicas').</summary>
+    public long PrimaryReadingsTaken => Interlocked.Read(ref _primaryReadings);
 
     /// <summary>How long one round of checks may take: the interval plus one second.</summary>
     public TimeSpan CheckTimeout => _options.Value.HealthCheckInterval + TimeSpan.FromSeconds(1);
@@ -114,10 +118,11 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         var replicas = _replicas.All;
         var readAt = _time.GetUtcNow();
         PrimaryReading? current = null;
-        if (_time.GetElapsedTime(_lastPrimaryReading) >= _options.Value.PrimaryReadingInterval
+        if ((_lastPrimaryReading == 0 || _time.GetElapsedTime(_lastPrimaryReading) >= _options.Value.PrimaryReadingInterval)
             && await ReadPrimaryAsync(cancellationToken).ConfigureAwait(false) is { } read)
         {
             _lastPrimaryReading = _time.GetTimestamp();
+            Interlocked.Increment(ref _primaryReadings);
             current = new PrimaryReading(readAt, read.Position, read.Snapshot);
         }
 
