@@ -5,6 +5,7 @@ using PgDiscipline.Configuration;
 using PgDiscipline.HighAvailability;
 using PgDiscipline.Sql;
 using PgDiscipline.Diagnostics;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Routing;
 

@@ -4,6 +4,7 @@ using PgDiscipline.Configuration;
 using PgDiscipline.Pipeline;
 using PgDiscipline.Sql;
 using PgDiscipline.Diagnostics;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Routing;
 
