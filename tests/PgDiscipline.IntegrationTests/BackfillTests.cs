@@ -8,6 +8,7 @@ using PgDiscipline.Cli;
 using PgDiscipline.Sql;
 using PgDiscipline.Testing;
 using Xunit.Abstractions;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.IntegrationTests;
 

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using PgDiscipline.Sql;
 using Xunit.Abstractions;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.IntegrationTests;
 

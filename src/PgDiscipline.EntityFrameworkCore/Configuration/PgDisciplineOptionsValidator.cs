@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PgDiscipline.Operations.Configuration;
 
 namespace PgDiscipline.Configuration;
 

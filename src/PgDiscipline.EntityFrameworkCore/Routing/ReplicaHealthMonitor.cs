@@ -4,6 +4,7 @@ using NpgsqlTypes;
 using PgDiscipline.Configuration;
 using PgDiscipline.Diagnostics;
 using PgDiscipline.Sql;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Routing;
 

@@ -2,6 +2,9 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using PgDiscipline.Diagnostics;
 using PgDiscipline.Rules;
+using PgDiscipline.Operations;
+using PgDiscipline.Operations.Rules;
+using PgDiscipline.Operations.Diagnostics;
 
 namespace PgDiscipline.Routing;
 

@@ -5,6 +5,7 @@ using PgDiscipline.Pipeline;
 using PgDiscipline.Sql;
 using PgDiscipline.Diagnostics;
 using PgDiscipline.HighAvailability;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Routing;
 

@@ -1,6 +1,9 @@
 using Npgsql;
 using PgDiscipline.Sql;
 using PgDiscipline.Diagnostics;
+using PgDiscipline.Operations;
+using PgDiscipline.Operations.Rules;
+using PgDiscipline.Operations.Diagnostics;
 
 namespace PgDiscipline.Rules;
 
