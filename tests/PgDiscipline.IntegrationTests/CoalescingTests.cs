@@ -85,15 +85,7 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
     private static Task FollowersAsync(PgDisciplineRuntime runtime, int count)
         => Eventually.UntilAsync(() => Followers(runtime) >= count, $"{count} followers to join the leader", state: () => $"{Followers(runtime)} following", poll: TimeSpan.FromMilliseconds(5));
 
-    /// <summary>Callers waiting on a flight. ReadCoalescer counts flights (InFlight) but not their followers, so this reads
-    /// its table of flights (test-only reflection; a <c>Followers</c> property on ReadCoalescer would replace it).</summary>
-    private static int Followers(PgDisciplineRuntime runtime)
-    {
-        var coalescer = runtime.Part<PgDiscipline.Coalescing.ReadCoalescer>();
-        var flights = (System.Collections.Concurrent.ConcurrentDictionary<string, PgDiscipline.Coalescing.ReadCoalescer.Flight>)typeof(PgDiscipline.Coalescing.ReadCoalescer)
-            .GetField("_flights", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(coalescer)!;
-        return flights.Values.Sum(f => f.Followers);
-    }
+    private static int Followers(PgDisciplineRuntime runtime) => runtime.Part<PgDiscipline.Coalescing.ReadCoalescer>().Followers;
 
     [Fact]
     public async Task Fifty_identical_concurrent_reads_are_one_server_execution_and_every_caller_gets_the_rows()

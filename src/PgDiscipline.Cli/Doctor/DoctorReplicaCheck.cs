@@ -28,7 +28,7 @@ internal static class DoctorReplicaCheck
                 select pg_is_in_recovery(),
                        coalesce(pg_last_wal_replay_lsn()::text, ''),
                        extract(epoch from now() - pg_last_xact_replay_timestamp())::float8,
-                       pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(),
+                       pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(),
                        pg_is_wal_replay_paused()
                 """, c);
             bool inRecovery, paused;

@@ -21,6 +21,9 @@ internal sealed class ReadCoalescer
     /// <summary>Flights in progress (for tests and diagnostics).</summary>
     public int InFlight => _flights.Count;
 
+    /// <summary>Callers waiting on a flight now (for diagnostics and tests).</summary>
+    public int Followers => _flights.Values.Sum(f => f.Followers);
+
     /// <summary>The key of a read, or null when it cannot be coalesced (a parameter value whose equality PgDiscipline
     /// cannot judge from its text: then two reads might wrongly share rows).</summary>
     public static string? KeyOf(string target, string commandText, DbParameterCollection parameters)

@@ -22,7 +22,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         select pg_is_in_recovery(),
                coalesce(pg_last_wal_replay_lsn()::text, ''),
                extract(epoch from now() - pg_last_xact_replay_timestamp())::float8,
-               pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(),
+               pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(),
                coalesce(pg_last_wal_receive_lsn()::text, '')
         """;
 
@@ -205,7 +205,8 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                 Lsns.TryParse(reader.GetString(1), out var replay);
                 Lsns.TryParse(reader.GetString(4), out var received);
                 TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
-                return new Observation(reader.GetBoolean(0), replay, sinceCommit, reader.GetBoolean(3), (ulong)received, null);
+                // A restarted standby reports the start of the segment it asked for again, which can be behind what it replayed.
+                return new Observation(reader.GetBoolean(0), replay, sinceCommit, reader.GetBoolean(3), Math.Max((ulong)received, (ulong)replay), null);
             }
             catch (NpgsqlException ex) when (attempt == 1 && ex is not PostgresException && !cancellationToken.IsCancellationRequested)
             {

@@ -24,6 +24,7 @@ public sealed class QueryStatistics
     private readonly ConcurrentDictionary<ulong, FingerprintStatistics> _entries = new();
     private readonly ConcurrentDictionary<string, string> _relativePaths = new(StringComparer.Ordinal);
     private readonly FingerprintStatistics _overflow;
+    private readonly SemaphoreSlim _snapshotWrites = new(1, 1);
     private readonly int _max;
     private readonly string? _sourceRoot;
     private readonly ConcurrentDictionary<string, BackfillSnapshot> _backfills = new(StringComparer.Ordinal);
@@ -211,10 +212,24 @@ public sealed class QueryStatistics
     }
 
     /// <summary>Writes the snapshot to <paramref name="path"/> atomically (a temp file of its own, then rename), so
-    /// concurrent writers never share a temp file and a reader never sees half a file.</summary>
+    /// concurrent writers never share a temp file and a reader never sees half a file. Writes are taken one at a time,
+    /// so a snapshot taken earlier (the periodic writer's) never replaces one taken later (an on-demand one).</summary>
     public async Task WriteSnapshotAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        await _snapshotWrites.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteSnapshotFileAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _snapshotWrites.Release();
+        }
+    }
+
+    private async Task WriteSnapshotFileAsync(string path, CancellationToken cancellationToken)
+    {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";

@@ -109,7 +109,7 @@ public sealed class ReplicaLagMonitor : IAsyncDisposable
             await using var cmd = source.CreateCommand("""
                 select pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, ''),
                        extract(epoch from now() - pg_last_xact_replay_timestamp())::float8,
-                       pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+                       pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn()
                 """);
             await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await r.ReadAsync(cancellationToken).ConfigureAwait(false);
