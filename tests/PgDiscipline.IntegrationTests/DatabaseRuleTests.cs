@@ -27,7 +27,9 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private async Task<(int Code, string Out, string Err)> Cli(params string[] args)
+    private Task<(int Code, string Out, string Err)> Cli(params string[] args) => CliOn(cluster.Primary, args);
+
+    private static async Task<(int Code, string Out, string Err)> CliOn(string connection, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "pgdiscipline.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -37,7 +39,7 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
             psi.ArgumentList.Add(a);
         }
 
-        psi.Environment["PGDISCIPLINE_CONNECTION"] = cluster.Primary;
+        psi.Environment["PGDISCIPLINE_CONNECTION"] = connection;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -93,6 +95,7 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
         var (code, stdout, stderr) = await Cli("rules", "block", fingerprint, "--reason", "incident 7", "--id", "incident-7");
         Assert.True(code == 0, stderr);
         Assert.Contains("incident-7", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"[1-9][0-9]* application instance\(s\) listening on this server apply it now", stdout); // this test's runtime at least
         var took = await TimeUntil(() => IsBlocked(ctx), Reached);
         output.WriteLine($"block took effect {took.TotalMilliseconds:0} ms after the CLI exited");
         Assert.True(await IsBlocked(ctx));
@@ -111,6 +114,29 @@ public sealed class DatabaseRuleTests(ClusterFixture cluster, ITestOutputHelper 
         output.WriteLine($"unblock took effect {took.TotalMilliseconds:0} ms after the CLI exited");
         Assert.False(await IsBlocked(ctx));
         Assert.True(took < Budget, $"took {took}");
+    }
+
+    [Fact]
+    public async Task Writing_a_rule_where_no_instance_listens_warns_and_still_writes_it()
+    {
+        // A database of its own: no runtime of this suite listens there.
+        const string Database = "pgd_rules_nobody_listens";
+        if (await ClusterFixture.ScalarAsync(cluster.Primary, $"select count(*)::int from pg_database where datname = '{Database}'") is 0)
+        {
+            await ClusterFixture.ScalarAsync(cluster.Primary, $"create database {Database}");
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder(cluster.Primary) { Database = Database }.ConnectionString;
+        var fingerprint = SqlFingerprint.Compute(Hot).ToString();
+        var (code, stdout, stderr) = await CliOn(connection, "rules", "block", fingerprint, "--reason", "nobody listens");
+        Assert.Equal(0, code);
+        Assert.Contains($"Block {fingerprint} as rule", stdout, StringComparison.Ordinal);
+        Assert.Contains("warning: no application instance listens for rule changes on this server", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening on this server apply it now", stdout, StringComparison.Ordinal);
+
+        (code, _, stderr) = await CliOn(connection, "rules", "unblock", fingerprint);
+        Assert.Equal(0, code);
+        Assert.Contains("warning: no application instance listens", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,6 +74,7 @@ internal abstract class RuleWriteCommand : CliCommand
         {
             await RuleTableWriter.UpsertAsync(conn, rule, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync($"{RuleTableWriter.ActionName(rule.Action)} {fingerprint} as rule '{DatabaseRuleRows.Escape(id)}'").ConfigureAwait(false);
+            await RulesCommand.ReportListenersAsync(conn, parse, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         }).ConfigureAwait(false);
     }

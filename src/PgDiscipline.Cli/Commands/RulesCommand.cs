@@ -24,6 +24,24 @@ internal sealed class RulesCommand : Command
         Subcommands.Add(new RulesUnblockCommand(connection));
     }
 
+    /// <summary>After a change: how many instances listening on this server apply it now, or a warning that none does. Instances
+    /// that read rules through the replicas (<c>DatabaseRules:FromReplicas</c>) or only poll hold no connection here and
+    /// cannot be counted from it.</summary>
+    internal static async Task ReportListenersAsync(NpgsqlConnection conn, ParseResult parse, CancellationToken ct)
+    {
+        var listening = await RuleTableWriter.ListenersAsync(conn, ct).ConfigureAwait(false);
+        const string Others = "instances reading rules through replicas (DatabaseRules:FromReplicas) apply it within replication lag plus one HealthCheckInterval and are not counted here";
+        if (listening > 0)
+        {
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"{listening} application instance(s) listening on this server apply it now; {Others}.").ConfigureAwait(false);
+        }
+        else
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync(
+                $"{Prefix}: warning: no application instance listens for rule changes on this server (DatabaseRules:ConnectionString unset?); {Others}, instances with neither never see it.").ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Connects and runs <paramref name="body"/> with whether the table exists; with <paramref name="create"/>, a
     /// missing table is created first (the only DDL the command runs). Failures map to <see cref="ExitCodes"/>: never the
     /// connection string (it may hold a password), never a value; a missing privilege with its grant.</summary>

@@ -22,6 +22,11 @@ internal sealed class RulesUnblockCommand : CliCommand
         {
             var removed = exists ? await RuleTableWriter.DeleteAsync(conn, parse.GetValue(_target)!, cancellationToken).ConfigureAwait(false) : 0;
             await output.WriteLineAsync($"removed {removed} rule(s)").ConfigureAwait(false);
+            if (removed > 0)
+            {
+                await RulesCommand.ReportListenersAsync(conn, parse, cancellationToken).ConfigureAwait(false);
+            }
+
             return removed > 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
 }

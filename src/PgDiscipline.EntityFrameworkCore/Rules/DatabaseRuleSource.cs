@@ -31,9 +31,6 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
 
     public Task FirstLoad => _firstLoad.Task;
 
-    /// <summary>The Application Name of the LISTEN connection (what <c>pgdiscipline rules</c> counts).</summary>
-    internal const string RuleListenerApplicationName = "pgdiscipline-rules";
-
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(500);
@@ -43,8 +40,9 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
             var creating = false;
             try
             {
-                // Named, so `pgdiscipline rules` can count the instances listening.
-                connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_options.ConnectionString) { ApplicationName = RuleListenerApplicationName }.ConnectionString);
+                // Named, so `pgdiscipline rules` can count the instances listening; unpooled, so a closed listener leaves no
+                // session behind to be counted.
+                connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_options.ConnectionString) { ApplicationName = RuleTable.ListenerApplicationName, Pooling = false }.ConnectionString);
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 if (_options.CreateTable && !await ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
                 {

@@ -49,6 +49,15 @@ internal static class RuleTableWriter
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>How many instances listen for rule changes on this server's database now: their LISTEN connections, named
+    /// <see cref="RuleTable.ListenerApplicationName"/> (the application name is visible without extra privileges).</summary>
+    public static async Task<long> ListenersAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand("select count(*) from pg_stat_activity where application_name = $1 and datname = current_database()", connection);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = RuleTable.ListenerApplicationName });
+        return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long n ? n : 0;
+    }
+
     /// <summary>Removes the rule with id <paramref name="idOrFingerprint"/>, and every rule on that fingerprint; returns how many.</summary>
     public static async Task<int> DeleteAsync(NpgsqlConnection connection, string idOrFingerprint, CancellationToken cancellationToken)
     {

@@ -37,6 +37,9 @@ public static class RuleTable
     /// <summary>Every <c>action</c> name the runtime accepts.</summary>
     public static readonly IReadOnlyList<string> Actions = [ActionBlock, ActionRateLimit, ActionConcurrency, ActionTimeout, ActionRoute, ActionCoalesce];
 
+    /// <summary>The application name of an instance's LISTEN connection (so the CLI can count the instances listening).</summary>
+    public const string ListenerApplicationName = "pgdiscipline-rules";
+
     /// <summary>The LISTEN/NOTIFY channel.</summary>
     public const string Channel = "pgdiscipline_rules";
 
