@@ -128,13 +128,16 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         }
 
         var observations = await Task.WhenAll(replicas.Select(r => ObserveAsync(r, readAt, cancellationToken))).ConfigureAwait(false);
-        if (current is null && observations.Where(o => o.Health is null && o.InRecovery).Select(o => o.Received).DefaultIfEmpty(0UL).Max() is var received and > 0)
+        var samples = _readings.Add(current);
+        if (current is null && _readings.Latest is { } last)
         {
-            // Between primary readings: the furthest a replica has received is where the primary was a moment ago.
-            current = new PrimaryReading(readAt, received, null);
+            // Between primary readings: the primary is at least where it was last read, and at least as far as any replica
+            // has received. Only a lower bound: it can show a replica behind, never fresh, so it joins no history (a
+            // cascade whose upstream died would otherwise be measured against its own position).
+            var received = observations.Where(o => o.Health is null && o.InRecovery).Select(o => o.Received).DefaultIfEmpty(0UL).Max();
+            current = received > last.Position ? new PrimaryReading(readAt, received, null) : new PrimaryReading(readAt, last.Position, last.Snapshot);
         }
 
-        var samples = _readings.Add(current);
         await Task.WhenAll(replicas.Select((r, i) => JudgeAsync(r, observations[i], current, samples, cancellationToken))).ConfigureAwait(false);
     }
 
@@ -287,6 +290,9 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         private readonly PrimaryReading[] _ring = new PrimaryReading[64];
         private int _next;
 
+        /// <summary>The newest reading taken on the primary, if any.</summary>
+        public PrimaryReading? Latest { get; private set; }
+
         public PrimaryReading[] Add(PrimaryReading? reading)
         {
             lock (_ring)
@@ -295,6 +301,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                 {
                     _ring[_next] = r;
                     _next = (_next + 1) % _ring.Length;
+                    Latest = r;
                 }
 
                 return (PrimaryReading[])_ring.Clone();
