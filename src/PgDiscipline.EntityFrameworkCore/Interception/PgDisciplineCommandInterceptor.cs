@@ -32,10 +32,14 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         => AsScalar(await Run(command, eventData, ExecutionKind.Scalar, sync: false, cancellationToken).ConfigureAwait(false), result);
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
-        => Executions.Find(command, eventData.CommandId) is { } execution ? Wrap(execution, eventData, result, sync: true, default).GetAwaiter().GetResult() : result;
+        => Executions.Find(command, eventData.CommandId) is not { } execution ? result
+            : execution.Shape.LeadingResults == 0 ? Hand(execution, eventData, result)
+            : Wrap(execution, eventData, result, sync: true, default).GetAwaiter().GetResult();
 
     public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
-        => Executions.Find(command, eventData.CommandId) is { } execution ? Wrap(execution, eventData, result, sync: false, cancellationToken) : ValueTask.FromResult(result);
+        => Executions.Find(command, eventData.CommandId) is not { } execution ? ValueTask.FromResult(result)
+            : execution.Shape.LeadingResults == 0 ? ValueTask.FromResult(Hand(execution, eventData, result))
+            : Wrap(execution, eventData, result, sync: false, cancellationToken);
 
     public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
     {
@@ -106,7 +110,20 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
     private static InterceptionResult<object> AsScalar((CommandExecution? Execution, Served Served) run, InterceptionResult<object> result)
         => run.Served.HasScalar ? InterceptionResult<object>.SuppressWithResult(run.Served.Scalar!) : result;
 
-    /// <summary>EF Core executed the command (or got the reader a stage made): the reader it hands on is the execution's.</summary>
+    /// <summary>EF Core executed the command (or got the reader a stage made): the reader it hands on is the execution's.
+    /// No result to skip (the common case): no state machine.</summary>
+    private static DbDataReader Hand(CommandExecution execution, CommandExecutedEventData eventData, DbDataReader result)
+    {
+        execution.Executed(eventData.Duration);
+        if (!execution.Made(result))
+        {
+            execution.Take(result);
+        }
+
+        return execution.HandedOver();
+    }
+
+    /// <summary><see cref="Hand"/> for a command whose text put results of PgDiscipline's own before the application's.</summary>
     private static async ValueTask<DbDataReader> Wrap(CommandExecution execution, CommandExecutedEventData eventData, DbDataReader result, bool sync, CancellationToken cancellationToken)
     {
         execution.Executed(eventData.Duration);
@@ -116,11 +133,7 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         }
 
         execution.Take(result);
-        if (execution.Shape.LeadingResults > 0)
-        {
-            await ShapedResults.PositionAsync(result, execution.Shape, sync, cancellationToken).ConfigureAwait(false);
-        }
-
+        await ShapedResults.PositionAsync(result, execution.Shape, sync, cancellationToken).ConfigureAwait(false);
         return execution.HandedOver();
     }
 

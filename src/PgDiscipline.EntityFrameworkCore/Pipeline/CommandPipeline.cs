@@ -10,7 +10,7 @@ namespace PgDiscipline.Pipeline;
 /// has passed the earlier ones, and the stages after the one that answers it never run. Its state lives in one
 /// <see cref="CommandExecution"/>.
 /// </summary>
-internal sealed class CommandPipeline(CurrentOptions options, CommandPlanner planner, ExecutionPool pool, IEnumerable<ICommandStage> stages)
+internal sealed class CommandPipeline(CommandPlanner planner, ExecutionPool pool, IEnumerable<ICommandStage> stages)
 {
     private readonly ICommandStage[] _stages = [.. stages];
 
@@ -29,9 +29,8 @@ internal sealed class CommandPipeline(CurrentOptions options, CommandPlanner pla
 
         var plan = planner.PlanFor(command.CommandText, data.CommandSource);
         plan.CallSite?.Increment();
-        var timeouts = options.Value.Timeouts;
         var execution = pool.Rent();
-        execution.Start(command, data, kind, sync, plan, new ExecutionTimeouts(plan.StatementTimeoutOverride ?? timeouts.Statement, timeouts.Lock, timeouts.IdleInTransaction));
+        execution.Start(command, data, kind, sync, plan, plan.Timeouts);
         Executions.Attach(command, execution);
         return execution;
     }

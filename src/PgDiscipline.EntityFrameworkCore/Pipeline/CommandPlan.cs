@@ -23,6 +23,9 @@ internal sealed class CommandPlan
     public required CompiledRule[] Rules { get; init; }
 
     /// <summary>Statement timeout from a tag or a Timeout rule (null: the configured default).</summary>
+    /// <summary>The timeouts a command of this text runs with (the override, else the options'; fixed per version).</summary>
+    public required ExecutionTimeouts Timeouts { get; init; }
+
     public required TimeSpan? StatementTimeoutOverride { get; init; }
 
     /// <summary>The transaction-local <c>set_config</c> statement a command outside an explicit transaction starts with

@@ -75,6 +75,7 @@ internal sealed class CommandPlanner(CurrentOptions options, RuleBook rules, Que
             Info = info,
             Rules = matched,
             StatementTimeoutOverride = overrideTimeout,
+            Timeouts = new ExecutionTimeouts(overrideTimeout ?? timeouts.Statement, timeouts.Lock, timeouts.IdleInTransaction),
             OutsidePrefix = outside,
             InsidePrefix = inside,
             CommandText = commandText,

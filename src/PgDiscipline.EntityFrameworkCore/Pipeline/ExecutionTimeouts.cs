@@ -5,6 +5,10 @@ namespace PgDiscipline.Pipeline;
 /// primary, a replica, a coalesced wait, a rescue read — bounds itself by these.</summary>
 internal readonly record struct ExecutionTimeouts(TimeSpan? Statement, TimeSpan? Lock, TimeSpan? IdleInTransaction)
 {
+    /// <summary>The client's own bound in whole seconds (<see cref="TimeoutSql.ClientCommandTimeoutSeconds"/>), or 0 when
+    /// there is no statement timeout; worked out once per plan, not per command.</summary>
+    public int ClientCommandTimeoutSeconds { get; } = Statement is { } s ? TimeoutSql.ClientCommandTimeoutSeconds(s) : 0;
+
     /// <summary>When the client stops waiting for a server whose statement timeout is <paramref name="statement"/>: just
     /// after the server would have cancelled it, so only a server that no longer answers is given up on from this side.
     /// Null: no statement timeout, the command's own timeout applies.</summary>

@@ -18,13 +18,13 @@ internal sealed class PrimaryStage(PrimaryConnection primary) : ICommandStage
         var command = execution.Command;
         var plan = execution.Plan;
         execution.Shape.Prefix ??= command.Transaction is not null ? plan.InsidePrefix : plan.OutsidePrefix;
-        if (execution.Timeouts.Statement is { } statement)
+        if (execution.Timeouts.ClientCommandTimeoutSeconds is > 0 and var seconds)
         {
-            command.CommandTimeout = TimeoutSql.ClientCommandTimeoutSeconds(statement);
+            command.CommandTimeout = seconds;
         }
 
         execution.RanOn(0, slot: null);
-        if (plan.IsReplicaSafe)
+        if (plan.IsReplicaSafe && PgDisciplineTelemetry.Reads.Enabled)
         {
             PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", "primary"));
         }

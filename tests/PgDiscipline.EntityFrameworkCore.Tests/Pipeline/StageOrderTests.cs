@@ -49,7 +49,7 @@ public sealed class StageOrderTests
         var options = new CurrentOptions(settings);
         var (planner, _) = Parts.Planner(options, null);
         var hang = new TaskCompletionSource<Served>();
-        var pipeline = new CommandPipeline(options, planner, new ExecutionPool(time), [new CoalescingStage(options, new ReadCoalescer(), time), new Hang(hang.Task)]);
+        var pipeline = new CommandPipeline(planner, new ExecutionPool(time), [new CoalescingStage(options, new ReadCoalescer(), time), new Hang(hang.Task)]);
         const string Sql = "-- pgdiscipline:coalesce\n\nselect * from profiles where id = 7";
 
         var leader = Events.Command(Sql);
