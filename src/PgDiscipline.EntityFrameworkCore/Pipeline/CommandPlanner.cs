@@ -11,12 +11,27 @@ namespace PgDiscipline.Pipeline;
 internal sealed class CommandPlanner(CurrentOptions options, RuleBook rules, QueryStatistics? statistics = null)
 {
     private readonly ConditionalWeakTable<SqlCommandInfo, CommandPlan> _plans = new();
+    private readonly ConditionalWeakTable<string, CommandPlan> _byInstance = new();
 
     public SqlFingerprintCache Cache { get; } = new();
 
     /// <summary>The plan of a command text about to run.</summary>
     public CommandPlan PlanFor(string commandText, CommandSource source = CommandSource.Unknown)
-        => GetPlan(Cache.Get(commandText), commandText, source);
+    {
+        // EF Core hands the same string instance for the same query: one lookup by instance finds its plan.
+        if (commandText is not null && _byInstance.TryGetValue(commandText, out var known) && known.Version == rules.Current.Version)
+        {
+            return known;
+        }
+
+        var plan = GetPlan(Cache.Get(commandText!), commandText!, source);
+        if (commandText is not null)
+        {
+            _byInstance.AddOrUpdate(commandText, plan);
+        }
+
+        return plan;
+    }
 
     /// <summary>The plan for a command text (cached per distinct text and version).</summary>
     public CommandPlan GetPlan(SqlCommandInfo info, string commandText, CommandSource source = CommandSource.Unknown)
