@@ -200,8 +200,12 @@ public sealed class RoutingTests(ClusterFixture cluster) : IAsyncLifetime
                 var position = (string)(await ClusterFixture.ScalarAsync(cluster.Primary, "select pg_current_wal_lsn()::text"))!;
                 await LocalCluster.WaitReplayedAsync(cluster.Replicas[0], position, Eventually.DefaultTimeout);
                 await ClusterFixture.PauseReplayAsync(cluster.Replicas[0]);
-                await runtime.CheckReplicasNowAsync();
-                Assert.True(Replica().IsInRotation, Replica().Health.Status);
+                // Caught up: in rotation (after an ejection in an earlier attempt, only after consecutive healthy checks).
+                await Eventually.UntilAsync(async () =>
+                {
+                    await runtime.CheckReplicasNowAsync();
+                    return Replica().IsInRotation;
+                }, "the caught-up replica to be in rotation", state: () => Replica().Health.Status);
                 // The quiet window: until the commit-time formula alone would call the replica too far behind.
                 await Eventually.UntilAsync(async () => await SinceLastReplayedCommitAsync() > maxLag.TotalSeconds + 0.2,
                     "the last replayed commit to be older than MaxReplicaLag", poll: TimeSpan.FromMilliseconds(100));

@@ -78,4 +78,17 @@ public sealed class ReplicaLagTests
         Assert.Equal(TimeSpan.FromSeconds(1), Lag(500, TimeSpan.FromSeconds(2), replayedAllReceived: false, new PrimaryReading(Now, 600, null),
             new PrimaryReading(Now.AddSeconds(-1), 500, null)));
     }
+
+    [Theory]
+    [InlineData(400, 100, 100)]
+    [InlineData(1000, 100, 250)]
+    [InlineData(2000, 100, 500)]
+    [InlineData(60000, 100, 500)]
+    [InlineData(0, 0, 0)]
+    public void A_replica_judged_behind_gets_steps_of_at_most_100_ms_within_a_quarter_of_the_allowed_lag_at_most_500_ms(int maxLagMs, int stepMs, int windowMs)
+    {
+        var maxLag = TimeSpan.FromMilliseconds(maxLagMs);
+        Assert.Equal(TimeSpan.FromMilliseconds(stepMs), ReplicaLag.ConfirmDelay(maxLag));
+        Assert.Equal(TimeSpan.FromMilliseconds(windowMs), ReplicaLag.ConfirmWindow(maxLag));
+    }
 }

@@ -128,14 +128,20 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         }
 
         var observations = await Task.WhenAll(replicas.Select(r => ObserveAsync(r, readAt, cancellationToken))).ConfigureAwait(false);
-        var samples = _readings.Add(current);
-        if (current is null && _readings.Latest is { } last)
+        PrimaryReading[] samples;
+        if (current is null && _readings.LatestRead is { } last)
         {
-            // Between primary readings: the primary is at least where it was last read, and at least as far as any replica
-            // has received. Only a lower bound: it can show a replica behind, never fresh, so it joins no history (a
-            // cascade whose upstream died would otherwise be measured against its own position).
+            // Between primary readings: the furthest any replica has received is where the primary was a moment ago, as long
+            // as it is not behind the primary's last reading (then it says nothing: a cascade whose upstream died would be
+            // measured against its own position). Such a reading joins the history only when it is ahead of the last real one.
             var received = observations.Where(o => o.Health is null && o.InRecovery).Select(o => o.Received).DefaultIfEmpty(0UL).Max();
-            current = received > last.Position ? new PrimaryReading(readAt, received, null) : new PrimaryReading(readAt, last.Position, last.Snapshot);
+            current = received >= last.Position ? new PrimaryReading(readAt, received, null) : null;
+            samples = current is null ? _readings.Add(null) : _readings.Add(current);
+            current ??= new PrimaryReading(readAt, last.Position, last.Snapshot);
+        }
+        else
+        {
+            samples = _readings.Add(current, read: true);
         }
 
         await Task.WhenAll(replicas.Select((r, i) => JudgeAsync(r, observations[i], current, samples, cancellationToken))).ConfigureAwait(false);
@@ -233,7 +239,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                 // Too far behind, or not known: one more look, shortly, at whether it reaches this round's reading.
                 try
                 {
-                    var later = await Bounded.RunAsync(ReplayedAfterAsync(replica, ReplicaLag.ConfirmDelay(maxLag), cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
+                    var later = await Bounded.RunAsync(ReachedAsync(replica, target, maxLag, cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
                     if ((ulong)later >= target)
                     {
                         replay = later;
@@ -259,12 +265,23 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         _admission.Observe(replica, health);
     }
 
-    private async Task<NpgsqlLogSequenceNumber> ReplayedAfterAsync(ReplicaEndpoint replica, TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>Where the replica's replay is once it reached <paramref name="target"/>, or at the end of the confirm window.</summary>
+    private async Task<NpgsqlLogSequenceNumber> ReachedAsync(ReplicaEndpoint replica, ulong target, TimeSpan maxLag, CancellationToken cancellationToken)
     {
-        await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-        await using var again = replica.Monitor.CreateCommand(ReplayPositionQuery);
-        again.CommandTimeout = 0;
-        return Lsns.TryParse((string?)await again.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), out var later) ? later : default;
+        var step = ReplicaLag.ConfirmDelay(maxLag);
+        var window = ReplicaLag.ConfirmWindow(maxLag);
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            await Task.Delay(step, _time, cancellationToken).ConfigureAwait(false);
+            await using var again = replica.Monitor.CreateCommand(ReplayPositionQuery);
+            again.CommandTimeout = 0;
+            var later = Lsns.TryParse((string?)await again.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), out var lsn) ? lsn : default;
+            if ((ulong)later >= target || step <= TimeSpan.Zero || _time.GetElapsedTime(started) + step > window)
+            {
+                return later;
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -290,10 +307,10 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         private readonly PrimaryReading[] _ring = new PrimaryReading[64];
         private int _next;
 
-        /// <summary>The newest reading taken on the primary, if any.</summary>
-        public PrimaryReading? Latest { get; private set; }
+        /// <summary>The newest reading taken on the primary itself, if any.</summary>
+        public PrimaryReading? LatestRead { get; private set; }
 
-        public PrimaryReading[] Add(PrimaryReading? reading)
+        public PrimaryReading[] Add(PrimaryReading? reading, bool read = false)
         {
             lock (_ring)
             {
@@ -301,7 +318,10 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                 {
                     _ring[_next] = r;
                     _next = (_next + 1) % _ring.Length;
-                    Latest = r;
+                    if (read)
+                    {
+                        LatestRead = r;
+                    }
                 }
 
                 return (PrimaryReading[])_ring.Clone();

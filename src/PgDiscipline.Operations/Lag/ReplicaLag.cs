@@ -60,4 +60,9 @@ public static class ReplicaLag
     /// without commits (a bulk load, a long transaction, a vacuum) is otherwise judged on an older reading.</summary>
     public static TimeSpan ConfirmDelay(TimeSpan maxLag)
         => TimeSpan.FromMilliseconds(Math.Max(0, Math.Min(maxLag.TotalMilliseconds / 4, 100)));
+
+    /// <summary>How long, in steps of <see cref="ConfirmDelay"/>, a replica may take to reach that reading: a quarter of the
+    /// allowed lag, at most 500 ms (a replica keeping up with a bulk load on a busy server can need more than one step).</summary>
+    public static TimeSpan ConfirmWindow(TimeSpan maxLag)
+        => TimeSpan.FromMilliseconds(Math.Max(0, Math.Min(maxLag.TotalMilliseconds / 4, 500)));
 }
