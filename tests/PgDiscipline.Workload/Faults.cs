@@ -35,6 +35,10 @@ internal static class Faults
 
         /// <summary>Any failed request is a violation (hostile input must cause no outage).</summary>
         public bool NoFailures { get; init; }
+
+        /// <summary>Contrast (with <see cref="HandRolled"/>): reads through Npgsql's own multi-host load balancing
+        /// (<see cref="ReadPlacement.MultiHostReads"/>), writes through a plain context on the primary.</summary>
+        public bool MultiHost { get; init; }
     }
 
     internal sealed class Context(LocalCluster cluster, PgDisciplineRuntime? runtime, string cli)
@@ -72,12 +76,16 @@ internal static class Faults
         {
             new("replica killed and restarted", "`pg_ctl stop -m immediate` on replica1, started again 6 s later",
                 c => c.Cluster.StopServerAsync("replica1"), c => c.Cluster.StartServerAsync("replica1"), Expect: "0 failed: reads retried on replica2, then the primary"),
+            new("replica killed and restarted — Npgsql multi-host load balancing, for contrast", "the same kill; reads through a plain DbContext on `Host=replica1,replica2,primary;Load Balance Hosts=true;Target Session Attributes=prefer-standby`, writes through a second one on the primary",
+                c => c.Cluster.StopServerAsync("replica1"), c => c.Cluster.StartServerAsync("replica1"), HandRolled: true, Expect: "Npgsql marks replica1 offline after the first failures and balances over the rest") { MultiHost = true },
             new("primary killed and restarted", "`pg_ctl stop -m immediate` on the primary, started again 6 s later",
                 c => c.Cluster.StopServerAsync("primary"), c => c.Cluster.StartServerAsync("primary"), Expect: "writes fail while it is down; reads keep working on the replicas"),
             new("WAL replay paused, then resumed", "`pg_wal_replay_pause()` on both replicas, resumed 6 s later",
                 PauseBoth, ResumeBoth, Expect: "0 failed, 0 stale: session reads go to the primary until replay resumes"),
             new("WAL replay paused — hand-rolled replica DbContext, for contrast", "the same pause; reads through a second plain DbContext on replica1",
                 PauseBoth, ResumeBoth, HandRolled: true, Expect: "stale reads: the client does not see its own writes"),
+            new("WAL replay paused — Npgsql multi-host load balancing, for contrast", "the same pause; reads through a plain DbContext on `Host=replica1,replica2,primary;Load Balance Hosts=true;Target Session Attributes=prefer-standby`, writes through a second one on the primary",
+                PauseBoth, ResumeBoth, HandRolled: true, Expect: "stale reads: Npgsql knows which hosts are standbys, not how far behind they are") { MultiHost = true },
             new("PgBouncer restarted", "the app's primary connection goes through PgBouncer (Pooler = PgBouncerTransaction); PgBouncer SIGKILLed, started 6 s later",
                 c => c.Cluster.KillPgBouncerAsync(), c => c.Cluster.StartPgBouncerAsync(), ViaPgBouncer: true, Expect: "writes fail while it is down; reads keep working on the replicas"),
             new("connection storm", "250 extra clients open unpooled connections to the primary (max_connections = 100) and hold them for 6 s",
@@ -110,11 +118,11 @@ internal static class Faults
         md.AppendLine(Inv, $"Machine: {Environment.ProcessorCount} vCPU, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. Date: {DateTime.UtcNow:yyyy-MM-dd}.");
         md.AppendLine(Inv, $"Each scenario: {workers} clients for {Length.TotalSeconds:0} s (55% point reads, 40% lists, 5% updates; Session consistency; one DbContext per request, the session token carried from request to request), fault at {FaultAt.TotalSeconds:0} s, repair at {RepairAt.TotalSeconds:0} s. Timeouts: statement 2 s, lock 1 s.");
         md.AppendLine();
-        md.AppendLine("| Scenario | attempted | succeeded | failed (by error) | stale reads | lost writes / acknowledged | failures seen | last failure after repair | all replicas in rotation after repair |");
-        md.AppendLine("|---|---:|---:|---|---:|---:|---|---|---|");
+        md.AppendLine("| Scenario | attempted | succeeded | failed (by error) | failed reads | stale reads | reads off the primary | lost writes / acknowledged | failures seen | last failure after repair | all replicas in rotation after repair |");
+        md.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---|---|---|");
         var details = new StringBuilder();
         var violations = 0;
-        foreach (var s in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
+        foreach (var s in scenarios.Where(s => only is null || Selected(s.Name, only)))
         {
             Console.Error.WriteLine($"[faults] {s.Name}");
             string row, detail;
@@ -162,6 +170,11 @@ internal static class Faults
         return violations == 0 ? 0 : 1;
     }
 
+    /// <summary><c>--only</c>: comma-separated parts, each contained in the name, or its start when it begins with <c>^</c>.</summary>
+    private static bool Selected(string name, string only)
+        => only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Any(p => p.StartsWith('^') ? name.StartsWith(p[1..], StringComparison.OrdinalIgnoreCase) : name.Contains(p, StringComparison.OrdinalIgnoreCase));
+
     private static async Task<(string Row, string Detail, int Violations)> RunScenarioAsync(LocalCluster cluster, Scenario s, int workers, string cli)
     {
         var options = new PgDisciplineOptions
@@ -191,6 +204,7 @@ internal static class Faults
         var routed = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(primary).UsePgDiscipline(runtime).Options;
         var plain = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(primary).Options;
         var variant = s.PlainOnPrimary ? new Variant("plain", plain, plain)
+            : s.MultiHost ? new Variant("npgsql multi-host", new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(ReadPlacement.MultiHostReads(cluster)).Options, new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).Options)
             : s.HandRolled ? new Variant("hand-rolled", new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Replicas[0]).Options, new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).Options)
             : new Variant("PgDiscipline", routed, routed, runtime);
         await runtime.CheckReplicasNowAsync();
@@ -212,6 +226,7 @@ internal static class Faults
         clock.Restart();
         events.Clock = clock;
         // Lost writes are counted on whichever server is the primary at the end (after a failover: the promoted standby).
+        var onPrimaryBefore = s.Ha ? null : await ReadPlacement.CountAsync(cluster.Primary);
         var load = Workload.RunAsync(variant, workers, Length, () => cluster.Primary);
         await Task.Delay(FaultAt);
         var faultAt = clock.Elapsed;
@@ -261,6 +276,11 @@ internal static class Faults
         }
 
         var fallbacks = await RuntimeSnapshots.FallbackReasonsAsync(runtime);
+        // Reads off the primary: the client's successful reads less those the primary ran (the replicas' own counts do
+        // not survive a kill).
+        var onPrimary = onPrimaryBefore is { } b0 && await ReadPlacement.CountAsync(cluster.Primary) is { } b1 && b1 >= b0 ? b1 - b0 : (long?)null; // a restarted primary lost its counts
+        var readsOk = result.Reads - result.FailedReads;
+        var offPrimary = onPrimary is { } n && readsOk > 0 ? string.Create(Inv, $"{100.0 * Math.Max(0, readsOk - n) / readsOk:0.0}%") : "—";
         var recovered = result.LastFailureAt is { } last
             ? s.Repair is null ? (last > result.Duration - TimeSpan.FromSeconds(1) ? "no repair: still failing at the end" : "no repair needed")
             : last <= repairAt ? "before the repair" : $"{(last - repairAt).TotalSeconds:0.0} s"
@@ -290,7 +310,7 @@ internal static class Faults
         {
             ctx.Notes.Add($"first refusal {(firstRefusal - exited).TotalMilliseconds:0} ms after the CLI exited");
         }
-        var row = $"| {s.Name} | {result.Attempted} | {result.Succeeded} | {result.FailureText} | {result.Stale} | {result.LostWrites} / {result.AcknowledgedWrites} | {window} | {recovered} | {rotation} |";
+        var row = $"| {s.Name} | {result.Attempted} | {result.Succeeded} | {result.FailureText} | {result.FailedReads} | {result.Stale} | {offPrimary} | {result.LostWrites} / {result.AcknowledgedWrites} | {window} | {recovered} | {rotation} |";
         var detail = new StringBuilder();
         detail.AppendLine(Inv, $"**{s.Name}.** {s.What}. Expected: {s.Expect}.");
         var observed = string.Create(Inv, $"Observed: p50 {Workload.Ms(result.Percentile(0.5))} ms, p99 {Workload.Ms(result.Percentile(0.99))} ms, {result.Throughput:0} req/s");
