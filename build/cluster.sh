@@ -16,7 +16,8 @@
 #                              --max-connections N  max_connections of every server (default 100; the fleet simulator
 #                                         needs more)
 #   build/cluster.sh failover  what an HA controller does: stop the primary like a crash, promote the standby, re-point
-#                              replica1/replica2 at it (pg_rewind when one had WAL the standby lacks), re-point PgBouncer
+#                              replica1/replica2 at it and the cascade at replica1 (pg_rewind when one had WAL past the
+#                              new timeline's fork point), re-point PgBouncer
 #   build/cluster.sh revive-old-primary
 #                              start the failed-over old primary again as it was: writable, on the old timeline, no sync
 #                              standby (nobody fenced it; the split-brain fault)
@@ -618,6 +619,48 @@ cmd_remove_replica() {
   log "$n stopped and removed"
 }
 
+# wait_streaming UPSTREAM-PORT NAME TRIES: NAME streams from the server on UPSTREAM-PORT within TRIES quarter-seconds.
+wait_streaming() {
+  local _
+  for _ in $(seq 1 "$3"); do
+    [[ "$(psql_at "$1" "select count(*) from pg_stat_replication where application_name = '$2' and state = 'streaming'" 2>/dev/null || echo 0)" == 1 ]] && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# past_fork PORT LSN: the standby on PORT has received or replayed WAL past LSN (the new timeline's fork point).
+past_fork() {
+  [[ "$(psql_at "$1" "select greatest(coalesce(pg_last_wal_receive_lsn(), '0/0'), coalesce(pg_last_wal_replay_lsn(), '0/0')) > '$2'::pg_lsn" 2>/dev/null || echo f)" == t ]]
+}
+
+# rewind_standby NAME PORT SOURCE-PORT [UPSTREAM-PORT]: pg_rewind NAME onto the timeline of the server on SOURCE-PORT,
+# then start it streaming from UPSTREAM-PORT (default: the source) through its slot NAME there. pg_rewind copies the
+# source's configuration (its cluster_name would become this walreceiver's application_name) and empties pg_replslot
+# (a cascading replica's slot): the configuration is put back and the slots are made again.
+rewind_standby() {
+  local n="$1" port="$2" source="$3" upstream="${4:-$3}" kept="$CLUSTER_DIR/rewind-$1-kept" slots slot
+  log "$n does not follow the new timeline; pg_rewind"
+  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" stop -m fast -w -t 30 >/dev/null 2>&1 || true
+  as_pg mkdir -p "$kept"
+  as_pg cp "$CLUSTER_DIR/$n/postgresql.conf" "$kept/postgresql.conf"
+  slots="$(find "$CLUSTER_DIR/$n/pg_replslot" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort | tr '\n' ' ')"
+  as_pg "$PG_BIN/pg_rewind" -D "$CLUSTER_DIR/$n" \
+    --source-server="host=127.0.0.1 port=$source user=$DB_USER password=$DB_PASSWORD dbname=postgres" >"$CLUSTER_DIR/rewind-$n.log" 2>&1 \
+    || die "pg_rewind of $n failed (log: $CLUSTER_DIR/rewind-$n.log)"
+  as_pg cp "$kept/postgresql.conf" "$CLUSTER_DIR/$n/postgresql.conf"
+  as_pg touch "$CLUSTER_DIR/$n/standby.signal"
+  printf "primary_conninfo = '%s'\nprimary_slot_name = '%s'\n" \
+    "host=127.0.0.1 port=$upstream user=$DB_USER password=$DB_PASSWORD application_name=$n" "$n" \
+    | as_pg tee "$CLUSTER_DIR/$n/postgresql.auto.conf" >/dev/null
+  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" -l "$CLUSTER_DIR/$n.log" -o "-p $port" -w -t 60 start >/dev/null || die "$n failed to start after pg_rewind"
+  for slot in $slots; do
+    psql_at "$port" "select pg_create_physical_replication_slot('$slot', true) where not exists (select 1 from pg_replication_slots where slot_name = '$slot')" >/dev/null \
+      || die "could not make slot $slot on $n again after pg_rewind"
+    log "slot $slot on $n made again"
+  done
+}
+
 # failover: what an HA controller (Patroni, pg_auto_failover, a cloud's) does when the primary dies.
 cmd_failover() {
   PG_BIN="$(find_pg_bin)"
@@ -630,6 +673,15 @@ cmd_failover() {
   log "promoting the standby (port $STANDBY_PORT)"
   as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$STANDBY_DIR" promote -w -t 60 >/dev/null || die "promotion failed (log: $CLUSTER_DIR/standby.log)"
   local new_port="$STANDBY_PORT"
+  # Where the new timeline forked off the old one. A server that got WAL of the old timeline past it (asynchronous, it
+  # can be ahead of the synchronous standby) cannot follow: known now, before re-pointing starts it on the new timeline.
+  local fork diverged="" s p
+  fork="$(psql_at "$new_port" "select pg_read_file('pg_wal/' || name) from pg_ls_waldir() where name like '%.history' order by name desc limit 1" | awk 'NF { p = $2 } END { print p }')"
+  [[ -n "$fork" ]] || die "no timeline history on the promoted standby"
+  for s in replica1 replica2 ${CASCADE_PORT:+cascade}; do
+    p="${s^^}_PORT"
+    if past_fork "${!p}" "$fork"; then diverged="$diverged $s "; fi
+  done
   # No synchronous standby is left: the new primary must not wait for one.
   psql_at "$new_port" "alter system reset synchronous_standby_names" >/dev/null
   psql_at "$new_port" "select pg_reload_conf()" >/dev/null
@@ -645,29 +697,21 @@ cmd_failover() {
     psql_at "$port" "select pg_reload_conf()" >/dev/null
   done
   for n in replica1 replica2; do
-    local ok=0
-    for _ in $(seq 1 60); do
-      [[ "$(psql_at "$new_port" "select count(*) from pg_stat_replication where application_name = '$n' and state = 'streaming'" 2>/dev/null || echo 0)" == 1 ]] && { ok=1; break; }
-      sleep 0.25
-    done
-    if (( ! ok )); then
-      # It replayed WAL of the old primary that the standby never got: rewind it onto the new timeline.
-      local portvar="${n^^}_PORT"; local port="${!portvar}"
-      log "$n does not follow the new timeline; pg_rewind"
-      as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" stop -m fast -w -t 30 >/dev/null 2>&1 || true
-      as_pg "$PG_BIN/pg_rewind" -D "$CLUSTER_DIR/$n" -R \
-        --source-server="host=127.0.0.1 port=$new_port user=$DB_USER password=$DB_PASSWORD dbname=postgres" >"$CLUSTER_DIR/rewind-$n.log" 2>&1 \
-        || die "pg_rewind of $n failed (log: $CLUSTER_DIR/rewind-$n.log)"
-      printf "primary_slot_name = '%s'\n" "$n" | as_pg tee -a "$CLUSTER_DIR/$n/postgresql.auto.conf" >/dev/null
-      as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" -l "$CLUSTER_DIR/$n.log" -o "-p $port" -w -t 60 start >/dev/null || die "$n failed to start after pg_rewind"
-      for _ in $(seq 1 240); do
-        [[ "$(psql_at "$new_port" "select count(*) from pg_stat_replication where application_name = '$n' and state = 'streaming'" 2>/dev/null || echo 0)" == 1 ]] && { ok=1; break; }
-        sleep 0.25
-      done
-      (( ok )) || die "$n is not streaming from the new primary 60 s after pg_rewind; its log ends:
+    local portvar="${n^^}_PORT"; local port="${!portvar}"
+    if [[ "$diverged" == *" $n "* ]] || ! wait_streaming "$new_port" "$n" 60; then
+      rewind_standby "$n" "$port" "$new_port"
+      wait_streaming "$new_port" "$n" 240 || die "$n is not streaming from the new primary 60 s after pg_rewind; its log ends:
 $(tail -n 15 "$CLUSTER_DIR/$n.log" 2>/dev/null)"
     fi
   done
+  if [[ -n "${CASCADE_PORT:-}" ]]; then
+    # It follows replica1 onto the new timeline, unless it too replayed WAL the standby never got.
+    if [[ "$diverged" == *" cascade "* ]] || ! wait_streaming "$REPLICA1_PORT" cascade 60; then
+      rewind_standby cascade "$CASCADE_PORT" "$new_port" "$REPLICA1_PORT"
+      wait_streaming "$REPLICA1_PORT" cascade 240 || die "the cascading replica is not streaming from replica1 60 s after pg_rewind; its log ends:
+$(tail -n 15 "$CLUSTER_DIR/cascade.log" 2>/dev/null)"
+    fi
+  fi
   {
     echo "OLD_PRIMARY_PORT=$PRIMARY_PORT"
     echo "OLD_PRIMARY_DIR=$PRIMARY_DIR"

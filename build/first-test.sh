@@ -37,7 +37,7 @@ else
 fi
 
 bash "$WORK/clone/build/pack.sh" >"$WORK/pack.log" 2>&1 || { tail -n 30 "$WORK/pack.log"; exit 1; }
-step "build/pack.sh (restore, build, pack 5 packages)"
+step "build/pack.sh (restore, build, pack 6 packages)"
 
 dotnet new xunit -o "$WORK/MyApp.Tests" --framework net10.0 >"$WORK/new.log" 2>&1 || { cat "$WORK/new.log"; exit 1; }
 cd "$WORK/MyApp.Tests"

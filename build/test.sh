@@ -64,7 +64,7 @@ echo "[test] dotnet test"
 set +e
 if (( unit == 1 )); then
   rc=0
-  for project in tests/PgDiscipline.Sql.Tests tests/PgDiscipline.Analyzers.Tests tests/PgDiscipline.EntityFrameworkCore.Tests tests/PgDiscipline.Cli.Tests; do
+  for project in tests/PgDiscipline.Sql.Tests tests/PgDiscipline.Operations.Tests tests/PgDiscipline.Analyzers.Tests tests/PgDiscipline.EntityFrameworkCore.Tests tests/PgDiscipline.Cli.Tests; do
     dotnet test "$project" -c Release --no-build -nologo \
       --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@" || rc=$?
   done

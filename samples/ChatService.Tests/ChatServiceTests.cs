@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using PgDiscipline;
 using PgDiscipline.IntegrationTests;
+using PgDiscipline.Testing;
 
 namespace ChatService.Tests;
 
@@ -32,12 +35,33 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
         return matches[0];
     }
 
-    private static async Task WaitReplicasAsync(HttpClient client)
+    /// <summary>Starts the app's replica monitor (otherwise the first replica read does) and waits until /health says
+    /// Healthy: every replica in rotation. Not a fixed number of tries that carries on regardless.</summary>
+    private static async Task WaitReplicasAsync(ChatApp app, HttpClient client)
     {
-        for (var i = 0; i < 50 && (await client.GetAsync("/health")).StatusCode != HttpStatusCode.OK; i++)
+        await app.Services.GetRequiredService<PgDisciplineRuntime>().StartMonitoringAsync();
+        var last = "";
+        await Eventually.UntilAsync(async () =>
         {
-            await Task.Delay(100);
-        }
+            using var response = await client.GetAsync("/health");
+            last = await response.Content.ReadAsStringAsync();
+            return last == "Healthy";
+        }, "the app's replicas in rotation (/health Healthy)", state: () => last, poll: TimeSpan.FromMilliseconds(100));
+    }
+
+    /// <summary>The calls of the query containing <paramref name="contains"/>, from a snapshot taken once
+    /// <paramref name="atLeast"/> calls are counted (the requests are answered; their statistics are waited for, not assumed).</summary>
+    private static async Task<long> CallsAsync(ChatApp app, HttpClient client, string contains, long atLeast)
+    {
+        JsonElement snapshot = default;
+        long Calls(JsonElement s) => s.GetProperty("queries").EnumerateArray()
+            .Where(q => q.GetProperty("normalized").GetString()!.Contains(contains, StringComparison.Ordinal))
+            .Sum(q => q.GetProperty("calls").GetInt64());
+        await Eventually.UntilAsync(async () => Calls(snapshot = await SnapshotAsync(app, client)) >= atLeast,
+            $"{atLeast} calls of the query containing '{contains}' in the statistics snapshot",
+            state: () => string.Join(" | ", snapshot.GetProperty("queries").EnumerateArray().Select(q => $"{q.GetProperty("normalized").GetString()} ({q.GetProperty("calls").GetInt64()} calls)")),
+            poll: TimeSpan.FromMilliseconds(100));
+        return Query(snapshot, contains).GetProperty("calls").GetInt64();
     }
 
     [Fact]
@@ -50,7 +74,7 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
         Assert.False(File.Exists(app.SnapshotPath));
 
-        await WaitReplicasAsync(client);
+        await WaitReplicasAsync(app, client);
         var health = await client.GetAsync("/health");
         Assert.Contains(await health.Content.ReadAsStringAsync(), new[] { "Healthy", "Degraded", "Unhealthy" });
 
@@ -65,13 +89,14 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
     {
         await using var app = new ChatApp(cluster);
         using var client = app.CreateClient();
-        await WaitReplicasAsync(client);
+        await WaitReplicasAsync(app, client);
         for (var i = 0; i < 20; i++)
         {
             var conversations = await client.GetFromJsonAsync<JsonElement>($"/users/{(i % 10) + 1}/conversations");
             Assert.Equal(JsonValueKind.Array, conversations.ValueKind);
         }
 
+        Assert.Equal(20, await CallsAsync(app, client, "from conversation_members", atLeast: 20));
         var snapshot = await SnapshotAsync(app, client);
         var list = Query(snapshot, "from conversation_members");
         Assert.Equal(20, list.GetProperty("calls").GetInt64());
@@ -92,8 +117,8 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
         await using var reader = new ChatApp(cluster, lenient);
         using var a = writer.CreateClient();
         using var b = reader.CreateClient();
-        await WaitReplicasAsync(a);
-        await WaitReplicasAsync(b);
+        await WaitReplicasAsync(writer, a);
+        await WaitReplicasAsync(reader, b);
         await b.GetAsync("/conversations/3/messages?limit=1"); // warm
         var body = "ryw " + Guid.NewGuid().ToString("N");
         foreach (var r in cluster.Replicas)
@@ -132,14 +157,14 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
     {
         await using var app = new ChatApp(cluster);
         using var client = app.CreateClient();
-        await WaitReplicasAsync(client);
+        await WaitReplicasAsync(app, client);
         var first = await client.GetAsync("/users/7"); // the fingerprint exists in the statistics
         Assert.True(first.StatusCode == HttpStatusCode.OK, $"{first.StatusCode}: {await first.Content.ReadAsStringAsync()}");
-        var before = Query(await SnapshotAsync(app, client), "u.display_name from users").GetProperty("calls").GetInt64();
+        var before = await CallsAsync(app, client, "u.display_name from users", atLeast: 1);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => client.GetAsync("/users/42")));
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        var after = Query(await SnapshotAsync(app, client), "u.display_name from users").GetProperty("calls").GetInt64();
+        var after = await CallsAsync(app, client, "u.display_name from users", atLeast: before + 1);
         Assert.Equal(1, after - before);
     }
 
@@ -154,7 +179,7 @@ public sealed class ChatServiceTests(ClusterFixture cluster) : IAsyncLifetime
             ["PgDiscipline:Rules:1:Reason"] = "test",
         });
         using var client = app.CreateClient();
-        await WaitReplicasAsync(client);
+        await WaitReplicasAsync(app, client);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/users/1/conversations")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/conversations/1/messages")).StatusCode);
         var list = Query(await SnapshotAsync(app, client), "from conversation_members");

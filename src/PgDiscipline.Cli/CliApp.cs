@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
+using PgDiscipline.Cli.Commands;
 
 namespace PgDiscipline.Cli;
 
@@ -31,17 +32,17 @@ public static class CliApp
 
         if (only == "lint")
         {
-            root.Subcommands.Add(LintCommand.Build());
+            root.Subcommands.Add(new LintCommand());
             return root;
         }
 
-        root.Subcommands.Add(FingerprintCommand.Build());
-        root.Subcommands.Add(LintCommand.Build());
+        root.Subcommands.Add(new FingerprintCommand());
+        root.Subcommands.Add(new LintCommand());
 #if !LINT_ONLY
-        root.Subcommands.Add(RulesCommand.Build());
-        root.Subcommands.Add(DoctorCommand.Build());
-        root.Subcommands.Add(ReportCommand.Build());
-        root.Subcommands.Add(BackfillCommand.Build());
+        root.Subcommands.Add(new RulesCommand());
+        root.Subcommands.Add(new DoctorCommand());
+        root.Subcommands.Add(new ReportCommand());
+        root.Subcommands.Add(new BackfillCommand());
 #endif
         return root;
     }

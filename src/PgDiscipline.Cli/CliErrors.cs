@@ -1,5 +1,5 @@
 using Npgsql;
-using PgDiscipline.Diagnostics;
+using PgDiscipline.Operations.Diagnostics;
 
 namespace PgDiscipline.Cli;
 

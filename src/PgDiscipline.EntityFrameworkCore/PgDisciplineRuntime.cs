@@ -30,6 +30,7 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     private readonly ReplicaHealthMonitor _monitor;
     private readonly PrimaryTimelineGuard _timeline;
     private readonly DatabaseRuleSource? _databaseRules;
+    private readonly ReplicaRules? _replicaRules;
     private readonly List<IDisposable> _subscriptions = new();
     private int _disposed;
 
@@ -44,6 +45,11 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
         Statistics = _services.GetService<QueryStatistics>();
         InterceptorDependencies = _services.GetRequiredService<InterceptorDependencies>();
         _databaseRules = _services.GetService<DatabaseRuleSource>();
+        _replicaRules = _services.GetService<ReplicaRules>();
+        if (_replicaRules is not null)
+        {
+            _ = _monitor.EnsureStarted(); // rules come with the health checks: they run from the start, traffic or not
+        }
         _ = _services.GetService<StatisticsSnapshotWriter>();
         MigrationTracker.EnsureSubscribed();
         Interceptors = CreateInterceptors(new RuntimeReference(this));
@@ -62,7 +68,7 @@ public sealed class PgDisciplineRuntime : IDisposable, IAsyncDisposable
     public QueryStatistics? Statistics { get; }
 
     /// <summary>Completes when the database rule table has been read once (immediately when it is not configured).</summary>
-    public Task DatabaseRulesLoaded => _databaseRules?.FirstLoad ?? Task.CompletedTask;
+    public Task DatabaseRulesLoaded => _databaseRules?.FirstLoad ?? _replicaRules?.FirstLoad ?? Task.CompletedTask;
 
     /// <summary>The replicas and their last observed health (a snapshot taken now).</summary>
     public IReadOnlyList<ReplicaStatus> Replicas => _replicas.All.Select(r => r.Status()).ToArray();

@@ -3,7 +3,7 @@ namespace PgDiscipline.Sql;
 /// <summary>One finding of <see cref="MigrationLint"/>.</summary>
 public sealed class LintFinding
 {
-    internal LintFinding(string ruleId, LintSeverity severity, string message, int statementIndex, int offset, int line, int column)
+    internal LintFinding(string ruleId, RuleSeverity severity, string message, int statementIndex, int offset, int line, int column)
     {
         RuleId = ruleId;
         Severity = severity;
@@ -18,7 +18,7 @@ public sealed class LintFinding
     public string RuleId { get; }
 
     /// <summary>Severity.</summary>
-    public LintSeverity Severity { get; }
+    public RuleSeverity Severity { get; }
 
     /// <summary>What is wrong and what to do instead (names tables and columns, never literal values).</summary>
     public string Message { get; }

@@ -38,6 +38,11 @@ public static class MigrationLint
     /// <summary>Whether a comment of <paramref name="script"/> carries one of the <see cref="NoTransactionDirectives"/>.</summary>
     public static bool DeclaresNoTransaction(string? script) => Directives.DeclaresNoTransaction(script);
 
+    /// <summary>Whether <paramref name="sql"/> has the word CONCURRENTLY outside strings and comments (CREATE/DROP INDEX,
+    /// REINDEX, REFRESH MATERIALIZED VIEW, DETACH PARTITION … CONCURRENTLY): such a statement cannot run in a transaction
+    /// block, so it must not get a transaction-local timeout prefix nor be retried as one.</summary>
+    public static bool IsConcurrent(string? sql) => SqlLexer.ContainsWord(sql, "concurrently");
+
     /// <summary>Lints <paramref name="script"/>, continuing from (and updating) <paramref name="state"/>.</summary>
     public static IReadOnlyList<LintFinding> Lint(string? script, MigrationLintOptions? options, MigrationLintState state)
         => new ScriptReader(script ?? string.Empty, options ?? new MigrationLintOptions(), state ?? new MigrationLintState()).Read();

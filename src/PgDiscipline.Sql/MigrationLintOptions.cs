@@ -9,7 +9,7 @@ public sealed class MigrationLintOptions
 
     private readonly HashSet<string> _excluded = new(StringComparer.Ordinal);
     private readonly HashSet<string> _enabled = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, LintSeverity> _severities = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RuleSeverity> _severities = new(StringComparer.Ordinal);
     private HashSet<string>? _included;
 
     /// <summary>PGD311: the database is closed to new tables.</summary>
@@ -42,7 +42,7 @@ public sealed class MigrationLintOptions
     public ICollection<string> EnabledRules => _enabled;
 
     /// <summary>Severity overrides by rule id (the catalog's severity otherwise).</summary>
-    public IDictionary<string, LintSeverity> Severities => _severities;
+    public IDictionary<string, RuleSeverity> Severities => _severities;
 
     /// <summary>Whether findings of <paramref name="id"/> are left out.</summary>
     public bool IsExcluded(string id)
@@ -50,12 +50,6 @@ public sealed class MigrationLintOptions
             || (RuleCatalog.Find(id) is { EnabledByDefault: false } && !_enabled.Contains(id) && !_severities.ContainsKey(id) && _included?.Contains(id) != true);
 
     /// <summary>The severity a finding of <paramref name="id"/> gets.</summary>
-    public LintSeverity SeverityOf(string id)
-        => _severities.TryGetValue(id, out var severity) ? severity
-            : RuleCatalog.SeverityOf(id) switch
-            {
-                RuleSeverity.Error => LintSeverity.Error,
-                RuleSeverity.Warning => LintSeverity.Warning,
-                _ => LintSeverity.Info,
-            };
+    public RuleSeverity SeverityOf(string id)
+        => _severities.TryGetValue(id, out var severity) ? severity : RuleCatalog.SeverityOf(id);
 }

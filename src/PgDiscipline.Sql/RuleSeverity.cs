@@ -1,6 +1,8 @@
 namespace PgDiscipline.Sql;
 
-/// <summary>How bad a rule's finding is, the same in every face (analyzer, <c>pgdiscipline lint</c>, runtime migration guard).</summary>
+/// <summary>How bad a rule's finding is, the same in every face (analyzer, <c>pgdiscipline lint</c>, runtime migration guard):
+/// the catalog's default (<see cref="RuleDescriptor.DefaultSeverity"/>) and each finding's (<see cref="LintFinding.Severity"/>).
+/// Ordered: a higher value is more severe.</summary>
 public enum RuleSeverity
 {
     /// <summary>An inventory entry; never fails anything.</summary>

@@ -1,8 +1,8 @@
 namespace PgDiscipline.Sql;
 
-/// <summary>Names the runtime package defines and the other faces (analyzers, CLI) rely on. The runtime's tests check that
-/// its types still carry these names.</summary>
-public static class RuntimeContract
+/// <summary>Names the runtime package defines and the analyzers rely on. Internal: the analyzers ship this assembly in
+/// their own package; the runtime spells the names itself, and its tests check that its types carry these.</summary>
+internal static class RuntimeContract
 {
     /// <summary>The query extensions (<c>ReadFromReplica()</c>, <c>ReadFromPrimary(reason)</c>, <c>WithPriority</c>,
     /// <c>WithStatementTimeout</c>) the routing analyzers recognise.</summary>

@@ -5,7 +5,7 @@ namespace PgDiscipline.Sql;
 /// It never throws and always terminates: every call to <see cref="Next"/> consumes at least one character, and an
 /// unterminated string, identifier, dollar quote or comment runs to the end of the input.
 /// </summary>
-public struct SqlLexer
+internal struct SqlLexer
 {
     private readonly string _text;
     private int _pos;

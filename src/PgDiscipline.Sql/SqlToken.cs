@@ -1,7 +1,7 @@
 namespace PgDiscipline.Sql;
 
 /// <summary>A token: kind and position in the source text.</summary>
-public readonly struct SqlToken
+internal readonly struct SqlToken
 {
     /// <summary>Creates a token.</summary>
     public SqlToken(SqlTokenKind kind, int start, int length)

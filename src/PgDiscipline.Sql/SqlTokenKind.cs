@@ -1,7 +1,7 @@
 namespace PgDiscipline.Sql;
 
 /// <summary>Token kinds of the PostgreSQL lexical grammar.</summary>
-public enum SqlTokenKind : byte
+internal enum SqlTokenKind : byte
 {
     /// <summary>Spaces, tabs, newlines, form feeds.</summary>
     Whitespace,

@@ -1,5 +1,6 @@
 using System.Reflection;
-using PgDiscipline.Rules;
+using PgDiscipline.Cli.Commands;
+using PgDiscipline.Operations.Rules;
 
 namespace PgDiscipline.Cli.Tests;
 
@@ -115,12 +116,12 @@ public sealed class HostileInputTests : IDisposable
     public void Rules_list_escapes_every_field_so_a_row_cannot_forge_another()
     {
         var row = DatabaseRuleRows.Parse(["evil\tid\n0000000000000000\tfingerprint:x", "fingerprint", "0123456789abcdef", "Block", "why\nnot", null, null, null, null, null, null, null]);
-        var line = RulesCommand.Line(row);
+        var line = RulesListCommand.Line(row);
         Assert.DoesNotContain('\n', line);
         Assert.Equal(6, line.Split('\t').Length);
         Assert.StartsWith(@"evil\tid\n0000000000000000\tfingerprint:x", line, StringComparison.Ordinal);
 
-        var rejected = RulesCommand.Line(DatabaseRuleRows.Parse(["far", "fingerprint", "0123456789abcdef", "Block", "", null, null, null, null, null, null, "253402300800.000000"]));
+        var rejected = RulesListCommand.Line(DatabaseRuleRows.Parse(["far", "fingerprint", "0123456789abcdef", "Block", "", null, null, null, null, null, null, "253402300800.000000"]));
         Assert.Contains("(rejected: pgdiscipline.query_rules[id=far]: expires_at", rejected, StringComparison.Ordinal);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PgDiscipline.Cli;
+using PgDiscipline.Cli.Lint;
 
 namespace PgDiscipline.Cli.Tests;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using PgDiscipline.Cli;
 using PgDiscipline.Testing;
 using Xunit.Abstractions;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.IntegrationTests;
 
@@ -112,7 +113,7 @@ public sealed class AotCliTests(ClusterFixture cluster, ITestOutputHelper output
         Assert.True(code == 0, err);
         Assert.Contains("rule(s)", rules, StringComparison.Ordinal);
 
-        await ClusterFixture.ScalarAsync(cluster.Primary, PgDiscipline.Sql.BackfillTable.CreateSql);
+        await ClusterFixture.ScalarAsync(cluster.Primary, PgDiscipline.Operations.BackfillTable.CreateSql);
         await ClusterFixture.ScalarAsync(cluster.Primary, """
             drop table if exists bf_aot;
             create table bf_aot (id uuid primary key, n int not null default 0);

@@ -1,6 +1,7 @@
 using Npgsql;
 using PgDiscipline.Sql;
 using Xunit.Abstractions;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.IntegrationTests;
 

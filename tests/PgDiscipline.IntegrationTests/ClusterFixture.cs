@@ -100,10 +100,9 @@ public sealed class ClusterFixture : LocalCluster, IAsyncLifetime
         // A reload is asynchronous: wait until every server answers with its own port.
         foreach (var connectionString in _containers.ReplicaConnectionStrings.Prepend(_containers.PrimaryConnectionString))
         {
-            while ((string?)await ScalarAsync(connectionString, "select current_setting('pgdiscipline.server_port', true)").ConfigureAwait(false) != Port(connectionString))
-            {
-                await Task.Delay(20).ConfigureAwait(false);
-            }
+            await Eventually.UntilAsync(
+                async () => (string?)await ScalarAsync(connectionString, "select current_setting('pgdiscipline.server_port', true)").ConfigureAwait(false) == Port(connectionString),
+                $"the server on mapped port {Port(connectionString)} to load pgdiscipline.server_port").ConfigureAwait(false);
         }
     }
 

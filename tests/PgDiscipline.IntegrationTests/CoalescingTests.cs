@@ -61,6 +61,40 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
 
     private static List<int> Expected(int minQty) => Enumerable.Range(1, 20).Where(q => q > minQty).ToList();
 
+    /// <summary>How long a leader's read sleeps on the server where identical reads started with it must join it: 1 s, so
+    /// that on a loaded machine they reach the coalescing stage while it is still in flight.</summary>
+    private const double JoinWindow = 1.0;
+
+    /// <summary>Waits until the read with <paramref name="alias"/> runs on a server (its snapshot is taken).</summary>
+    private Task RunningAsync(string alias)
+        => Eventually.UntilAsync(async () =>
+        {
+            foreach (var server in cluster.Replicas.Prepend(cluster.Primary))
+            {
+                if ((bool)(await ClusterFixture.ScalarAsync(server,
+                    $"select count(*) > 0 from pg_stat_activity where state = 'active' and query like '%probe_items {alias},%' and pid <> pg_backend_pid()"))!)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }, $"the leader's read ({alias}) to run on a server", poll: TimeSpan.FromMilliseconds(10));
+
+    /// <summary>Waits until <paramref name="count"/> callers wait on the flights in progress.</summary>
+    private static Task FollowersAsync(PgDisciplineRuntime runtime, int count)
+        => Eventually.UntilAsync(() => Followers(runtime) >= count, $"{count} followers to join the leader", state: () => $"{Followers(runtime)} following", poll: TimeSpan.FromMilliseconds(5));
+
+    /// <summary>Callers waiting on a flight. ReadCoalescer counts flights (InFlight) but not their followers, so this reads
+    /// its table of flights (test-only reflection; a <c>Followers</c> property on ReadCoalescer would replace it).</summary>
+    private static int Followers(PgDisciplineRuntime runtime)
+    {
+        var coalescer = runtime.Part<PgDiscipline.Coalescing.ReadCoalescer>();
+        var flights = (System.Collections.Concurrent.ConcurrentDictionary<string, PgDiscipline.Coalescing.ReadCoalescer.Flight>)typeof(PgDiscipline.Coalescing.ReadCoalescer)
+            .GetField("_flights", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(coalescer)!;
+        return flights.Values.Sum(f => f.Followers);
+    }
+
     [Fact]
     public async Task Fifty_identical_concurrent_reads_are_one_server_execution_and_every_caller_gets_the_rows()
     {
@@ -72,7 +106,7 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
         {
             await using var ctx = Context(runtime);
             await start.Task;
-            return await Slow(ctx, "storm", 5).Coalesce().ToListAsync();
+            return await Slow(ctx, "storm", 5, JoinWindow).Coalesce().ToListAsync();
         }).ToList();
         start.SetResult();
         var results = await Task.WhenAll(readers);
@@ -104,7 +138,7 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
         {
             var minQty = i % 2 == 0 ? 5 : 15;
             await using var ctx = Context(runtime);
-            return (minQty, rows: await Slow(ctx, "params", minQty).Coalesce().ToListAsync());
+            return (minQty, rows: await Slow(ctx, "params", minQty, JoinWindow).Coalesce().ToListAsync());
         }).ToList();
         var results = await Task.WhenAll(reads);
         Assert.All(results, r => Assert.Equal(Expected(r.minQty), r.rows.Select(x => x.Qty)));
@@ -118,16 +152,16 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
         await runtime.CheckReplicasNowAsync();
         await ResetStatementsAsync();
 
-        // A leader starts (its snapshot predates the write below) and sleeps.
+        // A leader starts (its snapshot predates the write below: it is seen running on a server first) and sleeps.
         await using var early = Context(runtime);
         var leader = Slow(early, "ryw", -1, 1.0).Coalesce().ToListAsync();
-        await Task.Delay(200);
+        await RunningAsync("ryw");
 
         // Another request writes, then reads the same query: it must see its row.
         await using var writer = Context(runtime);
         writer.Items.Add(new Item { Name = "coalesce-" + Guid.NewGuid().ToString("N"), Qty = 0 });
         await writer.SaveChangesAsync();
-        var mine = await Slow(writer, "ryw", -1, 0.01).Coalesce().ToListAsync();
+        var mine = await Slow(writer, "ryw", -1, 1.0).Coalesce().ToListAsync(); // the leader's very text: it could join
 
         Assert.Contains(mine, r => r.Qty == 0);
         Assert.DoesNotContain(await leader, r => r.Qty == 0);
@@ -151,7 +185,7 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
         {
             await using var ctx = Context(runtime);
             await start.Task;
-            return await Slow(ctx, "bound", 5).Coalesce().ToListAsync();
+            return await Slow(ctx, "bound", 5, JoinWindow).Coalesce().ToListAsync();
         }).ToList();
         start.SetResult();
         var results = await Task.WhenAll(reads);
@@ -169,16 +203,17 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
         await using var runtime = Runtime();
         await runtime.CheckReplicasNowAsync();
         await ResetStatementsAsync();
+        // The leader runs (2 s on the server), the five followers join it, then it is cancelled: each step waited for.
         using var cancel = new CancellationTokenSource();
         await using var leaderContext = Context(runtime);
-        var leader = Slow(leaderContext, "cancel", 5, 1.0).Coalesce().ToListAsync(cancel.Token);
-        await Task.Delay(200);
+        var leader = Slow(leaderContext, "cancel", 5, 2.0).Coalesce().ToListAsync(cancel.Token);
+        await RunningAsync("cancel");
         var followers = Enumerable.Range(0, 5).Select(async _ =>
         {
             await using var ctx = Context(runtime);
-            return await Slow(ctx, "cancel", 5, 1.0).Coalesce().ToListAsync();
+            return await Slow(ctx, "cancel", 5, 2.0).Coalesce().ToListAsync();
         }).ToList();
-        await Task.Delay(200);
+        await FollowersAsync(runtime, 5);
         cancel.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leader);
@@ -195,12 +230,14 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
         await using var runtime = Runtime();
         await runtime.CheckReplicasNowAsync();
 
-        // Tracked: each context materialises and tracks its own instances from the shared rows.
+        // Tracked: each context materialises and tracks its own instances from the shared rows. The second read starts once
+        // the first leads a flight, and joins it while it sleeps on the server.
         await using var first = Context(runtime);
         await using var second = Context(runtime);
-        var tracked = await Task.WhenAll(
-            first.Items.FromSqlRaw("select t.id, t.name, t.qty from probe_items t, pg_sleep(0.3) where t.qty > {0} order by t.id", 17).Coalesce().ToListAsync(),
-            second.Items.FromSqlRaw("select t.id, t.name, t.qty from probe_items t, pg_sleep(0.3) where t.qty > {0} order by t.id", 17).Coalesce().ToListAsync());
+        var leading = first.Items.FromSqlRaw("select t.id, t.name, t.qty from probe_items t, pg_sleep(1) where t.qty > {0} order by t.id", 17).Coalesce().ToListAsync();
+        await Eventually.UntilAsync(() => runtime.Part<PgDiscipline.Coalescing.ReadCoalescer>().InFlight > 0, "the first read to lead a flight", poll: TimeSpan.FromMilliseconds(5));
+        var tracked = await Task.WhenAll(leading,
+            second.Items.FromSqlRaw("select t.id, t.name, t.qty from probe_items t, pg_sleep(1) where t.qty > {0} order by t.id", 17).Coalesce().ToListAsync());
         Assert.Equal([18, 19, 20], tracked[0].Select(i => i.Qty));
         Assert.Equal([18, 19, 20], tracked[1].Select(i => i.Qty));
         Assert.NotSame(tracked[0][0], tracked[1][0]);
@@ -215,7 +252,7 @@ public sealed class CoalescingTests(ClusterFixture cluster) : IAsyncLifetime
         // The wait for a leader counts against the follower's own command timeout.
         await using var slow = Context(runtime);
         var leader = Slow(slow, "timeout", 5, 3.0).Coalesce().ToListAsync();
-        await Task.Delay(300);
+        await Eventually.UntilAsync(() => runtime.Part<PgDiscipline.Coalescing.ReadCoalescer>().InFlight > 0, "the slow read to lead a flight", poll: TimeSpan.FromMilliseconds(5));
         await using var impatient = Context(runtime);
         impatient.Database.SetCommandTimeout(1);
         // As for a server-side command timeout: an NpgsqlException with a TimeoutException inside, which EF Core's default

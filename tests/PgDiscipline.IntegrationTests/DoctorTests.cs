@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using PgDiscipline.Cli;
 using PgDiscipline.Sql;
+using PgDiscipline.Testing;
 
 namespace PgDiscipline.IntegrationTests;
 
@@ -65,8 +66,9 @@ public sealed class DoctorTests(ClusterFixture cluster)
         await ClusterFixture.PauseReplayAsync(cluster.Replicas[0]);
         try
         {
+            // A commit the paused replica cannot replay: it is behind the primary and not replaying, which fails the check
+            // whatever the lag measured so far (no need to let the lag grow past --max-lag).
             await ClusterFixture.ScalarAsync(cluster.Primary, "create table if not exists doctor_probe (id int); insert into doctor_probe values (1)");
-            await Task.Delay(700);
             var (code, checks, raw) = await Doctor("--connection", cluster.Primary, "--replica", cluster.Replicas[0], "--max-lag", "00:00:00.2");
             Assert.True(code == 1, raw);
             var replica = checks.EnumerateArray().Single(c => c.GetProperty("check").GetString()!.StartsWith("replica ", StringComparison.Ordinal));
@@ -90,7 +92,10 @@ public sealed class DoctorTests(ClusterFixture cluster)
             await cmd.ExecuteScalarAsync();
         }
 
-        await Task.Delay(1300);
+        // Idle in its transaction for more than the 1 s threshold, by the server's clock (what doctor reads).
+        await Eventually.UntilAsync(async () => (bool)(await ClusterFixture.ScalarAsync(cluster.Primary,
+                $"select coalesce(bool_or(clock_timestamp() - state_change > interval '1.2 s'), false) from pg_stat_activity where pid = {idle.ProcessID}"))!,
+            "the session to be idle in its transaction for over a second", poll: TimeSpan.FromMilliseconds(100));
         var (code, checks, raw) = await Doctor("--connection", cluster.Primary, "--long-running", "00:00:01", "--replica", "Host=127.0.0.1;Port=1;Username=u;Password=hunter2;Timeout=2");
         Assert.True(code == 1, raw); // the unreachable replica fails the run
         var sessions = Find(checks, "sessions");

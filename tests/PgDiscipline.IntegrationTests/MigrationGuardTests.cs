@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
+using PgDiscipline.Testing;
 
 namespace PgDiscipline.IntegrationTests;
 
@@ -136,6 +137,8 @@ public sealed class MigrationGuardTests(ClusterFixture cluster)
         return factory(options);
     }
 
+    private async Task<bool> ScalarBool(string sql) => (bool)(await ClusterFixture.ScalarAsync(cluster.Primary, sql))!;
+
     private async Task<long> Scalar(string sql) => Convert.ToInt64(await ClusterFixture.ScalarAsync(cluster.Primary, sql), System.Globalization.CultureInfo.InvariantCulture);
 
     private Task<long> ColumnExists(string column) => Scalar(
@@ -157,20 +160,26 @@ public sealed class MigrationGuardTests(ClusterFixture cluster)
             await lockCmd.ExecuteNonQueryAsync();
         }
 
-        var sw = Stopwatch.StartNew();
         var migrate = db.MigrateWithRetryAsync();
 
-        // While the migration keeps trying, ordinary reads are not queued behind it for long.
-        await Task.Delay(500);
+        // The migration's ALTER waits in the lock queue (a lock not granted on the table), gives up at its lock timeout
+        // (the wait ends), and tries again: each step waited for, not assumed after a fixed pause.
+        var waiting = $"select count(*) > 0 from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace where n.nspname = '{GuardSchema.Name}' and c.relname = 'accounts' and not l.granted";
+        Task<bool> Waiting() => ScalarBool(waiting);
+        await Eventually.UntilAsync(Waiting, "the migration to queue for its lock", poll: TimeSpan.FromMilliseconds(10));
+
+        // While the migration keeps trying, ordinary reads are not queued behind it for long: at most its 300 ms lock
+        // timeout (without one they would wait for the holder's transaction). The bound is 5 s for a loaded machine.
         var read = Stopwatch.StartNew();
         Assert.Equal(100L, await Scalar($"select count(*) from {GuardSchema.Name}.accounts"));
-        Assert.True(read.Elapsed < TimeSpan.FromSeconds(2), $"a read waited {read.Elapsed} behind the migration");
+        Assert.True(read.Elapsed < TimeSpan.FromSeconds(5), $"a read waited {read.Elapsed} behind the migration");
+
+        await Eventually.UntilAsync(async () => !await Waiting(), "the migration to give up at its lock timeout", poll: TimeSpan.FromMilliseconds(10));
+        await Eventually.UntilAsync(Waiting, "the migration to try for its lock again", poll: TimeSpan.FromMilliseconds(10));
         Assert.False(migrate.IsCompleted, "the migration should still be waiting for the lock");
 
-        await Task.Delay(1000);
         await tx.RollbackAsync();
         await migrate;
-        Assert.True(sw.Elapsed >= TimeSpan.FromSeconds(1.4), $"applied after {sw.Elapsed}, before the lock was released?");
         Assert.Equal(1L, await ColumnExists("note"));
         Assert.Equal(3L, await Applied());
         Assert.Equal(1L, await Scalar($"select count(*) from pg_indexes where schemaname = '{GuardSchema.Name}' and indexname = 'ix_accounts_name'"));

@@ -13,6 +13,7 @@ public sealed partial class PackageInstallTests(ClusterFixture cluster)
     private static readonly string[] Packed =
     [
         "src/PgDiscipline.Sql/PgDiscipline.Sql.csproj",
+        "src/PgDiscipline.Operations/PgDiscipline.Operations.csproj",
         "src/PgDiscipline.EntityFrameworkCore/PgDiscipline.EntityFrameworkCore.csproj",
         "src/PgDiscipline.Analyzers.Package/PgDiscipline.Analyzers.Package.csproj",
         "src/PgDiscipline.Cli/PgDiscipline.Cli.csproj",
@@ -35,7 +36,7 @@ public sealed partial class PackageInstallTests(ClusterFixture cluster)
             var (packCode, packOutput) = await LocalFeed.PackAllAsync(Packed, feed, version, Path.Combine(work, "nuspec"));
             Assert.True(packCode == 0, packOutput);
 
-            foreach (var id in new[] { "PgDiscipline.Sql", "PgDiscipline.EntityFrameworkCore", "PgDiscipline.Analyzers", "PgDiscipline.Cli" })
+            foreach (var id in new[] { "PgDiscipline.Sql", "PgDiscipline.Operations", "PgDiscipline.EntityFrameworkCore", "PgDiscipline.Analyzers", "PgDiscipline.Cli" })
             {
                 using var zip = ZipFile.OpenRead(Path.Combine(feed, $"{id}.{version}.nupkg"));
                 Assert.Contains(zip.Entries, e => e.FullName == "README.md");
@@ -44,6 +45,18 @@ public sealed partial class PackageInstallTests(ClusterFixture cluster)
                 Assert.Contains("<license type=\"expression\">MIT</license>", text, StringComparison.Ordinal);
                 Assert.Contains("<readme>README.md</readme>", text, StringComparison.Ordinal);
                 Assert.DoesNotContain("<icon>", text, StringComparison.Ordinal);
+                if (id == "PgDiscipline.EntityFrameworkCore")
+                {
+                    // The runtime calls internals of PgDiscipline.Operations: it depends on exactly its own version.
+                    Assert.Contains($"<dependency id=\"PgDiscipline.Operations\" version=\"[{version}]\"", text, StringComparison.Ordinal);
+                }
+
+                if (id == "PgDiscipline.Cli")
+                {
+                    // The tool carries the SQL core and the operations assembly, no EF Core runtime (issue 37).
+                    Assert.Contains(zip.Entries, e => e.Name == "PgDiscipline.Operations.dll");
+                    Assert.DoesNotContain(zip.Entries, e => e.Name.Contains("EntityFrameworkCore", StringComparison.Ordinal));
+                }
             }
 
             // 2. A new app from the template, packages added from the feed the way the README says.

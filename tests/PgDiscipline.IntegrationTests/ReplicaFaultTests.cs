@@ -3,6 +3,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using PgDiscipline.Testing;
 
 namespace PgDiscipline.IntegrationTests;
 
@@ -21,7 +22,7 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await ProbeContext.EnsureTableAsync(cluster.Primary);
-        await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(30));
+        await cluster.WaitForStreamingAsync(Eventually.DefaultTimeout);
     }
 
     public async Task DisposeAsync()
@@ -58,7 +59,7 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
                 o.Rules.Add(new QueryRule { Id = "short", Table = "probe_items", Action = QueryRuleAction.Timeout, Timeout = statement });
             }
         });
-        await runtime.CheckReplicasNowAsync();
+        await InRotationAsync(runtime);
 
         var (latencies, failures) = await LoadAsync(runtime, workers: 8, async (ctx, i) =>
         {
@@ -77,12 +78,17 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
             {
                 await query.ToListAsync();
             }
-        }, during: async () =>
+        }, during: async load =>
         {
             await cluster.FreezeServerAsync("replica1");
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(5)); // the load runs against the frozen replica meanwhile
+                // The load meets the frozen replica until the runtime takes it out, then runs on without it. It thaws once
+                // every read that could have met it is answered: none is still waiting on it then (a read resumed by the
+                // thaw after its statement timeout passed would get the server's 57014, a different fault).
+                await LeavesRotationAsync(runtime, 0);
+                await load.RunningNowEndAsync("the reads that met the frozen replica to be answered");
+                await load.MoreCallsAsync(8 * 10, "reads after the frozen replica left rotation");
             }
             finally
             {
@@ -91,6 +97,8 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
         });
 
         Assert.Empty(failures);
+        // The acceptance bound of issue 31 itself (a real-time claim, kept): no read waits longer than the timeout that
+        // applies plus Npgsql's cancellation grace, which is already twice the expected 2 s.
         Assert.True(latencies.Max() <= statement + CancellationGrace,
             $"slowest read {latencies.Max().TotalMilliseconds:0} ms; bound {(statement + CancellationGrace).TotalMilliseconds:0} ms; {latencies.Count} reads");
         Assert.Contains(latencies, l => l >= statement); // some reads did meet the frozen replica
@@ -101,18 +109,20 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
     {
         var statement = TimeSpan.FromSeconds(2);
         await using var runtime = Runtime(statement, o => o.ReadYourWritesWait = TimeSpan.FromSeconds(1));
-        await runtime.CheckReplicasNowAsync();
+        await InRotationAsync(runtime);
         var (latencies, failures) = await LoadAsync(runtime, workers: 4, async (ctx, i) =>
         {
             ctx.Items.Add(new Item { Name = "ryw-" + i, Qty = 0 });
             await ctx.SaveChangesAsync();
             Assert.Single(await ctx.Items.Where(x => x.Name == "ryw-" + i).ToListAsync()); // never stale
-        }, during: async () =>
+        }, during: async load =>
         {
             await cluster.FreezeServerAsync("replica1");
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(4));
+                await LeavesRotationAsync(runtime, 0);
+                await load.RunningNowEndAsync("the reads that met the frozen replica to be answered");
+                await load.MoreCallsAsync(4 * 10, "writes and reads after the frozen replica left rotation");
             }
             finally
             {
@@ -129,14 +139,16 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
     public async Task A_replica_stopped_immediately_under_load_fails_no_read()
     {
         await using var runtime = Runtime(TimeSpan.FromSeconds(2));
-        await runtime.CheckReplicasNowAsync();
+        await InRotationAsync(runtime);
         var (latencies, failures) = await LoadAsync(runtime, workers: 8, async (ctx, i) =>
-            await ctx.Items.Where(x => x.Qty <= i % 20 + 1).ReadFromReplica().ToListAsync(), during: async () =>
+            await ctx.Items.Where(x => x.Qty <= i % 20 + 1).ReadFromReplica().ToListAsync(), during: async load =>
         {
             await cluster.StopServerAsync("replica2");
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(2));
+                await LeavesRotationAsync(runtime, 1);
+                await load.RunningNowEndAsync("the reads running when replica 2 left rotation to be answered");
+                await load.MoreCallsAsync(8 * 10, "reads after the stopped replica left rotation");
             }
             finally
             {
@@ -146,14 +158,37 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
 
         Assert.Empty(failures);
         Assert.True(latencies.Count > 100, $"only {latencies.Count} reads ran");
-        await cluster.WaitForStreamingAsync(TimeSpan.FromSeconds(60));
+        await cluster.WaitForStreamingAsync(Eventually.DefaultTimeout);
     }
 
-    /// <summary>Runs <paramref name="work"/> on <paramref name="workers"/> concurrent contexts, one second before
-    /// <paramref name="during"/> and until one second after it; returns each call's duration and the failures.</summary>
-    private async Task<(List<TimeSpan> Latencies, List<string> Failures)> LoadAsync(PgDisciplineRuntime runtime, int workers, Func<ProbeContext, int, Task> work, Func<Task> during)
+    /// <summary>Both replicas in rotation before the fault (a replica the previous test froze may still be catching up).
+    /// The runtime is shown the primary first, as an application's first command does: without the primary's position, a
+    /// replica restarted on a quiet primary reports a receive position below its replay position and looks behind by the
+    /// age of its last commit (a product edge, reported with issue 31).</summary>
+    private async Task InRotationAsync(PgDisciplineRuntime runtime)
     {
-        var latencies = new ConcurrentBag<TimeSpan>();
+        await using (var ctx = Context(runtime))
+        {
+            await ctx.Database.ExecuteSqlRawAsync("select 1");
+        }
+
+        await Eventually.UntilAsync(async () =>
+        {
+            await runtime.CheckReplicasNowAsync();
+            return runtime.Replicas.All(r => r.IsInRotation);
+        }, "both replicas in rotation", state: () => string.Join("; ", runtime.Replicas.Select(r => $"{r.Name}: {r.Health.Status}")), poll: TimeSpan.FromMilliseconds(50));
+    }
+
+    private static Task LeavesRotationAsync(PgDisciplineRuntime runtime, int replica)
+        => Eventually.UntilAsync(() => !runtime.Replicas[replica].IsInRotation, $"replica {replica + 1} to leave rotation",
+            state: () => runtime.Replicas[replica].Health.Status);
+
+    /// <summary>Runs <paramref name="work"/> on <paramref name="workers"/> concurrent contexts: ten calls per worker before
+    /// <paramref name="during"/>, throughout it (it can wait for calls through the <see cref="Load"/> it is given) and ten
+    /// per worker after it; returns each call's duration and the failures.</summary>
+    private async Task<(List<TimeSpan> Latencies, List<string> Failures)> LoadAsync(PgDisciplineRuntime runtime, int workers, Func<ProbeContext, int, Task> work, Func<Load, Task> during)
+    {
+        var load = new Load();
         var failures = new ConcurrentBag<string>();
         using var stop = new CancellationTokenSource();
         var loops = Enumerable.Range(0, workers).Select(w => Task.Factory.StartNew(async () =>
@@ -161,6 +196,7 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
             for (var i = w * 100_000; !stop.IsCancellationRequested; i++)
             {
                 await using var ctx = Context(runtime);
+                var call = load.Begin();
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
@@ -168,29 +204,54 @@ public sealed class ReplicaFaultTests(ClusterFixture cluster) : IAsyncLifetime
                 }
                 catch (Exception ex)
                 {
-                    failures.Add(ex.GetType().Name + ": " + ex.Message);
+                    failures.Add(ex.ToString());
                 }
 
-                latencies.Add(Stopwatch.GetElapsedTime(started));
+                load.End(call, Stopwatch.GetElapsedTime(started));
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToArray();
 
-        await WaitForAsync(() => latencies.Count >= workers * 10, "the load to run");
-        await during();
-        var after = latencies.Count;
-        await WaitForAsync(() => latencies.Count >= after + (workers * 10), "the load to run on after the fault");
+        await load.MoreCallsAsync(workers * 10, "the load to run");
+        await during(load);
+        await load.MoreCallsAsync(workers * 10, "the load to run on after the fault");
         await stop.CancelAsync();
         await Task.WhenAll(loops);
-        return ([.. latencies], [.. failures]);
+        return ([.. load.Latencies], [.. failures]);
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
+    /// <summary>The calls of a load: their durations, and which are still running.</summary>
+    private sealed class Load
     {
-        var started = Stopwatch.GetTimestamp();
-        while (!condition())
+        private readonly ConcurrentDictionary<long, bool> _running = new();
+        private long _next;
+
+        public ConcurrentBag<TimeSpan> Latencies { get; } = [];
+
+        public long Begin()
         {
-            Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60), "timed out waiting for " + what);
-            await Task.Delay(20);
+            var call = Interlocked.Increment(ref _next);
+            _running[call] = true;
+            return call;
+        }
+
+        public void End(long call, TimeSpan latency)
+        {
+            Latencies.Add(latency);
+            _running.TryRemove(call, out _);
+        }
+
+        /// <summary>Waits until <paramref name="calls"/> more calls have ended.</summary>
+        public Task MoreCallsAsync(int calls, string what)
+        {
+            var from = Latencies.Count;
+            return Eventually.UntilAsync(() => Latencies.Count >= from + calls, what);
+        }
+
+        /// <summary>Waits until every call running now has ended (answered or failed).</summary>
+        public Task RunningNowEndAsync(string what)
+        {
+            var last = Interlocked.Read(ref _next);
+            return Eventually.UntilAsync(() => !_running.Keys.Any(call => call <= last), what);
         }
     }
 }

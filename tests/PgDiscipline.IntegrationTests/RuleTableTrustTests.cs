@@ -1,6 +1,8 @@
 using Npgsql;
 using PgDiscipline.Sql;
+using PgDiscipline.Testing;
 using Xunit.Abstractions;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.IntegrationTests;
 
@@ -19,15 +21,7 @@ public sealed class RuleTableTrustTests(ClusterFixture cluster, ITestOutputHelpe
 
     public Task DisposeAsync() => ClusterFixture.ScalarAsync(cluster.Primary, "delete from pgdiscipline.query_rules");
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, what);
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitForAsync(Func<bool> condition, string what) => Eventually.UntilAsync(condition, what);
 
     [Fact]
     public async Task A_row_dotnet_cannot_read_is_rejected_by_id_the_others_apply_and_shutdown_is_clean()

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using PgDiscipline.Cli;
 using PgDiscipline.Sql;
+using PgDiscipline.Testing;
 
 namespace PgDiscipline.IntegrationTests;
 
@@ -85,13 +86,7 @@ public sealed class StatisticsReportTests(ClusterFixture cluster) : IAsyncLifeti
         await runtime.CheckReplicasNowAsync();
         var snapshot = Path.Combine(dir, "stats.json");
         await runtime.WriteStatisticsSnapshotAsync(snapshot);
-        var sw = Stopwatch.StartNew();
-        while (!File.Exists(periodic) && sw.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(File.Exists(periodic), "the periodic snapshot was not written within 5 s at a 300 ms interval");
+        await Eventually.UntilAsync(() => File.Exists(periodic), "the periodic snapshot (300 ms interval) to be written", poll: TimeSpan.FromMilliseconds(50));
         await runtime.DisposeAsync(); // stops the snapshot loop (and writes a last one)
 
         // Lint output for the report's migration section (a literal in the script too).
@@ -206,14 +201,14 @@ public sealed class StatisticsReportTests(ClusterFixture cluster) : IAsyncLifeti
             pg.Statistics.MaxFingerprints = 1999; // a runtime of its own
         });
         // The spans are the subject, not routing: wait until the replica is in rotation (an earlier test's writes may
-        // still be replaying).
+        // still be replaying, or a restart left it without a commit replayed since).
+        await cluster.ReplicasReplayedACommitAsync();
         var runtime = ctx.FindPgDisciplineRuntime()!;
-        var sw = Stopwatch.StartNew();
-        do
+        await Eventually.UntilAsync(async () =>
         {
             await runtime.CheckReplicasNowAsync();
-        }
-        while (!runtime.Replicas[0].IsInRotation && sw.Elapsed < TimeSpan.FromSeconds(20));
+            return runtime.Replicas[0].IsInRotation;
+        }, "the replica in rotation", state: () => runtime.Replicas[0].Health.Status, poll: TimeSpan.FromMilliseconds(50));
         Assert.Equal(20, (await ctx.Items.Where(x => x.Name != Email && x.Qty > 0).ReadFromReplica().ToListAsync()).Count);
         await Assert.ThrowsAnyAsync<Exception>(() => ctx.Database.ExecuteSqlRawAsync($"select 1/0 where '{Token}' <> ''"));
 

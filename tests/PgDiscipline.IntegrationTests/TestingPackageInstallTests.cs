@@ -17,6 +17,7 @@ public sealed partial class TestingPackageInstallTests(ITestOutputHelper output)
     private static readonly string[] Packed =
     [
         "src/PgDiscipline.Sql/PgDiscipline.Sql.csproj",
+        "src/PgDiscipline.Operations/PgDiscipline.Operations.csproj",
         "src/PgDiscipline.EntityFrameworkCore/PgDiscipline.EntityFrameworkCore.csproj",
         "src/PgDiscipline.Testing/PgDiscipline.Testing.csproj",
     ];

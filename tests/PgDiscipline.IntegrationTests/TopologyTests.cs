@@ -1,4 +1,5 @@
 using Npgsql;
+using PgDiscipline.Testing;
 
 namespace PgDiscipline.IntegrationTests;
 
@@ -26,19 +27,12 @@ public sealed class TopologyTests(ClusterFixture cluster)
         foreach (var replica in cluster.Replicas)
         {
             await using var conn = await OpenAsync(replica);
-            var seen = false;
-            for (var i = 0; i < 100 && !seen; i++)
+            await Eventually.UntilAsync(async () =>
             {
                 await using var select = new NpgsqlCommand("select count(*) from topology_probe where id = $1", conn);
                 select.Parameters.Add(new NpgsqlParameter { Value = id });
-                seen = (long)(await select.ExecuteScalarAsync())! == 1;
-                if (!seen)
-                {
-                    await Task.Delay(100);
-                }
-            }
-
-            Assert.True(seen, $"row {id} did not reach replica {new NpgsqlConnectionStringBuilder(replica).Port} within 10 s");
+                return (long)(await select.ExecuteScalarAsync())! == 1;
+            }, $"row {id} to reach replica {new NpgsqlConnectionStringBuilder(replica).Port}", poll: TimeSpan.FromMilliseconds(100));
         }
     }
 

@@ -204,7 +204,7 @@ public sealed class MigrationLintSquawkTests
     {
         var findings = MigrationLint.Lint("ALTER TABLE t ADD COLUMN;\nSELEC 1;", NoTimeoutRule);
         Assert.Equal([("PGD317", 1), ("PGD317", 2)], findings.Select(f => (f.RuleId, f.Line)).ToArray());
-        Assert.Equal(LintSeverity.Error, findings[0].Severity);
+        Assert.Equal(RuleSeverity.Error, findings[0].Severity);
         Assert.Contains("'SELEC'", findings[1].Message, StringComparison.Ordinal);
         Assert.Equal(1, findings[1].Column);
 
@@ -249,7 +249,7 @@ public sealed class MigrationLintSquawkTests
         without.ExcludedRules.Add("PGD304");
         Assert.Equal(["PGD309"], Ids(Sql, without));
         var stricter = new MigrationLintOptions { RequireLockTimeout = false };
-        stricter.Severities["PGD309"] = LintSeverity.Error;
-        Assert.All(MigrationLint.Lint(Sql, stricter), f => Assert.Equal(LintSeverity.Error, f.Severity));
+        stricter.Severities["PGD309"] = RuleSeverity.Error;
+        Assert.All(MigrationLint.Lint(Sql, stricter), f => Assert.Equal(RuleSeverity.Error, f.Severity));
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using PgDiscipline.Testing;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Workload;
 
@@ -64,14 +65,14 @@ internal static class BackfillBench
         }));
         await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(300));
         await LocalCluster.ScalarAsync(cluster.Primary, "vacuum bench_big");
-        await LocalCluster.ScalarAsync(cluster.Primary, Sql.BackfillTable.CreateSql + "; delete from pgdiscipline.backfills where name = 'bench'");
+        await LocalCluster.ScalarAsync(cluster.Primary, Operations.BackfillTable.CreateSql + "; delete from pgdiscipline.backfills where name = 'bench'");
         await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(300));
 
         // (c) the backfill runner, with the runtime's monitor
         BackfillProgress? result = null;
         md.AppendLine(await MeasureAsync(cluster, runtime, variant, workers, $"the backfill runner (`RowsPerSecond` {rowsPerSecond:N0}, pause above 1 s of replica lag)", async ct =>
         {
-            await LocalCluster.ScalarAsync(cluster.Primary, Sql.BackfillTable.CreateSql);
+            await LocalCluster.ScalarAsync(cluster.Primary, Operations.BackfillTable.CreateSql);
             await using var primary = NpgsqlDataSource.Create(cluster.Primary);
             var definition = BackfillDefinition.FromSql("bench", "bench_big", "id", "update bench_big set n = n + 1 where id between :lower and :upper");
             result = await new BackfillRunner(primary, definition, new BackfillOptions { RowsPerSecond = rowsPerSecond }.UseRuntime(runtime)).RunAsync(cancellationToken: ct);

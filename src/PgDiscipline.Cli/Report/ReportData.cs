@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using PgDiscipline.Sql;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Cli.Report;
 

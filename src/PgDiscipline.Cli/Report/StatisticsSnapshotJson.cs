@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using PgDiscipline.Sql;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Cli.Report;
 

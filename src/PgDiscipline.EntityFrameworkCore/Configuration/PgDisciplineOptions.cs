@@ -22,6 +22,11 @@ public sealed class PgDisciplineOptions
     /// <summary>How often each replica's health and lag are checked. Default: 1 s.</summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the health checks read the primary's position to measure the replicas' lag. In the rounds between,
+    /// the furthest position a replica has received stands in for it, so a fleet's monitoring does not grow the primary's
+    /// load with its instances. Default 1 s (with the default <see cref="HealthCheckInterval"/>: every round).</summary>
+    public TimeSpan PrimaryReadingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Read-your-writes (<see cref="ReadConsistency.Session"/>): when no replica has replayed the session's last write
     /// yet, how long a read waits for the replica furthest ahead before it runs on the primary. Default: 50 ms; zero sends
     /// it to the primary at once.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PgDiscipline.Operations.Configuration;
 
 namespace PgDiscipline.Configuration;
 
@@ -44,6 +45,17 @@ internal sealed class PgDisciplineOptionsValidator : IValidateOptions<PgDiscipli
         if (options.HighAvailability.RecheckInterval <= TimeSpan.Zero || options.HighAvailability.RecheckInterval > TimeSpan.FromMinutes(10))
         {
             errors.Add($"{prefix}:HighAvailability:RecheckInterval must be positive and at most 10 minutes.");
+        }
+
+        DurationLimits.CheckInterval(options.PrimaryReadingInterval, $"{prefix}:PrimaryReadingInterval", errors, max: TimeSpan.FromHours(1));
+        if (options.DatabaseRules.FromReplicas && options.Replicas.Count == 0)
+        {
+            errors.Add($"{prefix}:DatabaseRules:FromReplicas needs at least one replica (or use DatabaseRules:ConnectionString).");
+        }
+
+        if (options.DatabaseRules.FromReplicas && options.DatabaseRules.ConnectionString is not null)
+        {
+            errors.Add($"{prefix}:DatabaseRules:FromReplicas and {prefix}:DatabaseRules:ConnectionString are two ways to read the rules: set one.");
         }
 
         for (var i = 0; i < options.SessionTokens.SigningKeys.Count; i++)

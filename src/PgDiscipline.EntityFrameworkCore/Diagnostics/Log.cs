@@ -45,24 +45,6 @@ internal static partial class Log
     [LoggerMessage(EventId = PgDisciplineEventId.SnapshotFailed, EventName = nameof(PgDisciplineEventId.SnapshotFailed), Level = LogLevel.Warning, Message = "Statistics snapshot could not be written to {Path}: {Error}")]
     public static partial void SnapshotFailed(ILogger logger, string path, string error);
 
-    [LoggerMessage(EventId = PgDisciplineEventId.BackfillStarted, EventName = nameof(PgDisciplineEventId.BackfillStarted), Level = LogLevel.Information, Message = "Backfill {Backfill} of {Table} started ({RowsDone} rows done before)")]
-    public static partial void BackfillStarted(ILogger logger, string backfill, string table, long rowsDone);
-
-    [LoggerMessage(EventId = PgDisciplineEventId.BackfillPaused, EventName = nameof(PgDisciplineEventId.BackfillPaused), Level = LogLevel.Information, Message = "Backfill {Backfill} paused: {Reason}")]
-    public static partial void BackfillPaused(ILogger logger, string backfill, string reason);
-
-    [LoggerMessage(EventId = PgDisciplineEventId.BackfillResumed, EventName = nameof(PgDisciplineEventId.BackfillResumed), Level = LogLevel.Information, Message = "Backfill {Backfill} resumed after {Paused}")]
-    public static partial void BackfillResumed(ILogger logger, string backfill, TimeSpan paused);
-
-    [LoggerMessage(EventId = PgDisciplineEventId.BackfillFinished, EventName = nameof(PgDisciplineEventId.BackfillFinished), Level = LogLevel.Information, Message = "Backfill {Backfill} {State} ({RowsDone} rows done)")]
-    public static partial void BackfillFinished(ILogger logger, string backfill, string state, long rowsDone);
-
-    [LoggerMessage(EventId = PgDisciplineEventId.BackfillBatchRetry, EventName = nameof(PgDisciplineEventId.BackfillBatchRetry), Level = LogLevel.Warning, Message = "Backfill {Backfill}: batch failed ({Reason}), retry {Attempt}")]
-    public static partial void BackfillBatchRetry(ILogger logger, string backfill, string reason, int attempt);
-
-    [LoggerMessage(EventId = PgDisciplineEventId.BackfillFailed, EventName = nameof(PgDisciplineEventId.BackfillFailed), Level = LogLevel.Error, Message = "Backfill {Backfill} failed: SQLSTATE {SqlState}")]
-    public static partial void BackfillFailed(ILogger logger, string backfill, string sqlState);
-
     [LoggerMessage(EventId = PgDisciplineEventId.ReplicaSetChanged, EventName = nameof(PgDisciplineEventId.ReplicaSetChanged), Level = LogLevel.Information, Message = "Replica set changed: {Added} added, {Removed} removed (draining), {Count} in the set")]
     public static partial void ReplicaSetChanged(ILogger logger, int added, int removed, int count);
 

@@ -34,18 +34,6 @@ public static class PgDisciplineTelemetry
     internal static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>(
         "pgdiscipline.reads.fallbacks", "{command}", "Replica-bound reads that ran on the primary instead (pgdiscipline.reason).");
 
-    internal static readonly Counter<long> BackfillRows = Meter.CreateCounter<long>(
-        "pgdiscipline.backfill.rows", "{row}", "Keys a backfill has done (pgdiscipline.backfill).");
-
-    internal static readonly Histogram<double> BackfillBatchDuration = Meter.CreateHistogram<double>(
-        "pgdiscipline.backfill.batch.duration", "ms", "Duration of each committed backfill batch's transaction (pgdiscipline.backfill).");
-
-    internal static readonly Counter<long> BackfillPauses = Meter.CreateCounter<long>(
-        "pgdiscipline.backfill.pauses", "{pause}", "Times a backfill waited, by reason (pgdiscipline.backfill, pgdiscipline.reason).");
-
-    internal static readonly Histogram<double> BackfillReplicaLag = Meter.CreateHistogram<double>(
-        "pgdiscipline.backfill.replica_lag", "s", "Replica lag a backfill runner saw before each batch (pgdiscipline.backfill).");
-
     internal static readonly Counter<long> PrimaryUnreachableReads = Meter.CreateCounter<long>(
         "pgdiscipline.reads.primary_unreachable", "{command}", "Replica-bound reads that had fallen back to the primary and found it unreachable (pgdiscipline.outcome = replica: a replica that satisfied the read served it; failed: none did within MaxReplicaLag).");
 

@@ -12,12 +12,12 @@ namespace PgDiscipline.HighAvailability;
 internal sealed partial class PrimaryTimelineGuard
 {
     private readonly SemaphoreSlim _confirming = new(1, 1);
-    private long _lastConfirmation = long.MinValue;
+    private long _lastConfirmation; // 0: never (a timestamp; elapsed time from a sentinel would overflow)
 
     private async ValueTask ConfirmHintAsync(bool sync, CancellationToken cancellationToken)
     {
         var interval = _options.Value.HighAvailability.RecheckInterval;
-        if (_time.GetElapsedTime(Interlocked.Read(ref _lastConfirmation)) < interval)
+        if (AskedWithin(interval))
         {
             return;
         }
@@ -34,7 +34,7 @@ internal sealed partial class PrimaryTimelineGuard
         try
         {
             var hint = Interlocked.Read(ref _hint);
-            if (hint <= NewestTimeline || _time.GetElapsedTime(Interlocked.Read(ref _lastConfirmation)) < interval)
+            if (hint <= NewestTimeline || AskedWithin(interval))
             {
                 return;
             }
@@ -70,6 +70,12 @@ internal sealed partial class PrimaryTimelineGuard
         {
             _confirming.Release();
         }
+    }
+
+    private bool AskedWithin(TimeSpan interval)
+    {
+        var last = Interlocked.Read(ref _lastConfirmation);
+        return last != 0 && _time.GetElapsedTime(last) < interval;
     }
 
     /// <summary>The timeline of the configured host <paramref name="key"/> when it accepts writes, else null.</summary>

@@ -9,6 +9,10 @@ namespace PgDiscipline;
 /// fences or rebuilds the old server (or re-points the name the connection string uses), so a retrying execution
 /// strategy does not hammer it. EF Core puts it inside a <c>DbUpdateException</c> for SaveChanges.
 /// </summary>
+/// <remarks>The one exception of the runtime that is not a <see cref="PgDisciplineException"/>: it is raised where EF Core and
+/// Npgsql expect database exceptions (a connection opening), and code that catches <see cref="NpgsqlException"/> or
+/// <c>DbException</c> for a failed connection, EF Core's SaveChanges wrapping and retrying strategies must see it as one
+/// (docs/configuration.md, "Exceptions").</remarks>
 public sealed class StalePrimaryException : NpgsqlException
 {
     /// <summary>Creates the exception.</summary>

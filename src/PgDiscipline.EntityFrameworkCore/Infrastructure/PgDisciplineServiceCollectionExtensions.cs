@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PgDiscipline.Configuration;
 using PgDiscipline.Infrastructure;
@@ -61,6 +62,7 @@ public static class PgDisciplineServiceCollectionExtensions
             section,
             sp.GetService<ILoggerFactory>(),
             sp.GetService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PgDisciplineHostedService>());
         return services;
     }
 }

@@ -61,6 +61,11 @@ internal static class RuntimeServices
             services.AddSingleton<DatabaseRuleSource>();
         }
 
+        if (options.DatabaseRules.FromReplicas)
+        {
+            services.AddSingleton<ReplicaRules>();
+        }
+
         // The stages, in the order every command meets them.
         services.AddSingleton<ICommandStage, RuleStage>();
         services.AddSingleton<ICommandStage, RouteStage>();

@@ -51,13 +51,13 @@ internal sealed class MigrationGuard(CurrentOptions options, PrimaryConnection p
         }
 
         var migration = MigrationTracker.Current;
-        var concurrently = SqlLexer.ContainsWord(text, "concurrently");
+        var concurrently = MigrationLint.IsConcurrent(text);
         if (migration is not null)
         {
             migration.Lint.InTransaction = command.Transaction is not null;
             foreach (var finding in MigrationLint.Lint(text, LintOptions, migration.Lint))
             {
-                if (finding.Severity != LintSeverity.Error)
+                if (finding.Severity != RuleSeverity.Error)
                 {
                     Log.MigrationWarning(logger, migration.Id, finding.RuleId, finding.Message);
                 }

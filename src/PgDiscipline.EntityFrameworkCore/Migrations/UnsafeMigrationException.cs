@@ -2,7 +2,7 @@ namespace PgDiscipline;
 
 /// <summary>Thrown by the migration guard for a migration statement that breaks a migration-safety rule the migration
 /// does not allow. The migration's transaction is rolled back, so nothing of it is applied.</summary>
-public sealed class UnsafeMigrationException : PgDisciplineException
+public sealed class UnsafeMigrationException : CommandRefusedException
 {
     /// <summary>Creates the exception.</summary>
     public UnsafeMigrationException(string migration, string statement, string ruleId, string problem)

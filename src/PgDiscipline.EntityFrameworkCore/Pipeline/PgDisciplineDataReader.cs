@@ -21,6 +21,7 @@ internal sealed class PgDisciplineDataReader : DbDataReader
     private bool _firstReadPending;
     private bool _firstRead;
     private bool _closed;
+    private bool _endReached;
 
     internal PgDisciplineDataReader(CommandExecution execution) => _execution = execution;
 
@@ -35,6 +36,7 @@ internal sealed class PgDisciplineDataReader : DbDataReader
         _inner = inner;
         _rows = 0;
         _closed = false;
+        _endReached = false;
         _firstReadPending = firstReadDone;
         _firstRead = firstRead;
         InUse = true;
@@ -115,6 +117,11 @@ internal sealed class PgDisciplineDataReader : DbDataReader
         {
             _inner.Close();
         }
+        catch (Exception ex) when (ReadServed(ex))
+        {
+            // A replica read whose rows the application has all had: a server gone while the protocol finished (a
+            // replica stopped) changes nothing it read, so closing does not fail the read.
+        }
         catch (Exception ex) when (Saw(ex))
         {
             throw;
@@ -136,6 +143,10 @@ internal sealed class PgDisciplineDataReader : DbDataReader
         try
         {
             await _inner.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ReadServed(ex))
+        {
+            // See Close.
         }
         catch (Exception ex) when (Saw(ex))
         {
@@ -218,6 +229,10 @@ internal sealed class PgDisciplineDataReader : DbDataReader
         {
             _rows++;
         }
+        else
+        {
+            _endReached = true;
+        }
 
         return read;
     }
@@ -227,6 +242,10 @@ internal sealed class PgDisciplineDataReader : DbDataReader
         _execution.SawError(ex);
         return false;
     }
+
+    /// <summary>True when a failure while closing can be ignored: the reader read on a replica (nothing it did can be
+    /// undone or left half done) and reached the end of its results (the application has every row).</summary>
+    private bool ReadServed(Exception ex) => _execution.Target != 0 && _endReached && ex is System.Data.Common.DbException or IOException;
 
     public override int Depth => Inner.Depth;
 

@@ -6,7 +6,7 @@ namespace PgDiscipline.Pipeline;
 /// <summary>The <c>-- pgdiscipline:…</c> query tags the queryable extensions write and the planner reads.</summary>
 internal static class QueryTags
 {
-    public const string Prefix = RuntimeContract.TagPrefix;
+    public const string Prefix = "pgdiscipline:"; // RuntimeContract.TagPrefix (RuntimeContractTests)
     public const string StatementTimeout = Prefix + "statement_timeout=";
     public const string ReadReplica = Prefix + "read=replica";
     public const string ReadPrimary = Prefix + "read=primary";

@@ -23,7 +23,8 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
     /// <param name="index">Its statistics target index.</param>
     /// <param name="statementTimeout">The statement timeout its server applies to a read without an override: the
     /// replica's own, else the configured one.</param>
-    internal ReplicaEndpoint(ReplicaOptions options, int index, TimeSpan? statementTimeout = null)
+    /// <param name="behindPgBouncer">Its connections go through PgBouncer in transaction mode.</param>
+    internal ReplicaEndpoint(ReplicaOptions options, int index, TimeSpan? statementTimeout = null, bool behindPgBouncer = false)
     {
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
         Index = index;
@@ -35,6 +36,7 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
         Weight = options.Weight;
         StatementTimeout = statementTimeout;
         DataSource = NpgsqlDataSource.Create(Bounded(builder, options.ConnectionString, statementTimeout));
+        Monitor = NpgsqlDataSource.Create(ForMonitoring(new NpgsqlConnectionStringBuilder(builder.ConnectionString), behindPgBouncer));
         _health = new ReplicaHealth(false, "not checked yet", default, null, null, DateTimeOffset.MinValue);
     }
 
@@ -60,6 +62,25 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
 
         return builder;
     }
+
+    /// <summary>The health checks' own pool: at most two connections, closed after half a minute idle, so a fleet's
+    /// monitoring costs a replica (or its PgBouncer) a bounded number of client connections whatever the reads do. Behind
+    /// PgBouncer in transaction mode a returned connection is not reset (its DISCARD ALL would run on any server).</summary>
+    private static NpgsqlConnectionStringBuilder ForMonitoring(NpgsqlConnectionStringBuilder builder, bool behindPgBouncer)
+    {
+        builder.MaxPoolSize = 2;
+        builder.MinPoolSize = 0;
+        builder.ConnectionIdleLifetime = 30;
+        if (behindPgBouncer)
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder;
+    }
+
+    /// <summary>The health checks' data source (see <see cref="ForMonitoring"/>).</summary>
+    internal NpgsqlDataSource Monitor { get; }
 
     /// <summary>The statement timeout of a read on this replica without a tag or rule override (null: none).</summary>
     internal TimeSpan? StatementTimeout { get; }
@@ -155,7 +176,8 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
     {
         lock (_lag)
         {
-            var fresh = now - ProbedBehindAt > pauseTicks;
+            var last = ProbedBehindAt;
+            var fresh = last == long.MinValue || now - last > pauseTicks;
             var lowest = fresh || required < ProbedBehindPosition ? required : ProbedBehindPosition;
             Volatile.Write(ref _probedBehindPosition, (long)(ulong)lowest);
             ProbedBehindAt = now;
@@ -206,5 +228,9 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
     public ReplicaStatus Status() => new(Name, Pool, Weight, Admitted, InFlight, Health);
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Monitor.DisposeAsync().ConfigureAwait(false);
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+    }
 }

@@ -2,16 +2,19 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using PgDiscipline.Configuration;
-using PgDiscipline.HighAvailability;
-using PgDiscipline.Sql;
 using PgDiscipline.Diagnostics;
+using PgDiscipline.Sql;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Routing;
 
 /// <summary>
 /// Checks every replica each <c>HealthCheckInterval</c>: reachable, <c>pg_is_in_recovery()</c>, replay position, lag in
-/// bytes (against the primary's <c>pg_current_wal_flush_lsn()</c>) and in time (see <see cref="ReplicaLag.Bound"/>).
-/// What a check sees goes to <see cref="ReplicaAdmission"/>, which takes replicas out of rotation and puts them back.
+/// bytes and in time (see <see cref="ReplicaLag.Bound"/>) against a reading of the primary's position. The primary is
+/// read every <see cref="PgDisciplineOptions.PrimaryReadingInterval"/>; in the rounds between, the furthest position a
+/// replica has received stands in for it (a fleet's checks then cost the primary nothing). What a check sees goes to
+/// <see cref="ReplicaAdmission"/>; with <see cref="DatabaseRuleOptions.FromReplicas"/>, a round also reads the rules.
+/// Every query is a single statement, so the checks work through PgBouncer in transaction mode.
 /// </summary>
 internal sealed class ReplicaHealthMonitor : IAsyncDisposable
 {
@@ -19,25 +22,28 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         select pg_is_in_recovery(),
                coalesce(pg_last_wal_replay_lsn()::text, ''),
                extract(epoch from now() - pg_last_xact_replay_timestamp())::float8,
-               pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+               pg_last_wal_receive_lsn() is null or pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(),
+               coalesce(pg_last_wal_receive_lsn()::text, '')
         """;
 
-    /// <summary>The last 64 readings of the primary (a ring; order does not matter), for <see cref="ReplicaLag.Bound"/>.</summary>
-    private readonly PrimaryReading[] _primarySamples = new PrimaryReading[PrimaryReadingCount];
-    private const int PrimaryReadingCount = 64;
-    private int _primarySampleNext;
+    private const string ReplayPositionQuery = "select coalesce(pg_last_wal_replay_lsn()::text, '')";
 
+    private readonly PrimaryReadings _readings = new();
     private readonly CurrentOptions _options;
     private readonly ILogger _logger;
     private readonly ReplicaSet _replicas;
     private readonly ReplicaAdmission _admission;
     private readonly PrimaryPosition _primary;
+    private readonly ReplicaRules? _rules;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
     private readonly object _startGate = new();
+    private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastPrimaryReading; // 0: never (elapsed time from a sentinel would overflow)
+    private long _primaryReadings;
     private Task? _loop;
 
-    public ReplicaHealthMonitor(CurrentOptions options, ILogger logger, ReplicaSet replicas, ReplicaAdmission admission, PrimaryPosition primary, TimeProvider time)
+    public ReplicaHealthMonitor(CurrentOptions options, ILogger logger, ReplicaSet replicas, ReplicaAdmission admission, PrimaryPosition primary, TimeProvider time, ReplicaRules? rules = null)
     {
         _options = options;
         _logger = logger;
@@ -45,9 +51,11 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         _admission = admission;
         _primary = primary;
         _time = time;
+        _rules = rules;
     }
 
-    private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Readings of the primary's position taken so far (the rest of the rounds used the replicas').</summary>
+    public long PrimaryReadingsTaken => Interlocked.Read(ref _primaryReadings);
 
     /// <summary>How long one round of checks may take: the interval plus one second.</summary>
     public TimeSpan CheckTimeout => _options.Value.HealthCheckInterval + TimeSpan.FromSeconds(1);
@@ -80,6 +88,10 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                 try
                 {
                     await CheckAllAsync(cancellationToken).ConfigureAwait(false);
+                    if (_rules is not null)
+                    {
+                        await _rules.PollAsync(_replicas.All, CheckTimeout, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
@@ -104,21 +116,26 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
     /// <summary>One round of checks (also called by tests and after a connection failure).</summary>
     public async Task CheckAllAsync(CancellationToken cancellationToken)
     {
+        var replicas = _replicas.All;
         var readAt = _time.GetUtcNow();
-        var current = await ReadPrimaryAsync(cancellationToken).ConfigureAwait(false) is { } read ? new PrimaryReading(readAt, read.Position, read.Snapshot) : (PrimaryReading?)null;
-        PrimaryReading[] samples;
-        lock (_primarySamples)
+        PrimaryReading? current = null;
+        if ((_lastPrimaryReading == 0 || _time.GetElapsedTime(_lastPrimaryReading) >= _options.Value.PrimaryReadingInterval)
+            && await ReadPrimaryAsync(cancellationToken).ConfigureAwait(false) is { } read)
         {
-            if (current is { } c)
-            {
-                _primarySamples[_primarySampleNext] = c;
-                _primarySampleNext = (_primarySampleNext + 1) % PrimaryReadingCount;
-            }
-
-            samples = (PrimaryReading[])_primarySamples.Clone();
+            _lastPrimaryReading = _time.GetTimestamp();
+            Interlocked.Increment(ref _primaryReadings);
+            current = new PrimaryReading(readAt, read.Position, read.Snapshot);
         }
 
-        await Task.WhenAll(_replicas.All.Select(r => CheckAsync(r, current, samples, cancellationToken))).ConfigureAwait(false);
+        var observations = await Task.WhenAll(replicas.Select(r => ObserveAsync(r, readAt, cancellationToken))).ConfigureAwait(false);
+        if (current is null && observations.Where(o => o.Health is null && o.InRecovery).Select(o => o.Received).DefaultIfEmpty(0UL).Max() is var received and > 0)
+        {
+            // Between primary readings: the furthest a replica has received is where the primary was a moment ago.
+            current = new PrimaryReading(readAt, received, null);
+        }
+
+        var samples = _readings.Add(current);
+        await Task.WhenAll(replicas.Select((r, i) => JudgeAsync(r, observations[i], current, samples, cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>Takes a replica out at once (a read on it just failed at connection level).</summary>
@@ -141,33 +158,27 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         }
     }
 
-    private async Task<PrimaryReading?> ReadPrimaryCoreAsync(NpgsqlDataSource primary, CancellationToken cancellationToken)
+    private static async Task<PrimaryReading?> ReadPrimaryCoreAsync(NpgsqlDataSource primary, CancellationToken cancellationToken)
     {
-        // The flushed position: what a replica can have received. Unflushed WAL (a long transaction between walwriter
-        // rounds) would make a replica that keeps up look behind. Shaped differently from the session capture query so
-        // pg_stat_statements counts them apart. The snapshot is taken before the position is read: every transaction it
-        // shows completed has its commit record at or below that position.
+        // The flushed position: what a replica can have received (unflushed WAL of a long transaction would make a replica
+        // that keeps up look behind). The snapshot is taken before the position is read: every transaction it shows
+        // completed has its commit record at or below that position.
         await using var cmd = primary.CreateCommand("select pg_current_wal_flush_lsn()::text, pg_current_snapshot()::text");
-        cmd.CommandTimeout = CheckTimeoutSeconds;
+        cmd.CommandTimeout = 0; // the bound is kept from outside (see Bounded)
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && Lsns.TryParse(reader.GetString(0), out var lsn)
             ? new PrimaryReading(default, (ulong)lsn, reader.GetString(1))
             : null;
     }
 
-    /// <summary>No command timeout of Npgsql's own for checks: the monitor stops waiting itself (see <see cref="Bounded"/>);
-    /// Npgsql's cancellation would block a thread until a frozen server resumes.</summary>
-    private const int CheckTimeoutSeconds = 0;
+    /// <summary>What one replica says about itself, or the health of a replica that did not say.</summary>
+    private readonly record struct Observation(bool InRecovery, NpgsqlLogSequenceNumber Replay, TimeSpan? SinceCommit, bool ReplayedAllReceived, ulong Received, ReplicaHealth? Health);
 
-    private const string ReplayPositionQuery = "select coalesce(pg_last_wal_replay_lsn()::text, '')";
-
-    private async Task CheckAsync(ReplicaEndpoint replica, PrimaryReading? current, PrimaryReading[] samples, CancellationToken cancellationToken)
+    private async Task<Observation> ObserveAsync(ReplicaEndpoint replica, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        ReplicaHealth health;
         try
         {
-            health = await Bounded.RunAsync(CheckCoreAsync(replica, current, samples, now, cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
+            return await Bounded.RunAsync(ObserveCoreAsync(replica, cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
@@ -177,31 +188,24 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             }
 
             var error = ex is TimeoutException ? $"no answer within {CheckTimeout.TotalMilliseconds:0} ms" : ex is PostgresException pg ? pg.SqlState : ex.GetType().Name;
-            health = new ReplicaHealth(false, "unreachable: " + error, replica.Health.ReplayPosition, null, null, now);
+            return new Observation(false, default, null, false, 0, new ReplicaHealth(false, "unreachable: " + error, replica.Health.ReplayPosition, null, null, now));
         }
-
-        _admission.Observe(replica, health);
     }
 
-    private async Task<ReplicaHealth> CheckCoreAsync(ReplicaEndpoint replica, PrimaryReading? current, PrimaryReading[] samples, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<Observation> ObserveCoreAsync(ReplicaEndpoint replica, CancellationToken cancellationToken)
     {
-        bool inRecovery;
-        NpgsqlLogSequenceNumber replay;
-        TimeSpan? lag;
-        var maxLag = _options.Value.MaxReplicaLag;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await using var cmd = replica.DataSource.CreateCommand(ReplicaQuery);
-                cmd.CommandTimeout = CheckTimeoutSeconds;
+                await using var cmd = replica.Monitor.CreateCommand(ReplicaQuery);
+                cmd.CommandTimeout = 0; // the bound is kept from outside (see Bounded)
                 await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                inRecovery = reader.GetBoolean(0);
-                Lsns.TryParse(reader.GetString(1), out replay);
+                Lsns.TryParse(reader.GetString(1), out var replay);
+                Lsns.TryParse(reader.GetString(4), out var received);
                 TimeSpan? sinceCommit = reader.IsDBNull(2) ? null : TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(2)));
-                lag = ReplicaLag.Bound(_time.GetUtcNow(), (ulong)replay, sinceCommit, reader.GetBoolean(3), current, samples);
-                break;
+                return new Observation(reader.GetBoolean(0), replay, sinceCommit, reader.GetBoolean(3), (ulong)received, null);
             }
             catch (NpgsqlException ex) when (attempt == 1 && ex is not PostgresException && !cancellationToken.IsCancellationRequested)
             {
@@ -209,28 +213,54 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
                 // drops it, and a fresh connection decides. Otherwise one dead socket ejects a live replica.
             }
         }
+    }
 
-        if (inRecovery && (lag is null || lag > maxLag) && current is { Position: var target, At: var readAt })
+    private async Task JudgeAsync(ReplicaEndpoint replica, Observation seen, PrimaryReading? current, PrimaryReading[] samples, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var health = seen.Health;
+        if (health is null)
         {
-            // Too far behind, or not known: one more look, shortly, at whether it reaches this check's reading.
-            await Task.Delay(ReplicaLag.ConfirmDelay(maxLag), _time, cancellationToken).ConfigureAwait(false);
-            await using var again = replica.DataSource.CreateCommand(ReplayPositionQuery);
-            again.CommandTimeout = CheckTimeoutSeconds;
-            if (Lsns.TryParse((string?)await again.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), out var later) && (ulong)later >= target)
+            var maxLag = _options.Value.MaxReplicaLag;
+            var replay = seen.Replay;
+            var lag = ReplicaLag.Bound(now, (ulong)replay, seen.SinceCommit, seen.ReplayedAllReceived, current, samples);
+            if (seen.InRecovery && (lag is null || lag > maxLag) && current is { Position: var target, At: var readAt })
             {
-                replay = later;
-                lag = _time.GetUtcNow() - readAt;
+                // Too far behind, or not known: one more look, shortly, at whether it reaches this round's reading.
+                try
+                {
+                    var later = await Bounded.RunAsync(ReplayedAfterAsync(replica, ReplicaLag.ConfirmDelay(maxLag), cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
+                    if ((ulong)later >= target)
+                    {
+                        replay = later;
+                        lag = _time.GetUtcNow() - readAt;
+                    }
+                }
+                catch (Exception ex) when (ex is NpgsqlException or TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    // The judgement stands on the first look.
+                }
             }
+
+            long? lagBytes = current is { Position: var p } ? (long)(p > (ulong)replay ? p - (ulong)replay : 0) : null;
+            health = !seen.InRecovery
+                ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
+                : lag is not { } known
+                    ? new ReplicaHealth(false, "replay behind the primary, lag not known yet", replay, lagBytes, null, now)
+                    : known > maxLag
+                        ? new ReplicaHealth(false, $"replay lag {known.TotalMilliseconds:0} ms exceeds {maxLag.TotalMilliseconds:0} ms", replay, lagBytes, known, now)
+                        : new ReplicaHealth(true, "streaming", replay, lagBytes, known, now);
         }
 
-        long? lagBytes = current is { Position: var p } ? (long)(p > (ulong)replay ? p - (ulong)replay : 0) : null;
-        return !inRecovery
-            ? new ReplicaHealth(false, "not in recovery (promoted or not a replica)", replay, lagBytes, lag, now)
-            : lag is not { } known
-                ? new ReplicaHealth(false, "replay behind the primary, lag not known yet", replay, lagBytes, null, now)
-                : known > maxLag
-                    ? new ReplicaHealth(false, $"replay lag {known.TotalMilliseconds:0} ms exceeds {maxLag.TotalMilliseconds:0} ms", replay, lagBytes, known, now)
-                    : new ReplicaHealth(true, "streaming", replay, lagBytes, known, now);
+        _admission.Observe(replica, health);
+    }
+
+    private async Task<NpgsqlLogSequenceNumber> ReplayedAfterAsync(ReplicaEndpoint replica, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        await using var again = replica.Monitor.CreateCommand(ReplayPositionQuery);
+        again.CommandTimeout = 0;
+        return Lsns.TryParse((string?)await again.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), out var later) ? later : default;
     }
 
     public async ValueTask DisposeAsync()
@@ -248,5 +278,26 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    /// <summary>The last 64 readings of the primary (a ring; order does not matter), for <see cref="ReplicaLag.Bound"/>.</summary>
+    private sealed class PrimaryReadings
+    {
+        private readonly PrimaryReading[] _ring = new PrimaryReading[64];
+        private int _next;
+
+        public PrimaryReading[] Add(PrimaryReading? reading)
+        {
+            lock (_ring)
+            {
+                if (reading is { } r)
+                {
+                    _ring[_next] = r;
+                    _next = (_next + 1) % _ring.Length;
+                }
+
+                return (PrimaryReading[])_ring.Clone();
+            }
+        }
     }
 }

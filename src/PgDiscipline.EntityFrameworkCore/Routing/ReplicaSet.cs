@@ -5,6 +5,7 @@ using PgDiscipline.Pipeline;
 using PgDiscipline.Sql;
 using PgDiscipline.Diagnostics;
 using PgDiscipline.HighAvailability;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline.Routing;
 
@@ -53,7 +54,7 @@ internal sealed class ReplicaSet : IAsyncDisposable, IGaugeSource
             {
                 using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(3), _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
-                await using var cmd = replica.DataSource.CreateCommand("select received_tli from pg_stat_wal_receiver");
+                await using var cmd = replica.Monitor.CreateCommand("select received_tli from pg_stat_wal_receiver");
                 if (await cmd.ExecuteScalarAsync(linked.Token).ConfigureAwait(false) is int tli)
                 {
                     newest = Math.Max(newest, tli);
@@ -131,7 +132,7 @@ internal sealed class ReplicaSet : IAsyncDisposable, IGaugeSource
     {
         var name = ReplicaEndpoint.NameOf(replica.Definition);
         var index = _statistics?.TargetIndex(name) ?? Interlocked.Increment(ref _nextIndex);
-        return new ReplicaEndpoint(replica.Definition, index, replica.Statement);
+        return new ReplicaEndpoint(replica.Definition, index, replica.Statement, _options.Value.Pooler == PoolerMode.PgBouncerTransaction);
     }
 
     private static bool SameDefinition(ReplicaOptions a, (ReplicaOptions Definition, TimeSpan? Statement) b)

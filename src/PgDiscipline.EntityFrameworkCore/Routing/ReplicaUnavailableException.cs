@@ -1,7 +1,7 @@
 namespace PgDiscipline;
 
 /// <summary>Thrown when a read must go to a replica (<c>FallbackToPrimary = false</c>) and no replica of the pool can serve it.</summary>
-public sealed class ReplicaUnavailableException : PgDisciplineException
+public sealed class ReplicaUnavailableException : CommandRefusedException
 {
     /// <summary>Creates the exception.</summary>
     public ReplicaUnavailableException(string fingerprint, string pool)

@@ -1,6 +1,9 @@
 using Npgsql;
 using PgDiscipline.Sql;
 using PgDiscipline.Diagnostics;
+using PgDiscipline.Operations;
+using PgDiscipline.Operations.Rules;
+using PgDiscipline.Operations.Diagnostics;
 
 namespace PgDiscipline.Rules;
 
@@ -28,6 +31,9 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
 
     public Task FirstLoad => _firstLoad.Task;
 
+    /// <summary>The Application Name of the LISTEN connection (what <c>pgdiscipline rules</c> counts).</summary>
+    internal const string RuleListenerApplicationName = "pgdiscipline-rules";
+
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(500);
@@ -37,7 +43,8 @@ internal sealed class DatabaseRuleSource : IAsyncDisposable
             var creating = false;
             try
             {
-                connection = new NpgsqlConnection(_options.ConnectionString);
+                // Named, so `pgdiscipline rules` can count the instances listening.
+                connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_options.ConnectionString) { ApplicationName = RuleListenerApplicationName }.ConnectionString);
                 await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                 if (_options.CreateTable && !await ExistsAsync(connection, cancellationToken).ConfigureAwait(false))
                 {

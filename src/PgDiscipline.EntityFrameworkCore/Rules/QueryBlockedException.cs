@@ -1,7 +1,7 @@
 namespace PgDiscipline;
 
 /// <summary>Thrown when a command matches a <c>Block</c> rule.</summary>
-public sealed class QueryBlockedException : PgDisciplineException
+public sealed class QueryBlockedException : CommandRefusedException
 {
     /// <summary>Creates the exception; the message names the fingerprint, the rule and the reason (never a literal value).</summary>
     public QueryBlockedException(string fingerprint, string ruleId, string reason)

@@ -1,7 +1,7 @@
 namespace PgDiscipline;
 
 /// <summary>Thrown when a command exceeds a <c>RateLimit</c> or <c>Concurrency</c> rule and may not wait.</summary>
-public sealed class QueryRateLimitedException : PgDisciplineException
+public sealed class QueryRateLimitedException : CommandRefusedException
 {
     /// <summary>Creates the exception.</summary>
     public QueryRateLimitedException(string fingerprint, string ruleId, string reason, TimeSpan? retryAfter = null)

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using PgDiscipline.Sql;
 using PgDiscipline.Statistics;
+using PgDiscipline.Operations;
 
 namespace PgDiscipline;
 

@@ -1,3 +1,4 @@
+using PgDiscipline.Operations;
 using PgDiscipline.Sql;
 
 namespace PgDiscipline.EntityFrameworkCore.Tests.Pipeline;
@@ -10,6 +11,7 @@ public sealed class RuntimeContractTests
     {
         Assert.Equal(RuntimeContract.QueryableExtensionsType, typeof(PgDisciplineQueryableExtensions).FullName);
         Assert.Equal(RuntimeContract.RoutingScopeType, typeof(PgDisciplineRouting).FullName);
+        Assert.Equal(RuntimeContract.TagPrefix, QueryTags.Prefix);
         Assert.StartsWith(RuntimeContract.TagPrefix, QueryTags.ReadReplica, StringComparison.Ordinal);
     }
 
@@ -20,6 +22,10 @@ public sealed class RuntimeContractTests
             Enum.GetNames<QueryRuleAction>().Order(StringComparer.Ordinal),
             RuleTable.Actions.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void Backfills_publish_on_the_runtime_meter()
+        => Assert.Equal(PgDisciplineTelemetry.Name, PgDiscipline.Operations.Backfill.BackfillTelemetry.MeterName);
 
     [Fact]
     public void The_statistics_schema_is_the_contract_schema()
