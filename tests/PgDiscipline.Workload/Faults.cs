@@ -2,17 +2,14 @@ using PgDiscipline.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 
 namespace PgDiscipline.Workload;
 
 /// <summary>Fault scenarios under a steady read/write load through PgDiscipline: the fault at <see cref="FaultAt"/>,
 /// the repair at <see cref="RepairAt"/>, the load running for <see cref="Length"/>.</summary>
-internal static class Faults
+internal static partial class Faults
 {
     public static readonly TimeSpan FaultAt = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan RepairAt = TimeSpan.FromSeconds(9);
@@ -324,186 +321,5 @@ internal static class Faults
         Console.Error.WriteLine("[faults]   " + detail.ToString().Replace("\n", "\n[faults]   ", StringComparison.Ordinal));
         var violations = !s.HandRolled && (result.Stale > 0 || result.LostWrites > 0 || ctx.OldPrimaryWrites > 0 || ctx.Violations > 0 || (s.NoFailures && result.Failed > 0)) ? 1 : 0;
         return (row, detail.ToString(), violations);
-    }
-
-    /// <summary>The replicas of the HA topology: replica1, replica2 and the cascade (streaming from replica1).</summary>
-    private static (string Name, string ConnectionString)[] HaReplicas(LocalCluster ha)
-        => [("replica1", ha.Replicas[0]), ("replica2", ha.Replicas[1]), ("cascade", ha.Env["PGD_CASCADE"])];
-
-    private static async Task Failover(Context c)
-    {
-        var sw = Stopwatch.StartNew();
-        await c.Cluster.ClusterCommandAsync("failover");
-        c.Notes.Add($"failover script (stop, promote, re-point) took {sw.Elapsed.TotalMilliseconds:0} ms");
-    }
-
-    private static async Task ReviveOldPrimary(Context c)
-    {
-        await c.Cluster.ClusterCommandAsync("revive-old-primary");
-        c.OldPrimaryVersionsAtRevival = Convert.ToInt64(await LocalCluster.ScalarAsync(c.Cluster.Env["PGD_OLD_PRIMARY"], "select sum(version) from wl_items"), Inv);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // Npgsql's Host Recheck Seconds is 1 s here (see What)
-        NpgsqlConnection.ClearAllPools();
-    }
-
-    private static async Task PauseBoth(Context c)
-    {
-        foreach (var r in c.Cluster.Replicas)
-        {
-            await LocalCluster.PauseReplayAsync(r);
-        }
-    }
-
-    private static async Task ResumeBoth(Context c)
-    {
-        foreach (var r in c.Cluster.Replicas)
-        {
-            await LocalCluster.ResumeReplayAsync(r);
-        }
-    }
-
-    private static async Task Storm(Context c)
-    {
-        var cs = new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false, Timeout = 5 }.ConnectionString;
-        var refused = 0;
-        var opened = await Task.WhenAll(Enumerable.Range(0, 250).Select(async _ =>
-        {
-            var conn = new NpgsqlConnection(cs);
-            try
-            {
-                await conn.OpenAsync();
-                return conn;
-            }
-            catch (NpgsqlException)
-            {
-                Interlocked.Increment(ref refused);
-                await conn.DisposeAsync();
-                return null;
-            }
-        }));
-        c.Held.AddRange(opened.OfType<NpgsqlConnection>());
-        c.Notes.Add($"storm: {c.Held.Count} connections opened, {refused} refused (53300 too many clients)");
-    }
-
-    private static async Task ReleaseHeld(Context c)
-    {
-        foreach (var conn in c.Held)
-        {
-            await conn.DisposeAsync();
-        }
-
-        c.Held.Clear();
-    }
-
-    private static async Task ReleaseHeldAndWait(Context c)
-    {
-        await ReleaseHeld(c);
-        if (c.Background is { } migration)
-        {
-            await migration;
-        }
-    }
-
-    private static async Task MigrateUnderLock(Context c, bool guarded)
-    {
-        // Start from a table without the column.
-        await LocalCluster.ScalarAsync(c.Cluster.Primary, "alter table wl_items drop column if exists note; drop table if exists wl_migrations_history");
-        var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false }.ConnectionString);
-        await holder.OpenAsync();
-        await using (var begin = new NpgsqlCommand("begin; select count(*) from wl_items where id < 10", holder))
-        {
-            await begin.ExecuteNonQueryAsync(); // ACCESS SHARE on wl_items until the transaction ends (a long report)
-        }
-
-        c.Held.Add(holder);
-        var started = Stopwatch.StartNew();
-        c.Background = Task.Run(async () =>
-        {
-            if (guarded)
-            {
-                var options = new DbContextOptionsBuilder<MigrationsDb>()
-                    .UseNpgsql(c.Cluster.Primary, o => o.MigrationsHistoryTable("wl_migrations_history"))
-                    .UsePgDiscipline(c.Runtime!).Options;
-                await using var db = new MigrationsDb(options);
-                await db.MigrateWithRetryAsync();
-            }
-            else
-            {
-                await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false }.ConnectionString);
-                await conn.OpenAsync();
-                await using var alter = new NpgsqlCommand("alter table wl_items add column note text", conn) { CommandTimeout = 60 };
-                await alter.ExecuteNonQueryAsync();
-            }
-
-            c.Notes.Add($"migration applied {started.Elapsed.TotalSeconds:0.0} s after it started (the lock was held for {(RepairAt - FaultAt).TotalSeconds:0} s)");
-        });
-        await Task.Delay(200); // the migration is now waiting for its lock
-    }
-
-    private static async Task Block(Context c)
-    {
-        var hottest = await HottestSelectAsync(c.Runtime!);
-        var sw = Stopwatch.StartNew();
-        await RunCliAsync(c.Cli, "rules", "block", hottest, "--reason", "faults: shed the hottest read", "--id", "faults-block", "--connection", c.Cluster.Primary);
-        c.CliExitedAt = c.Clock.Elapsed;
-        c.Notes.Add($"blocked {hottest} (the hottest SELECT); the CLI took {sw.Elapsed.TotalMilliseconds:0} ms");
-    }
-
-    private static Task Unblock(Context c) => RunCliAsync(c.Cli, "rules", "unblock", "faults-block", "--connection", c.Cluster.Primary);
-
-    private static Task RunCliAsync(string cli, params string[] args) => ProcessRunner.RunCheckedAsync("dotnet", [cli, .. args]);
-
-    private static async Task<string> HottestSelectAsync(PgDisciplineRuntime runtime)
-    {
-        using var doc = await RuntimeSnapshots.SnapshotAsync(runtime);
-        return doc.RootElement.GetProperty("queries").EnumerateArray()
-            .Where(q => q.GetProperty("kind").GetString() == "select" && q.GetProperty("fingerprint").GetString() != "overflow")
-            .OrderByDescending(q => q.GetProperty("calls").GetInt64()).First().GetProperty("fingerprint").GetString()!;
-    }
-}
-
-/// <summary>The migration of the lock scenario: a nullable column without default (a safe, metadata-only change that still
-/// needs a brief ACCESS EXCLUSIVE lock).</summary>
-public sealed class MigrationsDb(DbContextOptions<MigrationsDb> options) : DbContext(options);
-
-[DbContext(typeof(MigrationsDb))]
-[Migration("20261123000001_AddNote")]
-public sealed class AddNote : Migration
-{
-    protected override void Up(MigrationBuilder migrationBuilder)
-        => migrationBuilder.AddColumn<string>(name: "note", table: "wl_items", nullable: true);
-}
-
-/// <summary>The runtime's warnings during a scenario (ejections, refused primaries …), with the time they came: shown in
-/// the scenario's details. Messages carry replica names and reasons, never values or connection strings.</summary>
-internal sealed class EventLog : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
-{
-    public Stopwatch? Clock { get; set; }
-
-    public List<(TimeSpan At, string Text)> Lines { get; } = [];
-
-    public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
-    {
-    }
-
-    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
-
-    public void Dispose()
-    {
-    }
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
-
-    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        if (Clock is { } clock && IsEnabled(logLevel))
-        {
-            lock (Lines)
-            {
-                Lines.Add((clock.Elapsed, $"{eventId.Name}: {formatter(state, exception)}"));
-            }
-        }
     }
 }

@@ -149,7 +149,8 @@ internal sealed class FleetInstance : IAsyncDisposable
         }
         else
         {
-            AfterOptions.Apply(o, s.PrimaryReading);
+            o.DatabaseRules.FromReplicas = true;
+            o.PrimaryReadingInterval = s.PrimaryReading;
         }
 
         var instance = new FleetInstance(index, PgDisciplineRuntime.Create(o), Named(cluster.Primary, app), rules);
@@ -244,24 +245,5 @@ internal sealed class FleetInstance : IAsyncDisposable
         }
 
         _stop.Dispose();
-    }
-}
-
-/// <summary>The options issue 36 items 1–2 add to the runtime (the lead's branch). Set by name so this tool builds and
-/// runs the "before" mode without them; once they are merged, replace with plain assignments:
-/// <c>o.DatabaseRules.FromReplicas = true; o.PrimaryReadingInterval = primaryReading;</c></summary>
-internal static class AfterOptions
-{
-    public static void Apply(PgDisciplineOptions o, TimeSpan primaryReading)
-    {
-        Set(o.DatabaseRules, "FromReplicas", true);
-        Set(o, "PrimaryReadingInterval", primaryReading);
-    }
-
-    private static void Set(object target, string property, object value)
-    {
-        var p = target.GetType().GetProperty(property)
-            ?? throw new InvalidOperationException($"--mode replicas needs {target.GetType().Name}.{property} (issue 36 items 1–2), which this build of the runtime does not have; run --mode listen");
-        p.SetValue(target, value);
     }
 }

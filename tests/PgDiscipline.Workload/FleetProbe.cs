@@ -50,7 +50,7 @@ internal sealed class FleetProbe
                 || q.Contains("pg_stat_database", StringComparison.Ordinal) => "probe",
             _ when q.Contains("wl_items", StringComparison.Ordinal) => "app",
             _ when q.Contains("pg_is_in_recovery()", StringComparison.Ordinal) && q.Contains("pg_last_wal_replay_lsn", StringComparison.Ordinal) => "monitor: replica check",
-            _ when q.Contains("pgdiscipline_timeline", StringComparison.Ordinal) => "timeline check (new primary connection)",
+            _ when q.Contains("pgdiscipline_timeline", StringComparison.Ordinal) => "guard: timeline check (on the app's connections)",
             _ when q.Contains("pgdiscipline_replay_position", StringComparison.Ordinal) => "read path: freshness probe",
             _ when q.Contains("pgdiscipline_session_position", StringComparison.Ordinal) || q.Contains("pg_current_wal_insert_lsn", StringComparison.Ordinal) => "write path: position capture",
             _ when q.Contains("pg_last_wal_replay_lsn", StringComparison.Ordinal) => "monitor: replay re-check",
@@ -65,11 +65,18 @@ internal sealed class FleetProbe
 
     public static bool IsMonitoring(string kind) => kind.StartsWith("monitor:", StringComparison.Ordinal);
 
-    /// <summary>The kind of a client connection: by the application name each simulated instance gives its connections,
-    /// and on the primary by the statement it last ran (the runtime's own primary pool runs only position reads). On a
-    /// replica a nameless connection is its PgBouncer's (the simulator clears its own nameless pools before it starts).</summary>
-    public static string ConnectionKind(string server, string application, string lastQuery)
+    /// <summary>The kind of a client connection, by the application name each simulated instance gives its connections.
+    /// On a replica a nameless connection is its PgBouncer's (the simulator clears its own nameless pools before it
+    /// starts). On the primary the instance's pools are counted together: the runtime's primary readings borrow the
+    /// app's pool, so "app" or "runtime" is not a property of a connection; the report compares the total with what
+    /// the app needs.</summary>
+    public static string ConnectionKind(string server, string application)
     {
+        if (application == "pgdiscipline-rules")
+        {
+            return "rules LISTEN"; // the runtime names its LISTEN connection itself
+        }
+
         if (server != "primary" && application.Length == 0)
         {
             return "fleet"; // a PgBouncer's server connection (PgBouncer 1.18 does not pass the name on)
@@ -80,18 +87,7 @@ internal sealed class FleetProbe
             return "other";
         }
 
-        if (application.EndsWith("-rules", StringComparison.Ordinal))
-        {
-            return "rules LISTEN";
-        }
-
-        if (server != "primary")
-        {
-            return "fleet";
-        }
-
-        var kind = StatementKind(lastQuery);
-        return IsMonitoring(kind) || kind.StartsWith("timeline", StringComparison.Ordinal) ? "runtime's own (position reads)" : "app pool";
+        return application.EndsWith("-rules", StringComparison.Ordinal) ? "rules LISTEN" : server == "primary" ? "instance pools" : "fleet";
     }
 
     public sealed record Snapshot(DateTimeOffset At, Dictionary<string, Dictionary<string, (long Calls, double ExecMs)>> Statements,
@@ -150,11 +146,11 @@ internal sealed class FleetProbe
             var byKind = new Dictionary<string, int>();
             await using var conn = new NpgsqlConnection(s.ConnectionString);
             await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand("select coalesce(application_name, ''), coalesce(query, '') from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()", conn);
+            await using var cmd = new NpgsqlCommand("select coalesce(application_name, '') from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()", conn);
             await using var reader = await cmd.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                var kind = ConnectionKind(s.Name, reader.GetString(0), reader.GetString(1));
+                var kind = ConnectionKind(s.Name, reader.GetString(0));
                 byKind[kind] = byKind.GetValueOrDefault(kind) + 1;
             }
 

@@ -32,12 +32,11 @@ internal static class FleetReport
         void Section(string title) => md.AppendLine(Inv, $"| **{title}** |{string.Concat(results.Select(_ => " |"))}");
 
         Section("connections held (steady state)");
-        foreach (var kind in new[] { "app pool", "runtime's own (position reads)", "rules LISTEN" })
-        {
-            Row($"primary: {kind}", r => PerInstance(Conn(r, "primary").GetValueOrDefault(kind), r.Instances));
-        }
-
+        Row("primary: the instances' pools (app + runtime)", r => PerInstance(Conn(r, "primary").GetValueOrDefault("instance pools"), r.Instances));
+        Row("primary: rules LISTEN", r => PerInstance(Conn(r, "primary").GetValueOrDefault("rules LISTEN"), r.Instances));
         Row("primary: all the fleet's", r => PerInstance(Fleet(Conn(r, "primary")), r.Instances));
+        // One request at a time per instance: its app pool needs one primary connection.
+        Row("primary: beyond the app's own need (1 per instance)", r => PerInstance(Math.Max(0, Fleet(Conn(r, "primary")) - r.Instances), r.Instances));
         foreach (var server in new[] { "replica1", "replica2" })
         {
             Row($"{server}: all the fleet's{(s.ViaBouncers ? " (= its PgBouncer's server connections)" : "")}", r => PerInstance(Fleet(Conn(r, server)), r.Instances));
@@ -51,7 +50,7 @@ internal static class FleetReport
         Section("queries per second (steady state)");
         foreach (var server in probe.Servers.Select(x => x.Name))
         {
-            var kinds = results.SelectMany(r => Kinds(r, server)).Where(k => FleetProbe.IsMonitoring(k) || k.StartsWith("timeline", StringComparison.Ordinal)).Distinct().Order();
+            var kinds = results.SelectMany(r => Kinds(r, server)).Where(k => FleetProbe.IsMonitoring(k) || k.StartsWith("guard:", StringComparison.Ordinal)).Distinct().Order();
             foreach (var kind in kinds)
             {
                 Row($"{server}: {kind}", r => Rate(r, server, kind).ToString("0.0", Inv));
@@ -98,7 +97,7 @@ internal static class FleetReport
         Row("read latency p50 / p99, ms", r => $"{r.ReadMs.P50:0.0} / {r.ReadMs.P99:0.0}");
         Section("rule propagation (`pgdiscipline rules block` / `unblock` in another process; from the commit to each instance)");
         Row("p50 / p99 / max, ms", r => $"{Percentile(r.PropagationMs, 0.5):0} / {Percentile(r.PropagationMs, 0.99):0} / {r.PropagationMs.DefaultIfEmpty(double.NaN).Max():0}");
-        Row("instance-changes measured / not within 30 s", r => $"{r.PropagationMs.Count} / {r.PropagationMissing}");
+        Row("instance-changes measured / not seen within 60 s", r => $"{r.PropagationMs.Count} / {r.PropagationMissing}");
         Row("the CLI run (process start to exit), median ms", r => Percentile(r.CliMs, 0.5).ToString("0", Inv));
         Section("rolling restart of all N");
         Row("waves / took, s", r => $"{r.Waves} / {r.RestartTook.TotalSeconds:0.0}");

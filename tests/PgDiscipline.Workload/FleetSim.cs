@@ -70,6 +70,11 @@ internal static class FleetSim
             return 2;
         }
 
+        // A pod has a thread pool of its own; here N runtimes share one. Npgsql blocks a pool thread for each cancel request
+        // (a read's client-side timeout), up to its Cancellation Timeout: at N = 500 on 2 cores a few of them starved the
+        // shared pool, every runtime's checks then timed out at once and the monitors stopped (seen in a stack dump).
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, Math.Min(1000, s.Instances.Max())), io);
         await Workload.CreateSchemaAsync(cluster.Primary);
         await Workload.WaitForReplicasAsync(cluster.Primary, cluster.Replicas, TimeSpan.FromSeconds(30));
         // The rule table exists before any instance starts (the CLI creates it), and the CLI's first start is paid once.
@@ -168,17 +173,20 @@ internal static class FleetSim
             var id = $"fleet-rule-{round}";
             foreach (var (args, present) in new[] { (new[] { "rules", "block", Fingerprint(id), "--reason", "fleet propagation", "--id", id }, true), (["rules", "unblock", id], false) })
             {
+                // Only instances not yet in the new state are timed; one already there missed the previous change and
+                // counts as not seen (it would otherwise show a time before the commit).
+                var watched = instances.Select(i => i.Runtime.ActiveRuleIds.Contains(id) != present).ToArray();
                 var sw = Stopwatch.StartNew();
                 var committed = CommittedAsync(probe.Servers[0].ConnectionString, id, present, sw);
                 var seen = new TimeSpan?[instances.Length];
                 var watch = Task.Run(async () =>
                 {
-                    var remaining = instances.Length;
+                    var remaining = watched.Count(w => w);
                     while (remaining > 0 && sw.Elapsed < TimeSpan.FromSeconds(60))
                     {
                         for (var i = 0; i < instances.Length; i++)
                         {
-                            if (seen[i] is null && instances[i].Runtime.ActiveRuleIds.Contains(id) == present)
+                            if (watched[i] && seen[i] is null && instances[i].Runtime.ActiveRuleIds.Contains(id) == present)
                             {
                                 seen[i] = sw.Elapsed;
                                 remaining--;
