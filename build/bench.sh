@@ -4,8 +4,10 @@
 #   build/bench.sh e2e          end-to-end EF Core reads on the local cluster: plain replica / PgDiscipline / pgpool-II /
 #                               primary / PgBouncer (starts the cluster and pgpool-II, stops them at exit)
 #   build/bench.sh mix          the chat-like read-heavy mix with 8 clients through plain EF Core (primary), a hand-rolled
-#                               replica DbContext, PgDiscipline, PgBouncer and pgpool-II, interleaved rounds, ratios
-#                               against plain EF Core -> artifacts/bench/mix.md (tests/PgDiscipline.Workload)
+#                               replica DbContext, PgDiscipline, Npgsql's multi-host load balancing (Load Balance Hosts,
+#                               prefer-standby), PgBouncer and pgpool-II, interleaved rounds, ratios against plain EF Core,
+#                               reads off the primary counted by the servers -> artifacts/bench/mix.md (tests/PgDiscipline.Workload)
+#                               (--only 'PgDiscipline (Session,multi-host': the baseline and those two only)
 #   build/bench.sh writecost    read-your-writes cost per write: one client, the session position read in the write's
 #                               round trip or in one more, direct and through PgBouncer -> artifacts/bench/writecost.md
 #   build/bench.sh backfill     the chat-like mix (8 clients, PgDiscipline) while one UPDATE changes every row of a 2M-row
@@ -13,6 +15,11 @@
 #   build/bench.sh startup      start-up time of the local cluster (build/cluster.sh) and of PgDiscipline.Testing's
 #                               container cluster, same topology, alternating 3 rounds -> artifacts/bench/startup.md
 #   build/bench.sh analyzers    analyzer cost on a generated 300-file project (build/bench-analyzers.sh)
+#   build/bench.sh fleet [--instances 10,100,500] [--mode replicas|listen] [--replicas-via direct|pgbouncer] [...]
+#                               N independent runtimes in one process against a cluster whose replicas each have their
+#                               own PgBouncer (cluster.sh start --replica-bouncers --max-connections 2000): connections,
+#                               monitoring queries and CPU per server, rule propagation, a rolling restart
+#                               -> artifacts/bench/fleet-<mode>[-<via>].md (tests/PgDiscipline.Workload, FleetSim.cs)
 # Extra arguments go to BenchmarkDotNet (default: --job medium). Results: BenchmarkDotNet.Artifacts/ under artifacts/bench.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -68,7 +75,25 @@ case "$what" in
     bf_args=("$@"); [[ ${#bf_args[@]} -eq 0 ]] && bf_args=(--rows 2000000 --workers 8 --rate 100000)
     dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll backfill --env "$REPO_ROOT/artifacts/cluster/cluster.env" \
       --out "$REPO_ROOT/artifacts/bench/backfill.md" "${bf_args[@]}" ;;
+  fleet)
+    build/install-deps.sh
+    dotnet build tests/PgDiscipline.Workload -c Release -nologo -v:q -clp:ErrorsOnly
+    dotnet build src/PgDiscipline.Cli -c Release -nologo -v:q -clp:ErrorsOnly
+    trap 'build/cluster.sh stop >/dev/null 2>&1 || true' EXIT
+    build/cluster.sh stop >/dev/null 2>&1 || true
+    build/cluster.sh start --replica-bouncers --max-connections "${PGD_FLEET_MAX_CONNECTIONS:-2000}"
+    ulimit -n 20000 2>/dev/null || true # a socket per pooled connection: thousands at N = 500
+    # N runtimes share one thread pool here (a pod has its own): without this its workers spin between the fleet's
+    # thousands of small wake-ups a second, and the simulator, not the runtime, becomes the cost measured.
+    export DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+    fleet_args=("$@"); mode=replicas; via=""; prev=""
+    for a in "${fleet_args[@]}"; do
+      [[ "$prev" == --mode ]] && mode="$a"; [[ "$prev" == --replicas-via ]] && via="-$a"; prev="$a"
+    done
+    [[ " ${fleet_args[*]} " == *" --instances "* ]] || fleet_args=(--instances 10,100,500 "${fleet_args[@]}")
+    dotnet tests/PgDiscipline.Workload/bin/Release/net10.0/PgDiscipline.Workload.dll fleet --env "$REPO_ROOT/artifacts/cluster/cluster.env" \
+      --cli "$REPO_ROOT/src/PgDiscipline.Cli/bin/Release/net10.0/pgdiscipline.dll" --out "$REPO_ROOT/artifacts/bench/fleet-$mode$via.md" "${fleet_args[@]}" ;;
   analyzers)
     build/bench-analyzers.sh 300 5 ;;
-  *) echo "usage: $0 micro|e2e|mix|writecost|backfill|analyzers [args]" >&2; exit 64 ;;
+  *) echo "usage: $0 micro|e2e|mix|writecost|backfill|startup|fleet|analyzers [args]" >&2; exit 64 ;;
 esac

@@ -4,10 +4,17 @@
 #   PgBouncer in pool_mode=transaction in front of the primary.
 # Everything listens on 127.0.0.1 only, on free ports chosen at start.
 #
-#   build/cluster.sh start [--standby] [--cascade]
-#                              start (or report the already running cluster). Opt-in (also PGD_STANDBY=1, PGD_CASCADE=1):
+#   build/cluster.sh start [--standby] [--cascade] [--replica-bouncers] [--max-connections N]
+#                              start (or report the already running cluster). Opt-in (also PGD_STANDBY=1, PGD_CASCADE=1,
+#                              PGD_REPLICA_BOUNCERS=1, PGD_MAX_CONNECTIONS=N):
 #                              --standby  a synchronous hot standby ("standby", synchronous_standby_names) for failover
 #                              --cascade  a cascading replica ("cascade") streaming from replica1
+#                              --replica-bouncers  a PgBouncer of its own (pool_mode=transaction, a server pool of
+#                                         PGD_REPLICA_BOUNCER_POOL, default 4) in front of replica1 and of replica2, as a
+#                                         fleet deploys them (PGD_REPLICA1_PGBOUNCER, PGD_REPLICA2_PGBOUNCER in the env
+#                                         file); on an already running cluster, adds them
+#                              --max-connections N  max_connections of every server (default 100; the fleet simulator
+#                                         needs more)
 #   build/cluster.sh failover  what an HA controller does: stop the primary like a crash, promote the standby, re-point
 #                              replica1/replica2 at it and the cascade at replica1 (pg_rewind when one had WAL past the
 #                              new timeline's fork point), re-point PgBouncer
@@ -24,6 +31,7 @@
 #   PGD_PG_BIN        PostgreSQL server binaries (default: newest /usr/lib/postgresql/N/bin with N >= 15)
 #   PGD_PRIMARY_PORT, PGD_REPLICA1_PORT, PGD_REPLICA2_PORT, PGD_PGBOUNCER_PORT
 #                     fixed ports instead of free ones (a taken port is an error)
+#   PGD_REPLICA_BOUNCER_POOL  server connections of each replica's PgBouncer (default 4)
 #
 # As root, PostgreSQL and PgBouncer run as the `postgres` OS user (PostgreSQL refuses root).
 set -euo pipefail
@@ -128,6 +136,47 @@ pgbouncer_pid() { cat "$CLUSTER_DIR/pgbouncer/pgbouncer.pid" 2>/dev/null || true
 
 pgbouncer_running() { pid_alive "$(pgbouncer_pid)"; }
 
+replica_bouncer_pid() { cat "$CLUSTER_DIR/pgbouncer-replica$1/pgbouncer.pid" 2>/dev/null || true; }
+
+# A PgBouncer of its own in front of each replica (the fleet topology: replicas reached through their poolers), with a
+# small server pool. Its file limit is raised: each client costs a descriptor, and a simulated fleet brings thousands.
+start_replica_bouncers() {
+  local PGBOUNCER_BIN; PGBOUNCER_BIN="$(find_pgbouncer)"
+  local n
+  for n in 1 2; do
+    local rp="REPLICA${n}_PORT" bp="REPLICA${n}_BOUNCER_PORT" dir="$CLUSTER_DIR/pgbouncer-replica$n"
+    pid_alive "$(replica_bouncer_pid "$n")" && continue
+    as_pg mkdir -p "$dir"
+    as_pg tee "$dir/userlist.txt" >/dev/null <<EOF
+"$DB_USER" "$DB_PASSWORD"
+EOF
+    as_pg tee "$dir/pgbouncer.ini" >/dev/null <<EOF
+[databases]
+$DB_NAME = host=127.0.0.1 port=${!rp} dbname=$DB_NAME
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = ${!bp}
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $dir/userlist.txt
+admin_users = $DB_USER
+stats_users = $DB_USER
+pool_mode = transaction
+default_pool_size = $REPLICA_BOUNCER_POOL
+max_client_conn = 15000
+server_reset_query =
+ignore_startup_parameters = extra_float_digits
+logfile = $CLUSTER_DIR/pgbouncer-replica$n.log
+pidfile = $dir/pgbouncer.pid
+EOF
+    log "starting pgbouncer-replica$n (transaction pooling, pool $REPLICA_BOUNCER_POOL, port ${!bp}) -> replica$n"
+    as_pg bash -c 'ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" -d -q "$1"' "$PGBOUNCER_BIN" "$dir/pgbouncer.ini" \
+      || die "pgbouncer-replica$n failed to start (log: $CLUSTER_DIR/pgbouncer-replica$n.log)"
+    wait_ready "${!bp}" "pgbouncer-replica$n"
+  done
+}
+
 load_state() {
   [[ -f "$STATE_FILE" ]] || return 1
   # shellcheck disable=SC1090
@@ -189,6 +238,16 @@ write_env_file() {
       echo "PGD_OLD_PRIMARY_DATA='$CLUSTER_DIR/$OLD_PRIMARY_DIR'"
       echo "PGD_HA_PRIMARY='Host=127.0.0.1:$OLD_PRIMARY_PORT,127.0.0.1:$PRIMARY_PORT;Database=$DB_NAME;Username=$DB_USER;Password=$DB_PASSWORD;Target Session Attributes=read-write'"
     fi
+    if [[ -n "${REPLICA1_BOUNCER_PORT:-}" ]]; then
+      local n
+      for n in 1 2; do
+        local bp="REPLICA${n}_BOUNCER_PORT"
+        echo "PGD_REPLICA${n}_PGBOUNCER='$(conn "${!bp}")'"
+        echo "PGD_REPLICA${n}_PGBOUNCER_PORT='${!bp}'"
+        echo "PGD_REPLICA${n}_PGBOUNCER_INI='$CLUSTER_DIR/pgbouncer-replica$n/pgbouncer.ini'"
+      done
+      echo "PGD_REPLICA_PGBOUNCER_POOL_SIZE='${REPLICA_BOUNCER_POOL:-4}'"
+    fi
     if [[ -n "${CASCADE_PORT:-}" ]]; then
       echo "PGD_CASCADE='$(conn "$CASCADE_PORT")'"
       echo "PGD_CASCADE_PORT='$CASCADE_PORT'"
@@ -223,6 +282,16 @@ cmd_status() {
   else
     echo "pgbouncer: NOT running (expected on 127.0.0.1:$PGBOUNCER_PORT)"; ok=3
   fi
+  if [[ -n "${REPLICA1_BOUNCER_PORT:-}" ]]; then
+    for n in 1 2; do
+      local bp="REPLICA${n}_BOUNCER_PORT"
+      if pid_alive "$(replica_bouncer_pid "$n")"; then
+        echo "pgbouncer-replica$n: running on 127.0.0.1:${!bp} (pool_mode=transaction, pool ${REPLICA_BOUNCER_POOL:-4}) -> replica$n"
+      else
+        echo "pgbouncer-replica$n: NOT running (expected on 127.0.0.1:${!bp})"; ok=3
+      fi
+    done
+  fi
   if (( ok == 0 )); then
     local n; n="$(psql_primary "select count(*) from pg_stat_replication where state = 'streaming'" 2>/dev/null || echo '?')"
     echo "streaming replicas seen by the primary: $n"
@@ -240,12 +309,15 @@ stop_processes() {
     for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.1; done
     if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   fi
-  pid="$(pgbouncer_pid)"
-  if pid_alive "$pid"; then
-    kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.1; done
-    if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-  fi
+  local pidfile
+  for pidfile in "$CLUSTER_DIR/pgbouncer/pgbouncer.pid" "$CLUSTER_DIR"/pgbouncer-replica*/pgbouncer.pid; do
+    pid="$(cat "$pidfile" 2>/dev/null || true)"
+    if pid_alive "$pid"; then
+      kill -INT "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do pid_alive "$pid" || break; sleep 0.1; done
+      if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    fi
+  done
   local dirs=()
   for d in "$CLUSTER_DIR"/cascade/ "$CLUSTER_DIR"/replica*/ "$CLUSTER_DIR"/standby/; do [[ -d "$d" ]] && dirs+=("$(basename "$d")"); done
   for n in "${dirs[@]}" primary; do
@@ -272,21 +344,37 @@ cmd_stop() {
 }
 
 cmd_start() {
-  local with_standby="${PGD_STANDBY:-0}" with_cascade="${PGD_CASCADE:-0}"
+  local with_standby="${PGD_STANDBY:-0}" with_cascade="${PGD_CASCADE:-0}" with_bouncers="${PGD_REPLICA_BOUNCERS:-0}"
+  local max_connections="${PGD_MAX_CONNECTIONS:-100}"
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --standby) with_standby=1 ;;
       --cascade) with_cascade=1 ;;
-      *) die "start: unknown option $1 (--standby, --cascade)" ;;
+      --replica-bouncers) with_bouncers=1 ;;
+      --max-connections) [[ $# -ge 2 ]] || die "start: --max-connections needs a number"; max_connections="$2"; shift ;;
+      *) die "start: unknown option $1 (--standby, --cascade, --replica-bouncers, --max-connections N)" ;;
     esac
     shift
   done
+  [[ "$max_connections" =~ ^[0-9]+$ ]] && (( max_connections >= 20 && max_connections <= 10000 )) \
+    || die "start: --max-connections must be a number from 20 to 10000"
+  REPLICA_BOUNCER_POOL="${PGD_REPLICA_BOUNCER_POOL:-4}"
+  [[ "$REPLICA_BOUNCER_POOL" =~ ^[0-9]+$ ]] && (( REPLICA_BOUNCER_POOL >= 1 && REPLICA_BOUNCER_POOL <= 1000 )) \
+    || die "PGD_REPLICA_BOUNCER_POOL must be a number from 1 to 1000"
   PG_BIN="$(find_pg_bin)"
   local PGBOUNCER_BIN; PGBOUNCER_BIN="$(find_pgbouncer)"
 
   if [[ -d "$CLUSTER_DIR" ]]; then
     if cmd_status >/dev/null 2>&1; then
       load_state
+      if (( with_bouncers )) && [[ -z "${REPLICA1_BOUNCER_PORT:-}" ]]; then
+        REPLICA1_BOUNCER_PORT="$(pick_port "" PGD_REPLICA1_BOUNCER_PORT)"; CHOSEN_PORTS+=("$REPLICA1_BOUNCER_PORT")
+        REPLICA2_BOUNCER_PORT="$(pick_port "" PGD_REPLICA2_BOUNCER_PORT)"
+        [[ "$REPLICA1_BOUNCER_PORT" != "$REPLICA2_BOUNCER_PORT" ]] || die "port selection collided; run again"
+        printf 'REPLICA1_BOUNCER_PORT=%s\nREPLICA2_BOUNCER_PORT=%s\nREPLICA_BOUNCER_POOL=%s\n' \
+          "$REPLICA1_BOUNCER_PORT" "$REPLICA2_BOUNCER_PORT" "$REPLICA_BOUNCER_POOL" >> "$STATE_FILE"
+        start_replica_bouncers
+      fi
       write_env_file
       log "already running (primary 127.0.0.1:$PRIMARY_PORT); env file: $ENV_FILE. Use 'build/cluster.sh stop' first for a fresh one."
       return 0
@@ -303,9 +391,14 @@ cmd_start() {
   STANDBY_PORT=""; CASCADE_PORT=""; STANDBY_DIR=""
   if (( with_standby )); then STANDBY_PORT="$(pick_port "" PGD_STANDBY_PORT)"; CHOSEN_PORTS+=("$STANDBY_PORT"); STANDBY_DIR=standby; fi
   if (( with_cascade )); then CASCADE_PORT="$(pick_port "" PGD_CASCADE_PORT)"; CHOSEN_PORTS+=("$CASCADE_PORT"); fi
+  REPLICA1_BOUNCER_PORT=""; REPLICA2_BOUNCER_PORT=""
+  if (( with_bouncers )); then
+    REPLICA1_BOUNCER_PORT="$(pick_port "" PGD_REPLICA1_BOUNCER_PORT)"; CHOSEN_PORTS+=("$REPLICA1_BOUNCER_PORT")
+    REPLICA2_BOUNCER_PORT="$(pick_port "" PGD_REPLICA2_BOUNCER_PORT)"; CHOSEN_PORTS+=("$REPLICA2_BOUNCER_PORT")
+  fi
   # pick_port runs in a subshell: each pick is added to CHOSEN_PORTS here, so the next one (a fork that inherits the
   # array) skips it (without that, two picks could land on the same port: "port selection collided", a flaky start).
-  local all="$PRIMARY_PORT $REPLICA1_PORT $REPLICA2_PORT $PGBOUNCER_PORT $STANDBY_PORT $CASCADE_PORT"
+  local all="$PRIMARY_PORT $REPLICA1_PORT $REPLICA2_PORT $PGBOUNCER_PORT $STANDBY_PORT $CASCADE_PORT $REPLICA1_BOUNCER_PORT $REPLICA2_BOUNCER_PORT"
   [[ "$(tr ' ' '\n' <<<"$all" | grep -c .)" == "$(tr ' ' '\n' <<<"$all" | grep . | sort -u | wc -l)" ]] || die "port selection collided ($all); run again"
 
   mkdir -p "$CLUSTER_DIR"
@@ -322,6 +415,9 @@ STANDBY_PORT=$STANDBY_PORT
 STANDBY_DIR=$STANDBY_DIR
 CASCADE_PORT=$CASCADE_PORT
 PRIMARY_DIR=primary
+REPLICA1_BOUNCER_PORT=$REPLICA1_BOUNCER_PORT
+REPLICA2_BOUNCER_PORT=$REPLICA2_BOUNCER_PORT
+REPLICA_BOUNCER_POOL=$REPLICA_BOUNCER_POOL
 EOF
 
   log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') from $PG_BIN; cluster dir $CLUSTER_DIR"
@@ -340,7 +436,7 @@ EOF
 # --- PgDiscipline local test cluster ---
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$CLUSTER_DIR/sock'
-max_connections = 100
+max_connections = $max_connections
 shared_buffers = 64MB
 wal_level = replica
 max_wal_senders = 10
@@ -464,9 +560,10 @@ EOF
   as_pg "$PGBOUNCER_BIN" -d -q "$CLUSTER_DIR/pgbouncer/pgbouncer.ini" \
     || die "pgbouncer failed to start (log: $CLUSTER_DIR/pgbouncer.log)"
   wait_ready "$PGBOUNCER_PORT" pgbouncer
+  if (( with_bouncers )); then start_replica_bouncers; fi
 
   write_env_file
-  log "ready: primary :$PRIMARY_PORT, replicas :$REPLICA1_PORT :$REPLICA2_PORT, pgbouncer :$PGBOUNCER_PORT${STANDBY_PORT:+, sync standby :$STANDBY_PORT}${CASCADE_PORT:+, cascade (from replica1) :$CASCADE_PORT}"
+  log "ready: primary :$PRIMARY_PORT, replicas :$REPLICA1_PORT :$REPLICA2_PORT, pgbouncer :$PGBOUNCER_PORT${STANDBY_PORT:+, sync standby :$STANDBY_PORT}${CASCADE_PORT:+, cascade (from replica1) :$CASCADE_PORT}${REPLICA1_BOUNCER_PORT:+, replica pgbouncers :$REPLICA1_BOUNCER_PORT :$REPLICA2_BOUNCER_PORT}"
   log "env file: $ENV_FILE"
 }
 
@@ -647,5 +744,5 @@ case "${1:-}" in
   env) echo "$ENV_FILE" ;;
   add-replica) cmd_add_replica "${2:-}" ;;
   remove-replica) cmd_remove_replica "${2:-}" ;;
-  *) echo "usage: $0 start [--standby] [--cascade]|stop|status|env|failover|revive-old-primary|add-replica replicaN|remove-replica replicaN" >&2; exit 64 ;;
+  *) echo "usage: $0 start [--standby] [--cascade] [--replica-bouncers] [--max-connections N]|stop|status|env|failover|revive-old-primary|add-replica replicaN|remove-replica replicaN" >&2; exit 64 ;;
 esac

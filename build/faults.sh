@@ -2,7 +2,9 @@
 # The fault suite and the fuzz run -> docs/reliability.md. Not part of build/test.sh (about 5 minutes here).
 #   build/faults.sh                 fresh local cluster, every fault scenario under load, the cache-layer failure with and
 #                                   without Coalesce (cachestorm), then 60 s of fuzzing
-#   build/faults.sh --only TEXT     only the scenarios whose name contains TEXT (no fuzzing)
+#   build/faults.sh --only TEXT     only the scenarios whose name contains TEXT (no fuzzing); TEXT may list several,
+#                                   comma-separated, and a part starting with ^ matches the start of a name:
+#                                   --only '^replica killed,^WAL replay paused'  (PgDiscipline and the contrasts)
 #   build/faults.sh --fuzz-only     only the fuzz run (no cluster); reuses the last artifacts/faults/faults.md for the doc
 #   PGD_FUZZ_SECONDS=600 build/faults.sh --fuzz-only
 # Exit 1 when a PgDiscipline scenario had a stale read or a lost write, or fuzzing found a crash, hang or violation.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace PgDiscipline.IntegrationTests;
 
@@ -69,5 +70,27 @@ public sealed class FleetMonitoringTests(ClusterFixture cluster) : IAsyncLifetim
         }
 
         Assert.True(runtime.Replicas[0].IsInRotation, runtime.Replicas[0].Health.Status);
+    }
+
+    [Fact]
+    public async Task The_primary_readings_hold_no_primary_connection_beyond_the_apps_own_pool()
+    {
+        // Its own Application Name: its own pool, and its connections told apart from every other test's.
+        var app = "pgd-own-pool-" + Guid.NewGuid().ToString("N")[..8];
+        var primary = new NpgsqlConnectionStringBuilder(cluster.Primary) { ApplicationName = app }.ConnectionString;
+        await using var ctx = ProbeContext.Create(primary, pg =>
+        {
+            pg.AddReplica(cluster.Replicas[0]);
+            pg.HealthCheckInterval = TimeSpan.FromHours(1); // one round, at the first replica read
+        });
+        var runtime = ctx.FindPgDisciplineRuntime()!;
+        ctx.Items.Add(new Item { Name = "fleet-own-pool", Qty = 0 });
+        await ctx.SaveChangesAsync(); // the app's primary connection, back in its pool afterwards
+        await ctx.Items.ReadFromReplica().CountAsync(); // starts the monitor: its first round reads the primary
+        Assert.Equal(1, runtime.Part<PgDiscipline.Routing.ReplicaHealthMonitor>().PrimaryReadingsTaken);
+
+        // The reading borrowed the app's idle connection: one connection on the primary, not one more of the runtime's.
+        var held = await ClusterFixture.ScalarAsync(cluster.Primary, $"select count(*) from pg_stat_activity where application_name = '{app}'");
+        Assert.Equal(1L, Convert.ToInt64(held, System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -2,17 +2,14 @@ using PgDiscipline.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 
 namespace PgDiscipline.Workload;
 
 /// <summary>Fault scenarios under a steady read/write load through PgDiscipline: the fault at <see cref="FaultAt"/>,
 /// the repair at <see cref="RepairAt"/>, the load running for <see cref="Length"/>.</summary>
-internal static class Faults
+internal static partial class Faults
 {
     public static readonly TimeSpan FaultAt = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan RepairAt = TimeSpan.FromSeconds(9);
@@ -35,6 +32,10 @@ internal static class Faults
 
         /// <summary>Any failed request is a violation (hostile input must cause no outage).</summary>
         public bool NoFailures { get; init; }
+
+        /// <summary>Contrast (with <see cref="HandRolled"/>): reads through Npgsql's own multi-host load balancing
+        /// (<see cref="ReadPlacement.MultiHostReads"/>), writes through a plain context on the primary.</summary>
+        public bool MultiHost { get; init; }
     }
 
     internal sealed class Context(LocalCluster cluster, PgDisciplineRuntime? runtime, string cli)
@@ -72,12 +73,16 @@ internal static class Faults
         {
             new("replica killed and restarted", "`pg_ctl stop -m immediate` on replica1, started again 6 s later",
                 c => c.Cluster.StopServerAsync("replica1"), c => c.Cluster.StartServerAsync("replica1"), Expect: "0 failed: reads retried on replica2, then the primary"),
+            new("replica killed and restarted — Npgsql multi-host load balancing, for contrast", "the same kill; reads through a plain DbContext on `Host=replica1,replica2,primary;Load Balance Hosts=true;Target Session Attributes=prefer-standby`, writes through a second one on the primary",
+                c => c.Cluster.StopServerAsync("replica1"), c => c.Cluster.StartServerAsync("replica1"), HandRolled: true, Expect: "Npgsql marks replica1 offline after the first failures and balances over the rest") { MultiHost = true },
             new("primary killed and restarted", "`pg_ctl stop -m immediate` on the primary, started again 6 s later",
                 c => c.Cluster.StopServerAsync("primary"), c => c.Cluster.StartServerAsync("primary"), Expect: "writes fail while it is down; reads keep working on the replicas"),
             new("WAL replay paused, then resumed", "`pg_wal_replay_pause()` on both replicas, resumed 6 s later",
                 PauseBoth, ResumeBoth, Expect: "0 failed, 0 stale: session reads go to the primary until replay resumes"),
             new("WAL replay paused — hand-rolled replica DbContext, for contrast", "the same pause; reads through a second plain DbContext on replica1",
                 PauseBoth, ResumeBoth, HandRolled: true, Expect: "stale reads: the client does not see its own writes"),
+            new("WAL replay paused — Npgsql multi-host load balancing, for contrast", "the same pause; reads through a plain DbContext on `Host=replica1,replica2,primary;Load Balance Hosts=true;Target Session Attributes=prefer-standby`, writes through a second one on the primary",
+                PauseBoth, ResumeBoth, HandRolled: true, Expect: "stale reads: Npgsql knows which hosts are standbys, not how far behind they are") { MultiHost = true },
             new("PgBouncer restarted", "the app's primary connection goes through PgBouncer (Pooler = PgBouncerTransaction); PgBouncer SIGKILLed, started 6 s later",
                 c => c.Cluster.KillPgBouncerAsync(), c => c.Cluster.StartPgBouncerAsync(), ViaPgBouncer: true, Expect: "writes fail while it is down; reads keep working on the replicas"),
             new("connection storm", "250 extra clients open unpooled connections to the primary (max_connections = 100) and hold them for 6 s",
@@ -110,11 +115,11 @@ internal static class Faults
         md.AppendLine(Inv, $"Machine: {Environment.ProcessorCount} vCPU, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. Date: {DateTime.UtcNow:yyyy-MM-dd}.");
         md.AppendLine(Inv, $"Each scenario: {workers} clients for {Length.TotalSeconds:0} s (55% point reads, 40% lists, 5% updates; Session consistency; one DbContext per request, the session token carried from request to request), fault at {FaultAt.TotalSeconds:0} s, repair at {RepairAt.TotalSeconds:0} s. Timeouts: statement 2 s, lock 1 s.");
         md.AppendLine();
-        md.AppendLine("| Scenario | attempted | succeeded | failed (by error) | stale reads | lost writes / acknowledged | failures seen | last failure after repair | all replicas in rotation after repair |");
-        md.AppendLine("|---|---:|---:|---|---:|---:|---|---|---|");
+        md.AppendLine("| Scenario | attempted | succeeded | failed (by error) | failed reads | stale reads | reads off the primary | lost writes / acknowledged | failures seen | last failure after repair | all replicas in rotation after repair |");
+        md.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---|---|---|");
         var details = new StringBuilder();
         var violations = 0;
-        foreach (var s in scenarios.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
+        foreach (var s in scenarios.Where(s => only is null || Selected(s.Name, only)))
         {
             Console.Error.WriteLine($"[faults] {s.Name}");
             string row, detail;
@@ -162,6 +167,11 @@ internal static class Faults
         return violations == 0 ? 0 : 1;
     }
 
+    /// <summary><c>--only</c>: comma-separated parts, each contained in the name, or its start when it begins with <c>^</c>.</summary>
+    private static bool Selected(string name, string only)
+        => only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Any(p => p.StartsWith('^') ? name.StartsWith(p[1..], StringComparison.OrdinalIgnoreCase) : name.Contains(p, StringComparison.OrdinalIgnoreCase));
+
     private static async Task<(string Row, string Detail, int Violations)> RunScenarioAsync(LocalCluster cluster, Scenario s, int workers, string cli)
     {
         var options = new PgDisciplineOptions
@@ -191,6 +201,7 @@ internal static class Faults
         var routed = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(primary).UsePgDiscipline(runtime).Options;
         var plain = new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(primary).Options;
         var variant = s.PlainOnPrimary ? new Variant("plain", plain, plain)
+            : s.MultiHost ? new Variant("npgsql multi-host", new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(ReadPlacement.MultiHostReads(cluster)).Options, new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).Options)
             : s.HandRolled ? new Variant("hand-rolled", new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Replicas[0]).Options, new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).Options)
             : new Variant("PgDiscipline", routed, routed, runtime);
         await runtime.CheckReplicasNowAsync();
@@ -212,6 +223,7 @@ internal static class Faults
         clock.Restart();
         events.Clock = clock;
         // Lost writes are counted on whichever server is the primary at the end (after a failover: the promoted standby).
+        var onPrimaryBefore = s.Ha ? null : await ReadPlacement.CountAsync(cluster.Primary);
         var load = Workload.RunAsync(variant, workers, Length, () => cluster.Primary);
         await Task.Delay(FaultAt);
         var faultAt = clock.Elapsed;
@@ -261,6 +273,11 @@ internal static class Faults
         }
 
         var fallbacks = await RuntimeSnapshots.FallbackReasonsAsync(runtime);
+        // Reads off the primary: the client's successful reads less those the primary ran (the replicas' own counts do
+        // not survive a kill).
+        var onPrimary = onPrimaryBefore is { } b0 && await ReadPlacement.CountAsync(cluster.Primary) is { } b1 && b1 >= b0 ? b1 - b0 : (long?)null; // a restarted primary lost its counts
+        var readsOk = result.Reads - result.FailedReads;
+        var offPrimary = onPrimary is { } n && readsOk > 0 ? string.Create(Inv, $"{100.0 * Math.Max(0, readsOk - n) / readsOk:0.0}%") : "—";
         var recovered = result.LastFailureAt is { } last
             ? s.Repair is null ? (last > result.Duration - TimeSpan.FromSeconds(1) ? "no repair: still failing at the end" : "no repair needed")
             : last <= repairAt ? "before the repair" : $"{(last - repairAt).TotalSeconds:0.0} s"
@@ -290,7 +307,7 @@ internal static class Faults
         {
             ctx.Notes.Add($"first refusal {(firstRefusal - exited).TotalMilliseconds:0} ms after the CLI exited");
         }
-        var row = $"| {s.Name} | {result.Attempted} | {result.Succeeded} | {result.FailureText} | {result.Stale} | {result.LostWrites} / {result.AcknowledgedWrites} | {window} | {recovered} | {rotation} |";
+        var row = $"| {s.Name} | {result.Attempted} | {result.Succeeded} | {result.FailureText} | {result.FailedReads} | {result.Stale} | {offPrimary} | {result.LostWrites} / {result.AcknowledgedWrites} | {window} | {recovered} | {rotation} |";
         var detail = new StringBuilder();
         detail.AppendLine(Inv, $"**{s.Name}.** {s.What}. Expected: {s.Expect}.");
         var observed = string.Create(Inv, $"Observed: p50 {Workload.Ms(result.Percentile(0.5))} ms, p99 {Workload.Ms(result.Percentile(0.99))} ms, {result.Throughput:0} req/s");
@@ -304,186 +321,5 @@ internal static class Faults
         Console.Error.WriteLine("[faults]   " + detail.ToString().Replace("\n", "\n[faults]   ", StringComparison.Ordinal));
         var violations = !s.HandRolled && (result.Stale > 0 || result.LostWrites > 0 || ctx.OldPrimaryWrites > 0 || ctx.Violations > 0 || (s.NoFailures && result.Failed > 0)) ? 1 : 0;
         return (row, detail.ToString(), violations);
-    }
-
-    /// <summary>The replicas of the HA topology: replica1, replica2 and the cascade (streaming from replica1).</summary>
-    private static (string Name, string ConnectionString)[] HaReplicas(LocalCluster ha)
-        => [("replica1", ha.Replicas[0]), ("replica2", ha.Replicas[1]), ("cascade", ha.Env["PGD_CASCADE"])];
-
-    private static async Task Failover(Context c)
-    {
-        var sw = Stopwatch.StartNew();
-        await c.Cluster.ClusterCommandAsync("failover");
-        c.Notes.Add($"failover script (stop, promote, re-point) took {sw.Elapsed.TotalMilliseconds:0} ms");
-    }
-
-    private static async Task ReviveOldPrimary(Context c)
-    {
-        await c.Cluster.ClusterCommandAsync("revive-old-primary");
-        c.OldPrimaryVersionsAtRevival = Convert.ToInt64(await LocalCluster.ScalarAsync(c.Cluster.Env["PGD_OLD_PRIMARY"], "select sum(version) from wl_items"), Inv);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // Npgsql's Host Recheck Seconds is 1 s here (see What)
-        NpgsqlConnection.ClearAllPools();
-    }
-
-    private static async Task PauseBoth(Context c)
-    {
-        foreach (var r in c.Cluster.Replicas)
-        {
-            await LocalCluster.PauseReplayAsync(r);
-        }
-    }
-
-    private static async Task ResumeBoth(Context c)
-    {
-        foreach (var r in c.Cluster.Replicas)
-        {
-            await LocalCluster.ResumeReplayAsync(r);
-        }
-    }
-
-    private static async Task Storm(Context c)
-    {
-        var cs = new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false, Timeout = 5 }.ConnectionString;
-        var refused = 0;
-        var opened = await Task.WhenAll(Enumerable.Range(0, 250).Select(async _ =>
-        {
-            var conn = new NpgsqlConnection(cs);
-            try
-            {
-                await conn.OpenAsync();
-                return conn;
-            }
-            catch (NpgsqlException)
-            {
-                Interlocked.Increment(ref refused);
-                await conn.DisposeAsync();
-                return null;
-            }
-        }));
-        c.Held.AddRange(opened.OfType<NpgsqlConnection>());
-        c.Notes.Add($"storm: {c.Held.Count} connections opened, {refused} refused (53300 too many clients)");
-    }
-
-    private static async Task ReleaseHeld(Context c)
-    {
-        foreach (var conn in c.Held)
-        {
-            await conn.DisposeAsync();
-        }
-
-        c.Held.Clear();
-    }
-
-    private static async Task ReleaseHeldAndWait(Context c)
-    {
-        await ReleaseHeld(c);
-        if (c.Background is { } migration)
-        {
-            await migration;
-        }
-    }
-
-    private static async Task MigrateUnderLock(Context c, bool guarded)
-    {
-        // Start from a table without the column.
-        await LocalCluster.ScalarAsync(c.Cluster.Primary, "alter table wl_items drop column if exists note; drop table if exists wl_migrations_history");
-        var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false }.ConnectionString);
-        await holder.OpenAsync();
-        await using (var begin = new NpgsqlCommand("begin; select count(*) from wl_items where id < 10", holder))
-        {
-            await begin.ExecuteNonQueryAsync(); // ACCESS SHARE on wl_items until the transaction ends (a long report)
-        }
-
-        c.Held.Add(holder);
-        var started = Stopwatch.StartNew();
-        c.Background = Task.Run(async () =>
-        {
-            if (guarded)
-            {
-                var options = new DbContextOptionsBuilder<MigrationsDb>()
-                    .UseNpgsql(c.Cluster.Primary, o => o.MigrationsHistoryTable("wl_migrations_history"))
-                    .UsePgDiscipline(c.Runtime!).Options;
-                await using var db = new MigrationsDb(options);
-                await db.MigrateWithRetryAsync();
-            }
-            else
-            {
-                await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(c.Cluster.Primary) { Pooling = false }.ConnectionString);
-                await conn.OpenAsync();
-                await using var alter = new NpgsqlCommand("alter table wl_items add column note text", conn) { CommandTimeout = 60 };
-                await alter.ExecuteNonQueryAsync();
-            }
-
-            c.Notes.Add($"migration applied {started.Elapsed.TotalSeconds:0.0} s after it started (the lock was held for {(RepairAt - FaultAt).TotalSeconds:0} s)");
-        });
-        await Task.Delay(200); // the migration is now waiting for its lock
-    }
-
-    private static async Task Block(Context c)
-    {
-        var hottest = await HottestSelectAsync(c.Runtime!);
-        var sw = Stopwatch.StartNew();
-        await RunCliAsync(c.Cli, "rules", "block", hottest, "--reason", "faults: shed the hottest read", "--id", "faults-block", "--connection", c.Cluster.Primary);
-        c.CliExitedAt = c.Clock.Elapsed;
-        c.Notes.Add($"blocked {hottest} (the hottest SELECT); the CLI took {sw.Elapsed.TotalMilliseconds:0} ms");
-    }
-
-    private static Task Unblock(Context c) => RunCliAsync(c.Cli, "rules", "unblock", "faults-block", "--connection", c.Cluster.Primary);
-
-    private static Task RunCliAsync(string cli, params string[] args) => ProcessRunner.RunCheckedAsync("dotnet", [cli, .. args]);
-
-    private static async Task<string> HottestSelectAsync(PgDisciplineRuntime runtime)
-    {
-        using var doc = await RuntimeSnapshots.SnapshotAsync(runtime);
-        return doc.RootElement.GetProperty("queries").EnumerateArray()
-            .Where(q => q.GetProperty("kind").GetString() == "select" && q.GetProperty("fingerprint").GetString() != "overflow")
-            .OrderByDescending(q => q.GetProperty("calls").GetInt64()).First().GetProperty("fingerprint").GetString()!;
-    }
-}
-
-/// <summary>The migration of the lock scenario: a nullable column without default (a safe, metadata-only change that still
-/// needs a brief ACCESS EXCLUSIVE lock).</summary>
-public sealed class MigrationsDb(DbContextOptions<MigrationsDb> options) : DbContext(options);
-
-[DbContext(typeof(MigrationsDb))]
-[Migration("20261123000001_AddNote")]
-public sealed class AddNote : Migration
-{
-    protected override void Up(MigrationBuilder migrationBuilder)
-        => migrationBuilder.AddColumn<string>(name: "note", table: "wl_items", nullable: true);
-}
-
-/// <summary>The runtime's warnings during a scenario (ejections, refused primaries …), with the time they came: shown in
-/// the scenario's details. Messages carry replica names and reasons, never values or connection strings.</summary>
-internal sealed class EventLog : Microsoft.Extensions.Logging.ILoggerFactory, Microsoft.Extensions.Logging.ILogger
-{
-    public Stopwatch? Clock { get; set; }
-
-    public List<(TimeSpan At, string Text)> Lines { get; } = [];
-
-    public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
-    {
-    }
-
-    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
-
-    public void Dispose()
-    {
-    }
-
-    public IDisposable? BeginScope<TState>(TState state)
-        where TState : notnull => null;
-
-    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
-
-    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        if (Clock is { } clock && IsEnabled(logLevel))
-        {
-            lock (Lines)
-            {
-                Lines.Add((clock.Elapsed, $"{eventId.Name}: {formatter(state, exception)}"));
-            }
-        }
     }
 }

@@ -47,6 +47,9 @@ internal static class Mix
             new("plain EF Core → primary (baseline)", Plain(cluster.Primary), Plain(cluster.Primary)),
             new("plain EF Core, second DbContext → replica1 for reads (hand-rolled)", Plain(cluster.Replicas[0]), Plain(cluster.Primary)),
             new("PgDiscipline (Session consistency, 2 replicas)", routed, routed, runtime),
+            // The peer a .NET user gets for free (issue 36): Npgsql balances reads over the standbys itself, knowing
+            // nothing of lag or of the client's own writes; writes through a second context on the primary.
+            new("Npgsql multi-host load balancing for reads (Load Balance Hosts, prefer-standby), second DbContext → primary for writes", Plain(ReadPlacement.MultiHostReads(cluster)), Plain(cluster.Primary)),
             new("plain EF Core → PgBouncer (transaction pooling) → primary", Plain(cluster.PgBouncer), Plain(cluster.PgBouncer)),
             new("PgDiscipline-isolation: Eventual consistency", With(eventual), With(eventual), eventual),
             new("PgDiscipline-isolation: Session, statistics off", With(noStats), With(noStats), noStats),
@@ -78,6 +81,9 @@ internal static class Mix
         }
 
         var results = variants.ToDictionary(v => v.Name, _ => new List<RunResult>());
+        // Where each path's reads ran, counted by the servers around each of its runs (primary, replica1, replica2).
+        var servers = new[] { cluster.Primary, cluster.Replicas[0], cluster.Replicas[1] };
+        var placement = variants.ToDictionary(v => v.Name, _ => new long[servers.Length]);
         for (var round = 0; round < rounds; round++)
         {
             // Rotate the order so no variant always runs first (or right after the noisiest one).
@@ -85,7 +91,14 @@ internal static class Mix
             {
                 var v = variants[(i + round) % variants.Count];
                 NpgsqlConnection.ClearAllPools();
+                var before = await Task.WhenAll(servers.Select(ReadPlacement.CountAsync));
                 var r = await Workload.RunAsync(v, workers, duration, cluster.Primary);
+                var after = await Task.WhenAll(servers.Select(ReadPlacement.CountAsync));
+                for (var k = 0; k < servers.Length; k++)
+                {
+                    placement[v.Name][k] += (after[k] ?? 0) - (before[k] ?? 0);
+                }
+
                 results[v.Name].Add(r);
                 Console.Error.WriteLine($"[mix] round {round + 1}/{rounds} {v.Name}: {r.Throughput:0} req/s, p50 {Workload.Ms(r.Percentile(0.5))} ms, p99 {Workload.Ms(r.Percentile(0.99))} ms, failed {r.Failed}, stale {r.Stale}, lost {r.LostWrites}");
             }
@@ -95,13 +108,15 @@ internal static class Mix
         md.AppendLine(Inv, $"Machine: {Environment.ProcessorCount} vCPU, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. Date: {DateTime.UtcNow:yyyy-MM-dd}.");
         md.AppendLine(Inv, $"Workload: {workers} clients, {rounds} rounds × {duration.TotalSeconds:0} s per variant, interleaved; 55% point reads, 40% 20-row lists, 5% updates returning the new version; one DbContext per request.");
         md.AppendLine();
-        md.AppendLine("| Path | req/s (median of rounds) | ratio | p50 ms | ratio | p99 ms | ratio | failed | stale reads | lost writes |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| Path | req/s (median of rounds) | ratio | p50 ms | ratio | p99 ms | ratio | failed (reads) | stale reads | lost writes | reads off the primary |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var baseline = Summary(results[variants[0].Name]);
         foreach (var v in variants)
         {
             var s = Summary(results[v.Name]);
-            md.AppendLine(Inv, $"| {v.Name} | {s.Rps:0} | {s.Rps / baseline.Rps:0.00} | {Workload.Ms(s.P50)} | {s.P50 / baseline.P50:0.00} | {Workload.Ms(s.P99)} | {s.P99 / baseline.P99:0.00} | {s.Failed} | {s.Stale} | {s.Lost} |");
+            var p = placement[v.Name];
+            var off = p.Sum() == 0 ? "—" : (100.0 * (p[1] + p[2]) / p.Sum()).ToString("0.0", Inv) + "%";
+            md.AppendLine(Inv, $"| {v.Name} | {s.Rps:0} | {s.Rps / baseline.Rps:0.00} | {Workload.Ms(s.P50)} | {s.P50 / baseline.P50:0.00} | {Workload.Ms(s.P99)} | {s.P99 / baseline.P99:0.00} | {s.Failed} ({s.FailedReads}) | {s.Stale} | {s.Lost} | {off} |");
         }
 
         md.AppendLine();
@@ -119,7 +134,7 @@ internal static class Mix
         return 0;
     }
 
-    private static (double Rps, double P50, double P99, long Failed, long Stale, long Lost) Summary(List<RunResult> runs)
+    private static (double Rps, double P50, double P99, long Failed, long FailedReads, long Stale, long Lost) Summary(List<RunResult> runs)
     {
         var rps = runs.Select(r => r.Throughput).Order().ToList();
         var all = new RunResult();
@@ -128,6 +143,6 @@ internal static class Mix
             all.LatenciesMs.AddRange(r.LatenciesMs);
         }
 
-        return (rps[rps.Count / 2], all.Percentile(0.5), all.Percentile(0.99), runs.Sum(r => r.Failed), runs.Sum(r => r.Stale), runs.Sum(r => r.LostWrites));
+        return (rps[rps.Count / 2], all.Percentile(0.5), all.Percentile(0.99), runs.Sum(r => r.Failed), runs.Sum(r => r.FailedReads), runs.Sum(r => r.Stale), runs.Sum(r => r.LostWrites));
     }
 }

@@ -57,6 +57,7 @@ internal sealed class RunResult
     private long _attempted;
     private long _succeeded;
     private long _stale;
+    private long _failedReads;
     private long _reads;
     private long _writes;
     private long _acknowledged;
@@ -68,6 +69,9 @@ internal sealed class RunResult
     public long Failed => Attempted - Succeeded;
 
     public long Stale => Interlocked.Read(ref _stale);
+
+    /// <summary>Failed requests that were reads.</summary>
+    public long FailedReads => Interlocked.Read(ref _failedReads);
 
     public long Reads => Interlocked.Read(ref _reads);
 
@@ -115,6 +119,8 @@ internal sealed class RunResult
     public void Ok(TimeSpan at) { Interlocked.Increment(ref _succeeded); _okPerSecond.AddOrUpdate((long)at.TotalSeconds, 1, (_, n) => n + 1); }
 
     public void StaleRead() => Interlocked.Increment(ref _stale);
+
+    public void FailedRead() => Interlocked.Increment(ref _failedReads);
 
     public void Acknowledged() => Interlocked.Increment(ref _acknowledged);
 
@@ -295,6 +301,11 @@ internal static class Workload
                 catch (Exception ex)
                 {
                     result.Fail(ErrorKey(ex), clock.Elapsed);
+                    if (!write)
+                    {
+                        result.FailedRead();
+                    }
+
                     await Task.Delay(5, CancellationToken.None); // a failing client does not spin
                 }
             }

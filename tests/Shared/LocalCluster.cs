@@ -33,6 +33,18 @@ public class LocalCluster
     /// <summary>PgBouncer database alias whose pool has exactly one server connection.</summary>
     public string PgBouncerSingle => Required("PGD_PGBOUNCER_SINGLE");
 
+    /// <summary>Each replica's own PgBouncer (transaction mode, a small server pool), in replica order, when the cluster
+    /// was started with <c>--replica-bouncers</c>; empty otherwise.</summary>
+    public IReadOnlyList<string> ReplicaPgBouncers =>
+        _env.ContainsKey("PGD_REPLICA1_PGBOUNCER") ? [Required("PGD_REPLICA1_PGBOUNCER"), Required("PGD_REPLICA2_PGBOUNCER")] : [];
+
+    /// <summary>Ports of the replicas' PgBouncers (empty without <c>--replica-bouncers</c>).</summary>
+    public IReadOnlyList<int> ReplicaPgBouncerPorts =>
+        _env.ContainsKey("PGD_REPLICA1_PGBOUNCER_PORT") ? [Port("PGD_REPLICA1_PGBOUNCER_PORT"), Port("PGD_REPLICA2_PGBOUNCER_PORT")] : [];
+
+    /// <summary>Server connections each replica's PgBouncer may open (0 without <c>--replica-bouncers</c>).</summary>
+    public int ReplicaPgBouncerPoolSize => _env.ContainsKey("PGD_REPLICA_PGBOUNCER_POOL_SIZE") ? Port("PGD_REPLICA_PGBOUNCER_POOL_SIZE") : 0;
+
     /// <summary>pgpool-II in front of the cluster, when <c>build/pgpool.sh</c> started it.</summary>
     public string? PgPool => _env.GetValueOrDefault("PGD_PGPOOL");
 

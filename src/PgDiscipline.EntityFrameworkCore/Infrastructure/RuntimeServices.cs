@@ -46,7 +46,12 @@ internal static class RuntimeServices
         services.AddSingleton<ExecutionPool>();
         services.AddSingleton<PrimaryTimelineGuard>();
         services.AddSingleton<PrimaryConnection>();
-        services.AddSingleton<PrimaryPosition>();
+        services.AddSingleton(sp =>
+        {
+            // The health checks' primary readings open as the app's primary connections do (Routing does not use Timeouts).
+            var app = sp.GetRequiredService<PrimaryConnection>();
+            return new PrimaryPosition(sp.GetRequiredService<PrimaryTimelineGuard>(), app.ApplyStartupOptions, app.Verify);
+        });
         services.AddSingleton<ReplicaSet>();
         services.AddSingleton<ReplicaAdmission>();
         services.AddSingleton<ReplicaHealthMonitor>();

@@ -38,7 +38,7 @@ internal sealed class PgDisciplineConnectionInterceptor(RuntimeReference referen
         dependencies.Timeline.Remember(connection.ConnectionString);
         if (dependencies.Replicas.Configured)
         {
-            dependencies.PrimaryPosition.See(connection.ConnectionString);
+            dependencies.PrimaryPosition.See(connection);
             if (dependencies.Options.Value.LazyPrimaryConnection)
             {
                 return InterceptionResult.Suppress(); // opened by the primary stage when a command needs it

@@ -152,14 +152,14 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
 
     private async Task<PrimaryReading?> ReadPrimaryAsync(CancellationToken cancellationToken)
     {
-        if (_primary.DataSource is not { } primary)
+        if (!_primary.Seen)
         {
             return null;
         }
 
         try
         {
-            return await Bounded.RunAsync(ReadPrimaryCoreAsync(primary, cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
+            return await Bounded.RunAsync(ReadPrimaryCoreAsync(_primary, cancellationToken), CheckTimeout, _time, sync: false, static _ => { }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException or InvalidOperationException)
         {
@@ -167,12 +167,19 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
         }
     }
 
-    private static async Task<PrimaryReading?> ReadPrimaryCoreAsync(NpgsqlDataSource primary, CancellationToken cancellationToken)
+    private static async Task<PrimaryReading?> ReadPrimaryCoreAsync(PrimaryPosition primary, CancellationToken cancellationToken)
     {
+        // On a connection from the app's own pool: a fleet's readings hold no primary connection of their own.
+        await using var connection = await primary.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (connection is null)
+        {
+            return null;
+        }
+
         // The flushed position: what a replica can have received (unflushed WAL of a long transaction would make a replica
         // that keeps up look behind). The snapshot is taken before the position is read: every transaction it shows
         // completed has its commit record at or below that position.
-        await using var cmd = primary.CreateCommand("select pg_current_wal_flush_lsn()::text, pg_current_snapshot()::text");
+        await using var cmd = new NpgsqlCommand("select pg_current_wal_flush_lsn()::text, pg_current_snapshot()::text", connection);
         cmd.CommandTimeout = 0; // the bound is kept from outside (see Bounded)
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && Lsns.TryParse(reader.GetString(0), out var lsn)

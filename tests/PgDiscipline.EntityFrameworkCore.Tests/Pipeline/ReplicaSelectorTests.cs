@@ -135,7 +135,7 @@ public sealed class ReplicaSelectorTests
     }
 
     [Fact]
-    public void Choosing_while_replicas_are_ejected_and_probed_from_another_thread_never_fails()
+    public async Task Choosing_while_replicas_are_ejected_and_probed_from_another_thread_never_fails()
     {
         var replicas = Endpoints(3);
         var required = new NpgsqlLogSequenceNumber(100);
@@ -174,8 +174,8 @@ public sealed class ReplicaSelectorTests
         }
         finally
         {
-            stop.Cancel();
-            flipper.Wait();
+            await stop.CancelAsync();
+            await flipper;
         }
 
         Assert.True(Interlocked.Read(ref flips) > 1000, $"the flipper ran {flips} times");
