@@ -38,6 +38,7 @@ internal sealed class CommandPipeline(CommandPlanner planner, ExecutionPool pool
     /// <summary>Runs the chain from its first stage.</summary>
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, CancellationToken cancellationToken) => Run(0, execution, cancellationToken);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal ValueTask<Served> Run(int index, CommandExecution execution, CancellationToken cancellationToken)
         => index < _stages.Length
             ? _stages[index].ExecuteAsync(execution, new StageCursor(this, index + 1), cancellationToken)

@@ -14,6 +14,7 @@ internal interface ICommandStage
 /// <summary>The rest of the chain after a stage.</summary>
 internal readonly struct StageCursor(CommandPipeline pipeline, int index)
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, CancellationToken cancellationToken)
         => pipeline.Run(index, execution, cancellationToken);
 }
