@@ -266,6 +266,7 @@ internal sealed partial class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSou
     /// counted: the guard cannot protect writes to that server, and <c>pgdiscipline doctor</c> says so).</summary>
     private async ValueTask<long?> ReadTimelineAsync(NpgsqlConnection connection, string host, bool sync, CancellationToken cancellationToken)
     {
+        var key = (connection.Host ?? "", connection.Port, connection.ProcessID); // read while it is open
         try
         {
             await using var cmd = new NpgsqlCommand(TimelineSql, connection);
@@ -277,21 +278,23 @@ internal sealed partial class PrimaryTimelineGuard : IAsyncDisposable, IGaugeSou
 
             if (reader.GetBoolean(0))
             {
-                Remember((connection.Host ?? "", connection.Port, connection.ProcessID), long.MaxValue);
+                Remember(key, long.MaxValue);
                 return null;
             }
 
             return ParseTimeline(reader.GetString(1));
         }
-        catch (PostgresException ex)
+        catch (PostgresException ex) when (connection.State == ConnectionState.Open)
         {
+            // A server that refuses the query (no privilege, an old version): the timeline is unknown. An error that broke
+            // the connection (a server restarted under a pooled or PgBouncer connection) is the caller's, as it is.
             PgDisciplineTelemetry.TimelineUnknown.Add(1, new KeyValuePair<string, object?>("pgdiscipline.host", host));
             if (_unknownLogged.TryAdd(host, 0))
             {
                 Log.PrimaryTimelineUnknown(_logger, host, ex.SqlState);
             }
 
-            Remember((connection.Host ?? "", connection.Port, connection.ProcessID), long.MaxValue);
+            Remember(key, long.MaxValue);
             return null;
         }
     }

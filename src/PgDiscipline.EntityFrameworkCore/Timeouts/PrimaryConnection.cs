@@ -3,6 +3,7 @@ using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 
+using Npgsql;
 using PgDiscipline.Configuration;
 using PgDiscipline.HighAvailability;
 using PgDiscipline.Pipeline;
@@ -65,17 +66,41 @@ internal sealed class PrimaryConnection(CurrentOptions options, PrimaryTimelineG
         ApplyStartupOptions(connection);
         if (sync)
         {
-            connection.Open();
-            return Verify(connection, sync: true, CancellationToken.None);
+            OpenVerified(connection);
+            return ValueTask.CompletedTask;
         }
 
         return OpenAsync(connection, cancellationToken);
     }
 
+    // A pooled connection whose server (or PgBouncer's server connection) went away breaks on its first query, which is
+    // the check here: once, that connection is dropped and a fresh one opened, before the application's command runs.
+    private void OpenVerified(DbConnection connection)
+    {
+        connection.Open();
+        try
+        {
+            Verify(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (NpgsqlException) when (connection.State != ConnectionState.Open)
+        {
+            connection.Open();
+            Verify(connection, sync: true, CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+
     private async ValueTask OpenAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await Verify(connection, sync: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Verify(connection, sync: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException) when (connection.State != ConnectionState.Open && !cancellationToken.IsCancellationRequested)
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await Verify(connection, sync: false, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>After the primary connection opened (here or by EF Core): refuses a server on an older timeline.</summary>
