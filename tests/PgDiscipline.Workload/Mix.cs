@@ -40,13 +40,19 @@ internal static class Mix
         await using var hourly = Runtime(o => { o.HealthCheckInterval = TimeSpan.FromHours(1); o.MaxReplicaLag = TimeSpan.FromHours(2); });
         await using var lazyCapture = Runtime(o => o.PipelineWritePosition = false);
         await using var oneReplica = Runtime(o => o.Replicas.RemoveAt(1));
+        await using var pooledRuntime = Runtime(_ => { });
         DbContextOptions<WorkloadDb> With(PgDisciplineRuntime r) => new DbContextOptionsBuilder<WorkloadDb>().UseNpgsql(cluster.Primary).UsePgDiscipline(r).Options;
         var routed = With(runtime);
+        var pooledRouted = With(pooledRuntime);
         var variants = new List<Variant>
         {
             new("plain EF Core → primary (baseline)", Plain(cluster.Primary), Plain(cluster.Primary)),
             new("plain EF Core, second DbContext → replica1 for reads (hand-rolled)", Plain(cluster.Replicas[0]), Plain(cluster.Primary)),
             new("PgDiscipline (Session consistency, 2 replicas)", routed, routed, runtime),
+            // The same two paths with pooled contexts (AddDbContextPool): the per-context service-provider cost separated
+            // from PgDiscipline's own (issue 31).
+            new("plain EF Core, hand-rolled replica1 reads, pooled contexts (AddDbContextPool)", Plain(cluster.Replicas[0]), Plain(cluster.Primary), pooled: true),
+            new("PgDiscipline (Session consistency, 2 replicas), pooled contexts (AddDbContextPool)", pooledRouted, pooledRouted, pooledRuntime, pooled: true),
             // The peer a .NET user gets for free (issue 36): Npgsql balances reads over the standbys itself, knowing
             // nothing of lag or of the client's own writes; writes through a second context on the primary.
             new("Npgsql multi-host load balancing for reads (Load Balance Hosts, prefer-standby), second DbContext → primary for writes", Plain(ReadPlacement.MultiHostReads(cluster)), Plain(cluster.Primary)),
@@ -70,7 +76,7 @@ internal static class Mix
         }
 
         // Warm every path (JIT, pools, the runtime's first health check) before measuring.
-        foreach (var r in new[] { runtime, eventual, noStats, hourly, lazyCapture, oneReplica })
+        foreach (var r in new[] { runtime, eventual, noStats, hourly, lazyCapture, oneReplica, pooledRuntime })
         {
             await r.CheckReplicasNowAsync();
         }
@@ -120,7 +126,7 @@ internal static class Mix
         }
 
         md.AppendLine();
-        md.AppendLine("Per round (req/s): " + string.Join("; ", variants.Select(v => $"{(v.Name.StartsWith("PgDiscipline-isolation: ", StringComparison.Ordinal) ? v.Name["PgDiscipline-isolation: ".Length..] : v.Name.Split(' ')[0])}{(v.Name.Contains("hand", StringComparison.Ordinal) ? " hand-rolled" : v.Name.Contains("PgBouncer", StringComparison.Ordinal) ? " → PgBouncer" : v.Name.Contains("pgpool", StringComparison.Ordinal) ? " → pgpool-II" : "")}: {string.Join(" / ", results[v.Name].Select(r => r.Throughput.ToString("0", Inv)))}")) + ".");
+        md.AppendLine("Per round (req/s): " + string.Join("; ", variants.Select(v => $"{(v.Name.StartsWith("PgDiscipline-isolation: ", StringComparison.Ordinal) ? v.Name["PgDiscipline-isolation: ".Length..] : v.Name.Split(' ')[0])}{(v.Name.Contains("pooled", StringComparison.Ordinal) ? (v.Name.Contains("hand", StringComparison.Ordinal) ? " hand-rolled pooled" : " pooled") : v.Name.Contains("hand", StringComparison.Ordinal) ? " hand-rolled" : v.Name.Contains("PgBouncer", StringComparison.Ordinal) ? " → PgBouncer" : v.Name.Contains("pgpool", StringComparison.Ordinal) ? " → pgpool-II" : "")}: {string.Join(" / ", results[v.Name].Select(r => r.Throughput.ToString("0", Inv)))}")) + ".");
         // Where PgDiscipline's replica-safe reads ran, over every round, from its own statistics.
         var snapshot = runtime.Statistics!.ToSnapshot();
         var reads = snapshot.Queries.Where(q => q.Kind == "select").ToList();

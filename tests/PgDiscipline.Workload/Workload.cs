@@ -35,19 +35,6 @@ internal sealed class WorkloadDb(DbContextOptions<WorkloadDb> options) : DbConte
         });
 }
 
-/// <summary>How a client reaches the database: where reads and writes go, and whether PgDiscipline routes them.</summary>
-internal sealed class Variant(string name, DbContextOptions<WorkloadDb> reads, DbContextOptions<WorkloadDb> writes, PgDisciplineRuntime? runtime = null)
-{
-    public string Name { get; } = name;
-
-    public DbContextOptions<WorkloadDb> Reads { get; } = reads;
-
-    public DbContextOptions<WorkloadDb> Writes { get; } = writes;
-
-    /// <summary>Set for the PgDiscipline variant: reads are tagged ReadFromReplica and the session token is carried.</summary>
-    public PgDisciplineRuntime? Runtime { get; } = runtime;
-}
-
 /// <summary>What one run observed.</summary>
 internal sealed class RunResult
 {
@@ -244,7 +231,7 @@ internal static class Workload
                     if (write)
                     {
                         var id = rows[rng.Next(rows.Length)];
-                        await using var db = new WorkloadDb(variant.Writes);
+                        await using var db = variant.CreateWrites();
                         if (variant.Runtime is not null && token is not null)
                         {
                             db.GetPgDisciplineSession().Token = token;
@@ -261,7 +248,7 @@ internal static class Workload
                     }
                     else
                     {
-                        await using var db = new WorkloadDb(variant.Reads);
+                        await using var db = variant.CreateReads();
                         if (variant.Runtime is not null && token is not null)
                         {
                             db.GetPgDisciplineSession().Token = token;
