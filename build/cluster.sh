@@ -166,6 +166,8 @@ pool_mode = transaction
 default_pool_size = $REPLICA_BOUNCER_POOL
 max_client_conn = 15000
 server_reset_query =
+; fault tests restart servers: retry a failed server login after 1 s, not PgBouncer's 15
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits
 logfile = $CLUSTER_DIR/pgbouncer-replica$n.log
 pidfile = $dir/pgbouncer.pid
@@ -553,6 +555,8 @@ pool_mode = transaction
 default_pool_size = 8
 max_client_conn = 1000
 server_reset_query =
+; fault tests restart servers: retry a failed server login after 1 s, not PgBouncer's 15
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits
 logfile = $CLUSTER_DIR/pgbouncer.log
 pidfile = $CLUSTER_DIR/pgbouncer/pgbouncer.pid

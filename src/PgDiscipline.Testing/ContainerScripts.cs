@@ -93,6 +93,7 @@ internal static class ContainerScripts
         default_pool_size = 8
         max_client_conn = 1000
         server_reset_query =
+        server_login_retry = 1
         ignore_startup_parameters = extra_float_digits
         CONF
         exec "$bin" /tmp/pgbouncer/pgbouncer.ini
