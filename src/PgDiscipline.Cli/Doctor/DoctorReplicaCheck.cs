@@ -12,8 +12,9 @@ namespace PgDiscipline.Cli.Doctor;
 internal static class DoctorReplicaCheck
 {
     /// <summary>One replica. Replay lag by the rule the runtime's health monitor applies (<see cref="ReplicaLag.Bound"/>,
-    /// with the one reading of the primary taken when the doctor started), and like the monitor, a replica over the limit
-    /// gets <see cref="ReplicaLag.ConfirmDelay"/> to reach that reading before it fails. A lag nothing bounds yet (no
+    /// with the one reading of the primary taken when the doctor started), and a replica over the limit gets one step of
+    /// <see cref="ReplicaLag.ConfirmDelay"/> to reach that reading before it fails (the monitor allows up to
+    /// <see cref="ReplicaLag.ConfirmWindow"/> in such steps). A lag nothing bounds yet (no
     /// transaction replayed since the replica started) is reported as 0, but a replica whose replay is paused behind the
     /// primary fails whatever its lag.</summary>
     public static async Task<Check> RunAsync(int index, string connectionString, Settings settings, PrimaryReading? primary, CancellationToken ct)

@@ -136,7 +136,7 @@ internal sealed class ReplicaHealthMonitor : IAsyncDisposable
             // measured against its own position). Such a reading joins the history only when it is ahead of the last real one.
             var received = observations.Where(o => o.Health is null && o.InRecovery).Select(o => o.Received).DefaultIfEmpty(0UL).Max();
             current = received >= last.Position ? new PrimaryReading(readAt, received, null) : null;
-            samples = current is null ? _readings.Add(null) : _readings.Add(current);
+            samples = _readings.Add(current);
             current ??= new PrimaryReading(readAt, last.Position, last.Snapshot);
         }
         else
