@@ -197,6 +197,17 @@ internal sealed partial class EfContext
             return false;
         }
 
+        // Asked for nearly every operand of every invocation: AllInterfaces builds a new array of public symbols per call.
+        return _queryable.GetOrAdd(type, t => ImplementsQueryable(t));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, bool> _queryable = new(SymbolEqualityComparer.Default);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, ITypeSymbol?> _queryElement = new(SymbolEqualityComparer.Default);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, ITypeSymbol?> _collectionElement = new(SymbolEqualityComparer.Default);
+
+    private bool ImplementsQueryable(ITypeSymbol type)
+    {
+
         if (Eq.Equals(type.OriginalDefinition, IQueryableOfT) || Eq.Equals(type, IQueryable))
         {
             return true;
@@ -292,11 +303,10 @@ internal sealed partial class EfContext
 
     /// <summary>The <c>T</c> of <c>IQueryable&lt;T&gt;</c> when <paramref name="type"/> is or implements it.</summary>
     public ITypeSymbol? QueryElement(ITypeSymbol? type)
+        => type is null || IQueryableOfT is null ? null : _queryElement.GetOrAdd(type, t => FindQueryElement(t));
+
+    private ITypeSymbol? FindQueryElement(ITypeSymbol type)
     {
-        if (type is null || IQueryableOfT is null)
-        {
-            return null;
-        }
 
         if (type is INamedTypeSymbol named && Eq.Equals(named.OriginalDefinition, IQueryableOfT))
         {
@@ -331,11 +341,12 @@ internal sealed partial class EfContext
 
     /// <summary>The element type when <paramref name="type"/> is a collection of entities (a collection navigation).</summary>
     public ITypeSymbol? CollectionElement(ITypeSymbol? type)
+        => type is null || type.SpecialType == SpecialType.System_String || IEnumerableOfT is null
+            ? null
+            : _collectionElement.GetOrAdd(type, t => FindCollectionElement(t));
+
+    private ITypeSymbol? FindCollectionElement(ITypeSymbol type)
     {
-        if (type is null || type.SpecialType == SpecialType.System_String || IEnumerableOfT is null)
-        {
-            return null;
-        }
 
         foreach (var i in type is INamedTypeSymbol n && Eq.Equals(n.OriginalDefinition, IEnumerableOfT) ? new[] { n } : type.AllInterfaces.ToArray())
         {

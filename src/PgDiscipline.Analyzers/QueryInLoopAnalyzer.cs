@@ -13,7 +13,7 @@ namespace PgDiscipline.Analyzers;
 public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
 {
     /// <summary>Calls that run a query: the read terminals plus loads, updates and deletes.</summary>
-    private static readonly ImmutableHashSet<string> Terminals = RoutingFacts.Terminals.Union(new[]
+    internal static readonly ImmutableHashSet<string> Terminals = RoutingFacts.Terminals.Union(new[]
     {
         "Contains", "Load", "LoadAsync", "ForEachAsync", "ExecuteUpdate", "ExecuteUpdateAsync", "ExecuteDelete", "ExecuteDeleteAsync",
         "ElementAt", "ElementAtOrDefault",
@@ -33,10 +33,11 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         // whether it does in its own body (the second level).
         var helpers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
         var nested = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
-        context.RegisterOperationAction(c => Analyze(c, ef, helpers, nested), OperationKind.Invocation);
+        var reach = new HelperReach(context.Compilation);
+        context.RegisterOperationAction(c => Analyze(c, ef, helpers, nested, reach), OperationKind.Invocation);
     }
 
-    private static void Analyze(OperationAnalysisContext context, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool> helpers, ConcurrentDictionary<IMethodSymbol, bool> nested)
+    private static void Analyze(OperationAnalysisContext context, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool> helpers, ConcurrentDictionary<IMethodSymbol, bool> nested, HelperReach reach)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
@@ -56,9 +57,11 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
             return;
         }
 
-        if ((!runsQuery && (method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0
-                || !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef, nested))))
-            || ef.InsideExpressionTree(invocation) || LoopMemoisation.IsMemoised(invocation) || LoopBatching.IsBatched(invocation, loopOperation, chain))
+        // The helper's answer (binding its body) comes after the tests that only walk this method's operations.
+        if ((!runsQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0)
+            || ef.InsideExpressionTree(invocation) || LoopMemoisation.IsMemoised(invocation)
+            || (!runsQuery && !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef, nested, reach)))
+            || LoopBatching.IsBatched(invocation, loopOperation, chain))
         {
             return;
         }
@@ -149,14 +152,14 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     /// declared in this compilation whose body runs a query or saves changes, directly or through a helper it calls (two
     /// levels); an interface or virtual method through its implementations here. Computed once per method per compilation.
     /// </summary>
-    private static bool HelperRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool>? nested)
+    private static bool HelperRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool>? nested, HelperReach reach)
     {
         // An interface or abstract/virtual method (a repository's GetByKey) runs what its implementations in the compilation run.
         if (method.IsAbstract || method.IsVirtual)
         {
             foreach (var implementation in ef.Implementations(method))
             {
-                if (!implementation.IsAbstract && ef.CouldTouchDatabase(implementation) && BodyRunsQuery(implementation, compilation, ef, nested))
+                if (!implementation.IsAbstract && ef.CouldTouchDatabase(implementation) && BodyRunsQuery(implementation, compilation, ef, nested, reach))
                 {
                     return true;
                 }
@@ -169,12 +172,12 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         }
 
         // Only methods that can reach the database are bound (an API client's method called in a loop is not).
-        return ef.CouldTouchDatabase(method) && BodyRunsQuery(method, compilation, ef, nested);
+        return ef.CouldTouchDatabase(method) && BodyRunsQuery(method, compilation, ef, nested, reach);
     }
 
     /// <summary>Whether the method's own body runs a query; with <paramref name="nested"/> (the first level), also through
     /// the helpers it calls (second level: Blogifier's <c>AddInternalAsync</c> → <c>GetSlugFromTitle</c>).</summary>
-    private static bool BodyRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool>? nested)
+    private static bool BodyRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool>? nested, HelperReach reach)
     {
         if (method.IsAbstract || method.DeclaringSyntaxReferences.Length == 0 || method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction))
         {
@@ -198,9 +201,9 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
 #pragma warning disable RS1030 // Only for methods called inside loops, once per method per compilation (cached above).
             var model = compilation.GetSemanticModel(syntax.SyntaxTree);
 #pragma warning restore RS1030
-            // Binding a body is the costly part: only bodies that name a call which could run a query are bound (most
+            // Binding a body is the costly part: only bodies that could reach a query call by name are bound (most
             // helpers called in loops are not data access at all).
-            if (body is null || (nested is null && !NamesAQueryCall(body)) || model.GetOperation(body) is not { } operation)
+            if (body is null || !(nested is null ? HelperReach.NamesAQueryCall(body) : reach.MayReachQuery(body)) || model.GetOperation(body) is not { } operation)
             {
                 continue;
             }
@@ -220,7 +223,7 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
                 var callee = call.TargetMethod.OriginalDefinition;
                 if (RunsQuery(call, ef, out _)
                     || (nested is not null && !SymbolEqualityComparer.Default.Equals(callee, method) && callee.DeclaringSyntaxReferences.Length > 0
-                        && nested.GetOrAdd(callee, m => HelperRunsQuery(m, compilation, ef, nested: null))))
+                        && nested.GetOrAdd(callee, m => HelperRunsQuery(m, compilation, ef, nested: null, reach))))
                 {
                     if (EnclosingLoop(call, ef) is not null)
                     {
@@ -259,20 +262,6 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
             if (current is IMethodBodyOperation or ILocalFunctionOperation)
             {
                 return false;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool NamesAQueryCall(SyntaxNode body)
-    {
-        foreach (var token in body.DescendantTokens())
-        {
-            if (token.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)
-                && (Terminals.Contains(token.ValueText) || token.ValueText is "Find" or "FindAsync" or "SaveChanges" or "SaveChangesAsync"))
-            {
-                return true;
             }
         }
 

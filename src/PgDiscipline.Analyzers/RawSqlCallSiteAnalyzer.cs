@@ -16,6 +16,11 @@ public sealed class RawSqlCallSiteAnalyzer : EfCoreAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.RawSqlCallSite);
 
+    /// <summary>Generated code is listed too: the inventory is of the SQL the application sends, whoever wrote the call. (Skipping
+    /// it made the compiler look for [GeneratedCode] symbols in every file with a call: a quarter of this package's time on
+    /// the 300-file benchmark.)</summary>
+    internal override GeneratedCodeAnalysisFlags GeneratedCode => GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics;
+
     /// <inheritdoc />
     internal override bool IsApplicable(EfContext ef) => ef.HasRelational;
 

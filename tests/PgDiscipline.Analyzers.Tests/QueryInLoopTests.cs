@@ -241,6 +241,48 @@ public sealed class QueryInLoopTests
             InLoop(2, "IndirectAsync", "foreach loop", "pass all the items to it and let it make one query"));
 
     [Fact]
+    public Task A_second_level_helper_is_found_through_every_way_of_naming_a_call() => V.AnalyzerAsync(Model.Usings + """
+        // The first level is bound only when its body names a query call or a method whose body does (binding is the cost):
+        // generic, conditional, static and interface calls must all pass that syntax-only test.
+        interface IStore { Task TouchAsync(int id, CancellationToken ct); }
+        sealed class Store(AppDb db) : IStore
+        {
+            public Task TouchAsync(int id, CancellationToken ct) => db.Users.Where(u => u.Id == id).ExecuteDeleteAsync(ct);
+        }
+
+        static class Steps
+        {
+            public static Task<T?> Load<T>(AppDb db, int id) where T : class => db.Set<T>().FindAsync(id).AsTask();
+            public static Task Generic(AppDb db, int id) => Load<User>(db, id);
+            public static Task Conditional(AppDb db, Helper? h, int id) => h?.Run(id) ?? Task.CompletedTask;
+            public static Task ThroughInterface(AppDb db, IStore store, int id, CancellationToken ct) => store.TouchAsync(id, ct);
+            public static Task Harmless(AppDb db, int id) => Format(id);
+            static Task Format(int id) => Task.FromResult(id.ToString());
+        }
+
+        sealed class Helper(AppDb db)
+        {
+            public Task Run(int id) => db.Users.AnyAsync(u => u.Id == id);
+        }
+
+        class C
+        {
+            async Task M(AppDb db, Helper h, IStore store, List<int> ids, CancellationToken ct)
+            {
+                foreach (var id in ids)
+                {
+                    await Steps.{|#0:Generic|}(db, id);
+                    await Steps.{|#1:Conditional|}(db, h, id);
+                    await Steps.{|#2:ThroughInterface|}(db, store, id, ct);
+                    await Steps.Harmless(db, id);
+                }
+            }
+        }
+        """ + Model.Entities, InLoop(0, "Generic", "foreach loop", "pass all the items to it and let it make one query"),
+            InLoop(1, "Conditional", "foreach loop", "pass all the items to it and let it make one query"),
+            InLoop(2, "ThroughInterface", "foreach loop", "pass all the items to it and let it make one query"));
+
+    [Fact]
     public Task SaveChanges_on_every_iteration_is_a_round_trip_per_item() => V.AnalyzerAsync(Model.Usings + """
         class C
         {
