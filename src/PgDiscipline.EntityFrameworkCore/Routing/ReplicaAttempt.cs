@@ -27,7 +27,8 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
         Failed,
     }
 
-    /// <summary>What one try produced (the reader is positioned on the application's first result, its first row read).</summary>
+    /// <summary>What one try produced (the reader is positioned on the application's first result, its first row read,
+    /// unless it is a <see cref="BufferedReplicaReader"/>, which replays its rows from the start).</summary>
     private readonly record struct Result(Outcome Outcome, DbDataReader? Reader, bool FirstRead);
 
     /// <summary>The timestamp before which a probe that found a replica behind no longer keeps reads from probing it.</summary>
@@ -91,7 +92,9 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
 
         execution.RanOn(replica.Index, replica, replica.Name, replica.Host, replica.Port);
         PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
-        return (Outcome.Served, first ? Served.WithReaderAfterFirstRead(result.Reader!, result.FirstRead) : Served.WithReader(result.Reader!));
+        return (Outcome.Served, first && result.Reader is not BufferedReplicaReader
+            ? Served.WithReaderAfterFirstRead(result.Reader!, result.FirstRead)
+            : Served.WithReader(result.Reader!));
     }
 
     /// <summary>The try itself, on asynchronous I/O whatever the caller's API (its bound is kept by the caller).</summary>
@@ -118,8 +121,14 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
             }
 
             // The first row (or the end) is read inside the bound: a server that fails before it costs a retry, not a
-            // failed read.
+            // failed read. A small result is read whole inside the bound too, so a server dying after its first row
+            // costs a retry as well.
             var firstRead = readFirst && await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (firstRead && BufferedReplicaReader.CanBuffer(reader))
+            {
+                return new Result(Outcome.Served, await BufferedReplicaReader.ReadAsync(reader, cancellationToken).ConfigureAwait(false), false);
+            }
+
             return new Result(Outcome.Served, reader, firstRead);
         }
         catch
