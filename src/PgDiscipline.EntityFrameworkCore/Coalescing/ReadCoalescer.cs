@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using NpgsqlTypes;
+using PgDiscipline.Pipeline;
 
 namespace PgDiscipline.Coalescing;
 

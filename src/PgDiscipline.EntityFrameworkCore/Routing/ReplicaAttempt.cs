@@ -28,8 +28,8 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
     }
 
     /// <summary>What one try produced (the reader is positioned on the application's first result, its first row read,
-    /// unless it is a <see cref="BufferedReplicaReader"/>, which replays its rows from the start).</summary>
-    private readonly record struct Result(Outcome Outcome, DbDataReader? Reader, bool FirstRead);
+    /// unless <c>Buffered</c>: then it replays its rows from the start, see <see cref="ReplicaResultBuffer"/>).</summary>
+    private readonly record struct Result(Outcome Outcome, DbDataReader? Reader, bool FirstRead, bool Buffered = false);
 
     /// <summary>The timestamp before which a probe that found a replica behind no longer keeps reads from probing it.</summary>
     public long ProbeableSince() => time.GetTimestamp() - (long)(ProbePause.TotalSeconds * time.TimestampFrequency);
@@ -92,7 +92,7 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
 
         execution.RanOn(replica.Index, replica, replica.Name, replica.Host, replica.Port);
         PgDisciplineTelemetry.Reads.Add(1, new KeyValuePair<string, object?>("pgdiscipline.target", replica.Name));
-        return (Outcome.Served, first && result.Reader is not BufferedReplicaReader
+        return (Outcome.Served, first && !result.Buffered
             ? Served.WithReaderAfterFirstRead(result.Reader!, result.FirstRead)
             : Served.WithReader(result.Reader!));
     }
@@ -124,9 +124,11 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
             // failed read. A small result is read whole inside the bound too, so a server dying after its first row
             // costs a retry as well.
             var firstRead = readFirst && await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (firstRead && BufferedReplicaReader.CanBuffer(reader))
+            if (firstRead && ReplicaResultBuffer.CanBuffer(reader))
             {
-                return new Result(Outcome.Served, await BufferedReplicaReader.ReadAsync(reader, cancellationToken).ConfigureAwait(false), false);
+                var buffered = await ReplicaResultBuffer.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+                reader = buffered.Reader;
+                return new Result(Outcome.Served, reader, false, Buffered: true);
             }
 
             return new Result(Outcome.Served, reader, firstRead);

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Data.Common;
 using System.Globalization;
 
-namespace PgDiscipline.Coalescing;
+namespace PgDiscipline.Pipeline;
 
 /// <summary>
 /// A reader over a <see cref="BufferedResult"/>, one per caller, that EF Core materialises like the provider's own
@@ -89,7 +89,7 @@ internal sealed class BufferedDataReader(BufferedResult result, DbDataReader? li
         return false;
     }
 
-    /// <summary>A coalesced read has one result set.</summary>
+    /// <summary>A buffered read (coalesced, or a small replica result) has one result set: EF Core reads one per query.</summary>
     public override bool NextResult()
     {
         _row = result.Rows.Count;
@@ -262,7 +262,7 @@ internal sealed class BufferedDataReader(BufferedResult result, DbDataReader? li
 
         return converted is T t
             ? t
-            : throw new InvalidCastException($"Column '{GetName(ordinal)}' holds {value.GetType().Name}; a coalesced read cannot give it as {typeof(T).Name}.");
+            : throw new InvalidCastException($"Column '{GetName(ordinal)}' holds {value.GetType().Name}; a buffered read cannot give it as {typeof(T).Name}.");
     }
 
     private static object ToList(Array array, Type listType)

@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Data.Common;
 
-namespace PgDiscipline.Coalescing;
+namespace PgDiscipline.Pipeline;
 
 /// <summary>One result set read into memory by a coalesced read's leader: the columns as the server described them and
 /// every row's values (<see cref="DbDataReader.GetValue"/>). Immutable once built, so every waiter gets its own
