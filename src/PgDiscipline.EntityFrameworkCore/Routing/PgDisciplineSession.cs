@@ -104,6 +104,7 @@ public sealed class PgDisciplineSession
 
     internal void Require(NpgsqlLogSequenceNumber lsn)
     {
+        lsn = Lsns.RecordEnd(lsn);
         lock (_gate)
         {
             if (lsn > _required)
@@ -126,6 +127,7 @@ public sealed class PgDisciplineSession
     /// <summary>The primary's position read after the session's last write committed: reads now wait for it.</summary>
     internal void Captured(NpgsqlLogSequenceNumber lsn)
     {
+        lsn = Lsns.RecordEnd(lsn);
         var timeline = Timeline?.NewestTimeline ?? 0;
         lock (_gate)
         {
