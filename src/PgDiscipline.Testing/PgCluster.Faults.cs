@@ -23,7 +23,10 @@ public sealed partial class PgCluster
     public async Task WaitForReplayAsync(int replica, CancellationToken cancellationToken = default)
     {
         var node = ReplicaAt(replica);
-        var target = (string)(await ScalarAsync(PrimaryConnectionString, "select pg_current_wal_insert_lsn()::text", cancellationToken).ConfigureAwait(false))!;
+        // The insert position skips a page header when the last record ended on a page boundary; replay stops at the
+        // boundary, so without taking the 24 bytes back a quiet cluster would wait here until some other write.
+        var insert = NpgsqlTypes.NpgsqlLogSequenceNumber.Parse((string)(await ScalarAsync(PrimaryConnectionString, "select pg_current_wal_insert_lsn()::text", cancellationToken).ConfigureAwait(false))!);
+        var target = ((ulong)insert % 8192 == 24 ? new NpgsqlTypes.NpgsqlLogSequenceNumber((ulong)insert - 24) : insert).ToString();
         while (!(bool)(await ScalarAsync(node.GetConnectionString(), "select coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", cancellationToken, target)
             .ConfigureAwait(false))!)
         {
