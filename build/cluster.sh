@@ -657,7 +657,10 @@ rewind_standby() {
   printf "primary_conninfo = '%s'\nprimary_slot_name = '%s'\n" \
     "host=127.0.0.1 port=$upstream user=$DB_USER password=$DB_PASSWORD application_name=$n" "$n" \
     | as_pg tee "$CLUSTER_DIR/$n/postgresql.auto.conf" >/dev/null
-  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" -l "$CLUSTER_DIR/$n.log" -o "-p $port" -w -t 60 start >/dev/null || die "$n failed to start after pg_rewind"
+  as_pg "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/$n" -l "$CLUSTER_DIR/$n.log" -o "-p $port" -w -t 60 start >/dev/null || die "$n failed to start after pg_rewind; its log ends:
+$(tail -n 15 "$CLUSTER_DIR/$n.log" 2>/dev/null)
+pg_rewind's log ends:
+$(tail -n 5 "$CLUSTER_DIR/rewind-$n.log" 2>/dev/null)"
   for slot in $slots; do
     psql_at "$port" "select pg_create_physical_replication_slot('$slot', true) where not exists (select 1 from pg_replication_slots where slot_name = '$slot')" >/dev/null \
       || die "could not make slot $slot on $n again after pg_rewind"
