@@ -207,7 +207,6 @@ internal sealed partial class EfContext
 
     private bool ImplementsQueryable(ITypeSymbol type)
     {
-
         if (Eq.Equals(type.OriginalDefinition, IQueryableOfT) || Eq.Equals(type, IQueryable))
         {
             return true;
@@ -307,7 +306,6 @@ internal sealed partial class EfContext
 
     private ITypeSymbol? FindQueryElement(ITypeSymbol type)
     {
-
         if (type is INamedTypeSymbol named && Eq.Equals(named.OriginalDefinition, IQueryableOfT))
         {
             return named.TypeArguments[0];
@@ -347,7 +345,6 @@ internal sealed partial class EfContext
 
     private ITypeSymbol? FindCollectionElement(ITypeSymbol type)
     {
-
         foreach (var i in type is INamedTypeSymbol n && Eq.Equals(n.OriginalDefinition, IEnumerableOfT) ? new[] { n } : type.AllInterfaces.ToArray())
         {
             if (Eq.Equals(i.OriginalDefinition, IEnumerableOfT) && i.TypeArguments.Length == 1)

@@ -53,8 +53,17 @@ internal sealed class HelperReach
         return false;
     }
 
-    private static bool IsQueryCallName(string name)
+    /// <summary>A method name that could run a query: a terminal, <c>Find</c>, <c>SaveChanges</c>.</summary>
+    public static bool IsQueryCallName(string name)
         => QueryInLoopAnalyzer.Terminals.Contains(name) || name is "Find" or "FindAsync" or "SaveChanges" or "SaveChangesAsync";
+
+    /// <summary>The body of a method or local function declaration (block or expression), or null.</summary>
+    public static SyntaxNode? BodyOf(SyntaxNode declaration) => declaration switch
+    {
+        MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
+        LocalFunctionStatementSyntax f => (SyntaxNode?)f.Body ?? f.ExpressionBody,
+        _ => null,
+    };
 
     private static string? InvokedName(ExpressionSyntax expression) => expression switch
     {
@@ -80,12 +89,7 @@ internal sealed class HelperReach
 
             foreach (var reference in method.DeclaringSyntaxReferences)
             {
-                var body = reference.GetSyntax() switch
-                {
-                    MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
-                    _ => null,
-                };
-                if (body is null || NamesAQueryCall(body))
+                if (BodyOf(reference.GetSyntax()) is not { } body || NamesAQueryCall(body))
                 {
                     return true;
                 }

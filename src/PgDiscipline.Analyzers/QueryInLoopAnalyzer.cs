@@ -43,7 +43,7 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         var method = invocation.TargetMethod;
 
         // Cheapest tests first: most calls neither could run a query nor have a body here, and most are not in a loop.
-        var couldRunQuery = Terminals.Contains(method.Name) || method.Name is "Find" or "FindAsync" or "SaveChanges" or "SaveChangesAsync";
+        var couldRunQuery = HelperReach.IsQueryCallName(method.Name);
         if ((!couldRunQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0) || EnclosingLoop(invocation, ef) is not { } found)
         {
             return;
@@ -192,12 +192,7 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
                 continue;
             }
 
-            var body = syntax switch
-            {
-                MethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
-                LocalFunctionStatementSyntax f => (SyntaxNode?)f.Body ?? f.ExpressionBody,
-                _ => null,
-            };
+            var body = HelperReach.BodyOf(syntax);
 #pragma warning disable RS1030 // Only for methods called inside loops, once per method per compilation (cached above).
             var model = compilation.GetSemanticModel(syntax.SyntaxTree);
 #pragma warning restore RS1030

@@ -126,9 +126,8 @@ internal sealed class ReplicaAttempt(ReplicaAdmission admission, ILogger logger,
             var firstRead = readFirst && await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (firstRead && ReplicaResultBuffer.CanBuffer(reader))
             {
-                var buffered = await ReplicaResultBuffer.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
-                reader = buffered.Reader;
-                return new Result(Outcome.Served, reader, false, Buffered: true);
+                var (buffered, _) = await ReplicaResultBuffer.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+                return new Result(Outcome.Served, buffered, false, Buffered: true);
             }
 
             return new Result(Outcome.Served, reader, firstRead);
