@@ -13,6 +13,8 @@ namespace PgDiscipline.Coalescing;
 /// </summary>
 internal sealed class CoalescingStage(CurrentOptions options, ReadCoalescer coalescer, TimeProvider time) : ICommandStage
 {
+    public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => kind == ExecutionKind.Reader && plan.Coalesce;
+
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
     {
         if (execution.Kind != ExecutionKind.Reader || !execution.Plan.Coalesce || execution.InTransaction || execution.Route.PositionUnknown

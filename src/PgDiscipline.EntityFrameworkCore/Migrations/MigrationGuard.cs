@@ -21,6 +21,8 @@ internal sealed class MigrationGuard(CurrentOptions options, PrimaryConnection p
 {
     private static readonly MigrationLintOptions LintOptions = new() { RequireLockTimeout = false };
 
+    public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => kind == ExecutionKind.NonQuery && options.Value.Migrations.Enabled;
+
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
         => execution.Kind == ExecutionKind.NonQuery && execution.Source == Microsoft.EntityFrameworkCore.Diagnostics.CommandSource.Migrations && options.Value.Migrations.Enabled
             ? GuardAsync(execution, cancellationToken)

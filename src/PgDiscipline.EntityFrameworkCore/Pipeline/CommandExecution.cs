@@ -86,8 +86,14 @@ internal sealed partial class CommandExecution
 
     public TimeProvider Time => _pool.Time;
 
-    internal void Start(DbCommand command, CommandEventData data, ExecutionKind kind, bool sync, CommandPlan plan, ExecutionTimeouts timeouts)
+    internal ExecutionPool Owner => _pool;
+
+    /// <summary>The stages that apply to this command's plan and kind, in order (<see cref="CommandPipeline.Applying"/>).</summary>
+    public ICommandStage[] Stages { get; private set; } = [];
+
+    internal void Start(DbCommand command, CommandEventData data, ExecutionKind kind, bool sync, CommandPlan plan, ExecutionTimeouts timeouts, ICommandStage[]? stages = null)
     {
+        Stages = stages ?? [];
         _state = Running;
         CommandId = data.CommandId;
         Command = command;
@@ -303,12 +309,11 @@ internal sealed partial class CommandExecution
     /// <summary>Clears everything of the command (the pool calls this before reuse).</summary>
     internal bool Reset()
     {
-        if (Volatile.Read(ref _state) != Completed)
+        if (Interlocked.CompareExchange(ref _state, Idle, Completed) != Completed)
         {
             return false;
         }
 
-        _state = Idle;
         CommandId = default;
         Command = null!;
         Context = null;

@@ -30,17 +30,21 @@ internal sealed class CommandPipeline(CommandPlanner planner, ExecutionPool pool
         var plan = planner.PlanFor(command.CommandText, data.CommandSource);
         plan.CallSite?.Increment();
         var execution = pool.Rent();
-        execution.Start(command, data, kind, sync, plan, plan.Timeouts);
+        execution.Start(command, data, kind, sync, plan, plan.Timeouts, plan.StagesFor(kind) ?? plan.KeepStages(kind, Applying(plan, kind)));
         Executions.Attach(command, execution);
         return execution;
     }
 
     /// <summary>Runs the chain from its first stage.</summary>
-    public ValueTask<Served> ExecuteAsync(CommandExecution execution, CancellationToken cancellationToken) => Run(0, execution, cancellationToken);
+    public ValueTask<Served> ExecuteAsync(CommandExecution execution, CancellationToken cancellationToken) => Run(execution.Stages, 0, execution, cancellationToken);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal ValueTask<Served> Run(int index, CommandExecution execution, CancellationToken cancellationToken)
-        => index < _stages.Length
-            ? _stages[index].ExecuteAsync(execution, new StageCursor(this, index + 1), cancellationToken)
+    internal static ValueTask<Served> Run(ICommandStage[] stages, int index, CommandExecution execution, CancellationToken cancellationToken)
+        => index < stages.Length
+            ? stages[index].ExecuteAsync(execution, new StageCursor(stages, index + 1), cancellationToken)
             : ValueTask.FromResult(Served.None);
+
+    /// <summary>The stages that can do anything for commands of <paramref name="plan"/> run as <paramref name="kind"/>, in
+    /// order: a plain read on a runtime without replicas or rules runs the primary stage only.</summary>
+    internal ICommandStage[] Applying(CommandPlan plan, ExecutionKind kind) => [.. _stages.Where(s => s.AppliesTo(plan, kind))];
 }

@@ -12,6 +12,7 @@ internal sealed class CommandPlan
     private string? _insideText;
     private string? _probeText;
     private string? _outsideProbeText;
+    private readonly ICommandStage[]?[] _stages = new ICommandStage[]?[3];
 
     public required long Version { get; init; }
 
@@ -87,5 +88,15 @@ internal sealed class CommandPlan
         }
 
         return prefix + (shape.Probe ? ShapeSql.ProbeStatement : "") + CommandText;
+    }
+
+    /// <summary>The stages that apply to this plan's commands run as <paramref name="kind"/>, once known.</summary>
+    public ICommandStage[]? StagesFor(ExecutionKind kind) => Volatile.Read(ref _stages[(int)kind]);
+
+    /// <summary>Keeps the stages worked out for <paramref name="kind"/> (two threads working them out at once get equal arrays).</summary>
+    public ICommandStage[] KeepStages(ExecutionKind kind, ICommandStage[] stages)
+    {
+        Volatile.Write(ref _stages[(int)kind], stages);
+        return stages;
     }
 }

@@ -2,9 +2,13 @@ using Microsoft.Extensions.ObjectPool;
 
 namespace PgDiscipline.Pipeline;
 
-/// <summary>Executions are reused: a warm command allocates nothing of PgDiscipline's own.</summary>
+/// <summary>Executions are reused: a warm command allocates nothing of PgDiscipline's own. Each thread keeps one spare
+/// in front of the shared pool, so the usual begin-and-complete on one thread touches no shared state.</summary>
 internal sealed class ExecutionPool
 {
+    [ThreadStatic]
+    private static CommandExecution? t_spare;
+
     private readonly DefaultObjectPool<CommandExecution> _pool;
 
     public ExecutionPool(TimeProvider time)
@@ -15,9 +19,32 @@ internal sealed class ExecutionPool
 
     public TimeProvider Time { get; }
 
-    public CommandExecution Rent() => _pool.Get();
+    public CommandExecution Rent()
+    {
+        if (t_spare is { } spare && ReferenceEquals(spare.Owner, this))
+        {
+            t_spare = null;
+            return spare;
+        }
 
-    public void Return(CommandExecution execution) => _pool.Return(execution);
+        return _pool.Get();
+    }
+
+    /// <summary>Takes back a completed execution (the first of two racing returns wins; the other does nothing).</summary>
+    public void Return(CommandExecution execution)
+    {
+        if (t_spare is null)
+        {
+            if (execution.Reset())
+            {
+                t_spare = execution;
+            }
+
+            return;
+        }
+
+        _pool.Return(execution);
+    }
 
     private sealed class Policy(ExecutionPool owner) : IPooledObjectPolicy<CommandExecution>
     {

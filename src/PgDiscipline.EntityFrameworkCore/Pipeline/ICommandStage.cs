@@ -8,13 +8,18 @@ namespace PgDiscipline.Pipeline;
 /// </summary>
 internal interface ICommandStage
 {
+    /// <summary>Whether this stage can do anything for a command of <paramref name="plan"/> run as <paramref name="kind"/>.
+    /// Asked once per plan and kind (a plan is rebuilt when the options or rules change), so it may only look at the plan,
+    /// the kind and the options; a stage that says yes still checks the command itself when it runs.</summary>
+    bool AppliesTo(CommandPlan plan, ExecutionKind kind);
+
     ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken);
 }
 
 /// <summary>The rest of the chain after a stage.</summary>
-internal readonly struct StageCursor(CommandPipeline pipeline, int index)
+internal readonly struct StageCursor(ICommandStage[] stages, int index)
 {
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, CancellationToken cancellationToken)
-        => pipeline.Run(index, execution, cancellationToken);
+        => CommandPipeline.Run(stages, index, execution, cancellationToken);
 }

@@ -9,6 +9,8 @@ namespace PgDiscipline.Pipeline;
 /// refused command never opens a connection). A Concurrency permit is held by the execution until it ends.</summary>
 internal sealed class RuleStage(ILogger logger) : ICommandStage
 {
+    public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => plan.Rules.Length > 0;
+
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
         => execution.Plan.Rules.Length == 0 ? next.ExecuteAsync(execution, cancellationToken) : AdmitThenAsync(execution, next, cancellationToken);
 

@@ -12,6 +12,9 @@ namespace PgDiscipline.Routing;
 /// </summary>
 internal sealed class ReplicaStage(CurrentOptions options, ReplicaSet set, ReplicaExecutor executor, SessionStore sessions, WritePositionCapture capture) : ICommandStage
 {
+    // Reads routed by the route stage, and writes whose position a session must remember.
+    public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => set.Configured;
+
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
     {
         if (execution.Route.Pool is { } pool)

@@ -12,6 +12,8 @@ namespace PgDiscipline.Routing;
 /// </summary>
 internal sealed class RouteStage(CurrentOptions options, ReplicaSet set, ReplicaHealthMonitor monitor, SessionStore sessions, TimeProvider time) : ICommandStage
 {
+    public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => kind == ExecutionKind.Reader && set.Configured;
+
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
     {
         if (execution.Kind != ExecutionKind.Reader || !set.Configured)

@@ -13,6 +13,8 @@ namespace PgDiscipline.Timeouts;
 /// </summary>
 internal sealed class PrimaryStage(PrimaryConnection primary) : ICommandStage
 {
+    public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => true;
+
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
     {
         var command = execution.Command;

@@ -23,6 +23,38 @@ public sealed class StageOrderTests
     }
 
     [Fact]
+    public void A_command_runs_only_the_stages_that_can_apply_to_its_plan()
+    {
+        const string Read = "select * from messages where id = @p0";
+        const string Write = "update messages set body = @p1 where id = @p0";
+        const string Blocked = "select * from audit where id = @p0";
+        var plain = new PgDisciplineOptions();
+        plain.Migrations.Enabled = false;
+        plain.Rules.Block(PgDiscipline.Sql.SqlFingerprint.Compute(Blocked).ToString(), "incident 7");
+        using var direct = PgDisciplineRuntime.Create(plain);
+        Assert.Equal(["PrimaryStage"], Names(direct, Read, ExecutionKind.Reader));
+        Assert.Equal(["PrimaryStage"], Names(direct, Write, ExecutionKind.NonQuery));
+        Assert.Equal(["RuleStage", "PrimaryStage"], Names(direct, Blocked, ExecutionKind.Reader));
+
+        var replicated = new PgDisciplineOptions();
+        replicated.AddReplica("Host=replica.invalid");
+        using var routed = PgDisciplineRuntime.Create(replicated);
+        Assert.Equal(["RouteStage", "ReplicaStage", "PrimaryStage"], Names(routed, Read, ExecutionKind.Reader));
+        Assert.Equal(["RouteStage", "CoalescingStage", "ReplicaStage", "PrimaryStage"], Names(routed, "-- pgdiscipline:coalesce\n\n" + Read, ExecutionKind.Reader));
+        Assert.Equal(["ReplicaStage", "MigrationGuard", "PrimaryStage"], Names(routed, Write, ExecutionKind.NonQuery));
+
+        static string[] Names(PgDisciplineRuntime runtime, string sql, ExecutionKind kind)
+        {
+            var pipeline = runtime.Get<CommandPipeline>();
+            var command = Events.Command(sql);
+            var execution = pipeline.Begin(command, Events.Executing(command), kind, sync: true);
+            var names = execution.Stages.Select(s => s.GetType().Name).ToArray();
+            execution.Complete(0);
+            return names;
+        }
+    }
+
+    [Fact]
     public async Task A_blocked_read_opens_no_connection_and_touches_no_replica()
     {
         var options = new PgDisciplineOptions();
@@ -134,6 +166,8 @@ public sealed class StageOrderTests
     /// <summary>A last stage that never answers (a leader whose server hangs).</summary>
     private sealed class Hang(Task<Served> never) : ICommandStage
     {
+        public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => true;
+
         public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken) => new(never);
     }
 }
