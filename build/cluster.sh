@@ -649,6 +649,9 @@ rewind_standby() {
   as_pg mkdir -p "$kept"
   as_pg cp "$CLUSTER_DIR/$n/postgresql.conf" "$kept/postgresql.conf"
   slots="$(find "$CLUSTER_DIR/$n/pg_replslot" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null | sort | tr '\n' ' ')"
+  # pg_rewind reads the source's timeline from its control file, which a just-promoted server updates only at its next
+  # checkpoint (PostgreSQL's pg_rewind docs): before it, "same timeline, no rewind required" and the standby cannot start.
+  psql_at "$source" "checkpoint" >/dev/null || die "checkpoint on the new primary (port $source) failed"
   as_pg "$PG_BIN/pg_rewind" -D "$CLUSTER_DIR/$n" \
     --source-server="host=127.0.0.1 port=$source user=$DB_USER password=$DB_PASSWORD dbname=postgres" >"$CLUSTER_DIR/rewind-$n.log" 2>&1 \
     || die "pg_rewind of $n failed (log: $CLUSTER_DIR/rewind-$n.log)"
