@@ -90,7 +90,8 @@ internal sealed class CommandPlan
         return prefix + (shape.Probe ? ShapeSql.ProbeStatement : "") + CommandText;
     }
 
-    /// <summary>The stages that apply to this plan's commands run as <paramref name="kind"/>, once known.</summary>
+    /// <summary>The stages that apply to this plan's commands run as <paramref name="kind"/>, once known (a planner and its
+    /// pipeline are singletons of one runtime, so the stages kept here are always that pipeline's).</summary>
     public ICommandStage[]? StagesFor(ExecutionKind kind) => Volatile.Read(ref _stages[(int)kind]);
 
     /// <summary>Keeps the stages worked out for <paramref name="kind"/> (two threads working them out at once get equal arrays).</summary>
