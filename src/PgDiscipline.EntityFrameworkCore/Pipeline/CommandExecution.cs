@@ -22,6 +22,7 @@ internal sealed partial class CommandExecution
 
     private readonly ExecutionPool _pool;
     private int _state;
+    private int _holds;
     private bool _callCounted;
     private DateTimeOffset _startedAt;
     private sbyte _inTransaction;
@@ -91,9 +92,10 @@ internal sealed partial class CommandExecution
     /// <summary>The stages that apply to this command's plan and kind, in order (<see cref="CommandPipeline.Applying"/>).</summary>
     public ICommandStage[] Stages { get; private set; } = [];
 
-    internal void Start(DbCommand command, CommandEventData data, ExecutionKind kind, bool sync, CommandPlan plan, ExecutionTimeouts timeouts, ICommandStage[]? stages = null)
+    internal void Start(DbCommand command, CommandEventData data, ExecutionKind kind, bool sync, CommandPlan plan, ExecutionTimeouts timeouts, ICommandStage[] stages)
     {
-        Stages = stages ?? [];
+        _holds = 1;
+        Stages = stages;
         _state = Running;
         CommandId = data.CommandId;
         Command = command;
@@ -213,10 +215,7 @@ internal sealed partial class CommandExecution
 
         Release();
         Executions.Detach(this);
-        if (!Reader.InUse)
-        {
-            Return();
-        }
+        Unhold();
     }
 
     /// <summary>The reader EF Core gets for <paramref name="inner"/> (positioned on the application's first result):
@@ -260,12 +259,13 @@ internal sealed partial class CommandExecution
     {
         var abandoned = !_handedOver;
         var raw = _raw;
+        var ownReader = abandoned && Reader.InUse; // asked before Complete: once completed, the execution may be reused
         Complete(0, failure, canceled: failure is null);
         if (abandoned && raw is not null)
         {
             raw.Dispose();
         }
-        else if (abandoned && Reader.InUse)
+        else if (ownReader)
         {
             Reader.Abandon();
         }
@@ -281,10 +281,14 @@ internal sealed partial class CommandExecution
         }
     }
 
-    /// <summary>Back to the pool once both the execution and its reader are done.</summary>
-    internal void Return()
+    /// <summary>The execution is held by itself until it completes and by its reader while that is open; whoever lets
+    /// go last gives it back to the pool, exactly once (a return decided by checking both would race: the loser could
+    /// return it again after its next command had begun).</summary>
+    internal void Hold() => Interlocked.Increment(ref _holds);
+
+    internal void Unhold()
     {
-        if (Volatile.Read(ref _state) == Completed && !Reader.InUse)
+        if (Interlocked.Decrement(ref _holds) == 0)
         {
             _pool.Return(this);
         }
@@ -316,6 +320,7 @@ internal sealed partial class CommandExecution
 
         CommandId = default;
         Command = null!;
+        Stages = [];
         Context = null;
         Plan = null!;
         Shape = default;

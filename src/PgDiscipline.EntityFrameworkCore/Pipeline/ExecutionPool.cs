@@ -21,16 +21,22 @@ internal sealed class ExecutionPool
 
     public CommandExecution Rent()
     {
-        if (t_spare is { } spare && ReferenceEquals(spare.Owner, this))
+        if (t_spare is { } spare)
         {
             t_spare = null;
-            return spare;
+            if (ReferenceEquals(spare.Owner, this))
+            {
+                return spare;
+            }
+
+            // Another runtime's (idle, nothing of a command left in it): dropped, so this slot serves this runtime and
+            // keeps no other runtime alive.
         }
 
         return _pool.Get();
     }
 
-    /// <summary>Takes back a completed execution (the first of two racing returns wins; the other does nothing).</summary>
+    /// <summary>Takes back a completed execution (called once per use: by whoever lets go of it last).</summary>
     public void Return(CommandExecution execution)
     {
         if (t_spare is null)

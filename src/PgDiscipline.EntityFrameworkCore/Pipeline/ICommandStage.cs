@@ -10,7 +10,8 @@ internal interface ICommandStage
 {
     /// <summary>Whether this stage can do anything for a command of <paramref name="plan"/> run as <paramref name="kind"/>.
     /// Asked once per plan and kind (a plan is rebuilt when the options or rules change), so it may only look at the plan,
-    /// the kind and the options; a stage that says yes still checks the command itself when it runs.</summary>
+    /// the kind, the options and what is fixed for the runtime's life (whether it has replicas); a stage that says yes
+    /// still checks the command itself when it runs.</summary>
     bool AppliesTo(CommandPlan plan, ExecutionKind kind);
 
     ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken);

@@ -26,7 +26,10 @@ internal sealed class PgDisciplineDataReader : DbDataReader
     internal PgDisciplineDataReader(CommandExecution execution) => _execution = execution;
 
     /// <summary>Given to EF Core and not disposed yet.</summary>
-    internal bool InUse { get; private set; }
+    private int _inUse;
+
+    /// <summary>Between <see cref="Open"/> and its release (the reader holds its execution until then).</summary>
+    internal bool InUse => Volatile.Read(ref _inUse) != 0;
 
     private DbDataReader Inner => _inner ?? throw new ObjectDisposedException(nameof(PgDisciplineDataReader));
 
@@ -39,7 +42,11 @@ internal sealed class PgDisciplineDataReader : DbDataReader
         _endReached = false;
         _firstReadPending = firstReadDone;
         _firstRead = firstRead;
-        InUse = true;
+        if (Interlocked.Exchange(ref _inUse, 1) == 0)
+        {
+            _execution.Hold();
+        }
+
         return this;
     }
 
@@ -219,8 +226,10 @@ internal sealed class PgDisciplineDataReader : DbDataReader
     private void Released()
     {
         _inner = null;
-        InUse = false;
-        _execution.Return();
+        if (Interlocked.Exchange(ref _inUse, 0) == 1)
+        {
+            _execution.Unhold();
+        }
     }
 
     private bool Counted(bool read)

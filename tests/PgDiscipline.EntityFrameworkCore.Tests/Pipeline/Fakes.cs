@@ -188,7 +188,7 @@ internal static class Parts
     public static CommandExecution Execution(CommandPlan plan, DbCommand command, TimeProvider? time = null, ExecutionKind kind = ExecutionKind.Reader, bool sync = false, TimeSpan? statementTimeout = null)
     {
         var execution = new ExecutionPool(time ?? TimeProvider.System).Rent();
-        execution.Start(command, Events.Executing(command), kind, sync, plan, new ExecutionTimeouts(plan.StatementTimeoutOverride ?? statementTimeout, null, null));
+        execution.Start(command, Events.Executing(command), kind, sync, plan, new ExecutionTimeouts(plan.StatementTimeoutOverride ?? statementTimeout, null, null), stages: []);
         Executions.Attach(command, execution);
         return execution;
     }

@@ -42,6 +42,7 @@ public sealed class StageOrderTests
         Assert.Equal(["RouteStage", "ReplicaStage", "PrimaryStage"], Names(routed, Read, ExecutionKind.Reader));
         Assert.Equal(["RouteStage", "CoalescingStage", "ReplicaStage", "PrimaryStage"], Names(routed, "-- pgdiscipline:coalesce\n\n" + Read, ExecutionKind.Reader));
         Assert.Equal(["ReplicaStage", "MigrationGuard", "PrimaryStage"], Names(routed, Write, ExecutionKind.NonQuery));
+        Assert.Equal(["ReplicaStage", "PrimaryStage"], Names(routed, "select count(*) from messages", ExecutionKind.Scalar));
 
         static string[] Names(PgDisciplineRuntime runtime, string sql, ExecutionKind kind)
         {
