@@ -17,7 +17,7 @@ internal sealed class CoalescingStage(CurrentOptions options, ReadCoalescer coal
 
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
     {
-        if (execution.Kind != ExecutionKind.Reader || !execution.Plan.Coalesce || execution.InTransaction || execution.Route.PositionUnknown
+        if (!AppliesTo(execution.Plan, execution.Kind) || execution.InTransaction || execution.Route.PositionUnknown
             || ReadCoalescer.KeyOf(execution.Route.Pool ?? "primary", execution.Plan.CommandText, execution.Command.Parameters) is not { } key
             || coalescer.Enter(key, execution.Route.Required) is not var (flight, leader))
         {

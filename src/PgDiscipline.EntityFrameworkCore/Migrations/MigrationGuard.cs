@@ -24,7 +24,7 @@ internal sealed class MigrationGuard(CurrentOptions options, PrimaryConnection p
     public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => kind == ExecutionKind.NonQuery && options.Value.Migrations.Enabled;
 
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
-        => execution.Kind == ExecutionKind.NonQuery && execution.Source == Microsoft.EntityFrameworkCore.Diagnostics.CommandSource.Migrations && options.Value.Migrations.Enabled
+        => AppliesTo(execution.Plan, execution.Kind) && execution.Source == Microsoft.EntityFrameworkCore.Diagnostics.CommandSource.Migrations
             ? GuardAsync(execution, cancellationToken)
             : next.ExecuteAsync(execution, cancellationToken);
 

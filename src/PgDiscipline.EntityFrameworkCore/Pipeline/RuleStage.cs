@@ -12,7 +12,7 @@ internal sealed class RuleStage(ILogger logger) : ICommandStage
     public bool AppliesTo(CommandPlan plan, ExecutionKind kind) => plan.Rules.Length > 0;
 
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
-        => execution.Plan.Rules.Length == 0 ? next.ExecuteAsync(execution, cancellationToken) : AdmitThenAsync(execution, next, cancellationToken);
+        => !AppliesTo(execution.Plan, execution.Kind) ? next.ExecuteAsync(execution, cancellationToken) : AdmitThenAsync(execution, next, cancellationToken);
 
     private async ValueTask<Served> AdmitThenAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
     {

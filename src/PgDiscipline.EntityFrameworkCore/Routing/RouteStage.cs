@@ -16,7 +16,7 @@ internal sealed class RouteStage(CurrentOptions options, ReplicaSet set, Replica
 
     public ValueTask<Served> ExecuteAsync(CommandExecution execution, StageCursor next, CancellationToken cancellationToken)
     {
-        if (execution.Kind != ExecutionKind.Reader || !set.Configured)
+        if (!AppliesTo(execution.Plan, execution.Kind))
         {
             return next.ExecuteAsync(execution, cancellationToken);
         }
