@@ -6,9 +6,9 @@ namespace PgDiscipline.Analyzers;
 /// severity and help link per rule, the same the lint and the runtime migration guard use.</summary>
 internal static class DescriptorFactory
 {
-    public static DiagnosticDescriptor Create(RuleDescriptor rule, string messageFormat)
+    public static DiagnosticDescriptor Create(RuleDescriptor rule, string messageFormat, params string[] customTags)
         => new(rule.Id, rule.Title, messageFormat, rule.Category, Severity(rule.DefaultSeverity), isEnabledByDefault: rule.EnabledByDefault,
-            description: null, helpLinkUri: rule.HelpLink);
+            description: null, helpLinkUri: rule.HelpLink, customTags);
 
     private static DiagnosticSeverity Severity(RuleSeverity severity) => severity switch
     {

@@ -22,6 +22,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor QueryInLoop = Create(RuleIdentifiers.QueryInLoop,
         "'{0}' makes a database round trip on every iteration of the enclosing {1}: {2}");
 
+    /// <summary>PGD103 through a helper declared in the compilation: decided at compilation end, from every method's body.</summary>
+    public static readonly DiagnosticDescriptor QueryInLoopThroughHelper = DescriptorFactory.Create(RuleCatalog.Get(RuleIdentifiers.QueryInLoop),
+        QueryInLoop.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture), WellKnownDiagnosticTags.CompilationEnd);
+
     /// <summary>PGD104.</summary>
     public static readonly DiagnosticDescriptor RawSqlInjection = Create(RuleIdentifiers.RawSqlInjection,
         "The SQL passed to '{0}' is built by {1}: values become part of the SQL text (injection, and one plan per value); use {2} with an interpolated string, or parameters");

@@ -100,9 +100,12 @@ internal sealed class QueryChain
 
         // PGD101 and PGD102 both need the chain of every query; the operation trees are shared between analyzers, so the
         // second one finds it built (the chain depends only on the compilation's symbols, the same for both).
-        var chain = Built.GetValue(invocation, i => Build(i, ef));
+        var chain = BuiltAt(invocation, ef);
         return chain.RootedInEf ? chain : null;
     }
+
+    /// <summary><see cref="Build"/>, once per outermost invocation whichever rule asks first.</summary>
+    public static QueryChain BuiltAt(IInvocationOperation outermost, EfContext ef) => Built.GetValue(outermost, i => Build(i, ef));
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IInvocationOperation, QueryChain> Built = new();
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -24,50 +23,75 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         System.StringComparer.Ordinal, "Select", "SelectMany", "Where", "ForEach", "Any", "All", "Count", "Sum", "ToDictionary", "GroupBy", "OrderBy");
 
     /// <inheritdoc />
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.QueryInLoop);
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.QueryInLoop, DiagnosticDescriptors.QueryInLoopThroughHelper);
 
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {
-        // Per compilation: whether a method declared in it runs a query (its body, or a helper it calls: two levels), and
-        // whether it does in its own body (the second level).
-        var helpers = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
-        var nested = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
-        var reach = new HelperReach(context.Compilation);
-        context.RegisterOperationAction(c => Analyze(c, ef, helpers, nested, reach), OperationKind.Invocation);
+        // A call of a helper declared here is decided at compilation end, from the summaries of every method's body the
+        // driver handed to this analyzer; a call that runs a query itself is reported at once.
+        var summaries = new HelperSummaries(ef);
+        var throughHelpers = new ConcurrentQueue<(IMethodSymbol Helper, Diagnostic Diagnostic)>();
+        context.RegisterOperationAction(c => Analyze(c, ef, summaries, throughHelpers), OperationKind.Invocation);
+        context.RegisterCompilationEndAction(c =>
+        {
+            foreach (var (helper, diagnostic) in throughHelpers)
+            {
+                if (summaries.RunsQuery(helper))
+                {
+                    c.ReportDiagnostic(diagnostic);
+                }
+            }
+        });
     }
 
-    private static void Analyze(OperationAnalysisContext context, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool> helpers, ConcurrentDictionary<IMethodSymbol, bool> nested, HelperReach reach)
+    private static void Analyze(OperationAnalysisContext context, EfContext ef, HelperSummaries summaries, ConcurrentQueue<(IMethodSymbol, Diagnostic)> throughHelpers)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
 
-        // Cheapest tests first: most calls neither could run a query nor have a body here, and most are not in a loop.
-        var couldRunQuery = HelperReach.IsQueryCallName(method.Name);
-        if ((!couldRunQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0) || EnclosingLoop(invocation, ef) is not { } found)
+        // Cheapest tests first: most calls neither could run a query nor have a body here.
+        var couldRunQuery = IsQueryCallName(method.Name);
+        var hasBody = method.OriginalDefinition.DeclaringSyntaxReferences.Length > 0;
+        if (!couldRunQuery && !hasBody)
         {
             return;
         }
 
-        var (loop, loopOperation) = found;
         QueryChain? chain = null;
         var runsQuery = couldRunQuery && RunsQuery(invocation, ef, out chain);
-        if (!runsQuery && IsStrategyCall(invocation, loopOperation, ef))
+        var found = EnclosingLoop(invocation, ef);
+        summaries.Record(invocation, context.ContainingSymbol, runsQuery, found is not null);
+        if (found is not { } inLoop)
         {
             return;
         }
 
-        // The helper's answer (binding its body) comes after the tests that only walk this method's operations.
-        if ((!runsQuery && method.OriginalDefinition.DeclaringSyntaxReferences.Length == 0)
-            || ef.InsideExpressionTree(invocation) || LoopMemoisation.IsMemoised(invocation)
-            || (!runsQuery && !helpers.GetOrAdd(method.OriginalDefinition, m => HelperRunsQuery(m, context.Compilation, ef, nested, reach)))
-            || LoopBatching.IsBatched(invocation, loopOperation, chain))
+        var (loop, loopOperation) = inLoop;
+        if (!runsQuery && (!hasBody || IsStrategyCall(invocation, loopOperation, ef) || !summaries.CouldRunQuery(method.OriginalDefinition)))
         {
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop, Advice(method.Name, runsQuery)));
+        if (ef.InsideExpressionTree(invocation) || LoopMemoisation.IsMemoised(invocation) || LoopBatching.IsBatched(invocation, loopOperation, chain))
+        {
+            return;
+        }
+
+        if (runsQuery)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.QueryInLoop, QueryChain.NameLocation(invocation), method.Name, loop, Advice(method.Name, runsQuery)));
+        }
+        else
+        {
+            throughHelpers.Enqueue((method.OriginalDefinition, Diagnostic.Create(DiagnosticDescriptors.QueryInLoopThroughHelper,
+                QueryChain.NameLocation(invocation), method.Name, loop, Advice(method.Name, runsQuery))));
+        }
     }
+
+    /// <summary>A method name that could run a query: a terminal, <c>Find</c>, <c>SaveChanges</c>.</summary>
+    internal static bool IsQueryCallName(string name)
+        => Terminals.Contains(name) || name is "Find" or "FindAsync" or "SaveChanges" or "SaveChangesAsync";
 
     /// <summary><c>foreach (var rule in rules) await rule.Execute(request);</c>: a polymorphic call on the iteration variable
     /// (an interface or virtual method with several implementations) runs a different step per iteration, a loop over
@@ -117,7 +141,7 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
             return false;
         }
 
-        chain = QueryChain.Build(invocation, ef);
+        chain = QueryChain.BuiltAt(invocation, ef);
         return chain.RootedInEf;
     }
 
@@ -145,122 +169,6 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// N+1 through a helper (bitwarden/server: <c>foreach (var id in ids) await db.BumpRevisionDateAsync(id);</c>): a method
-    /// declared in this compilation whose body runs a query or saves changes, directly or through a helper it calls (two
-    /// levels); an interface or virtual method through its implementations here. Computed once per method per compilation.
-    /// </summary>
-    private static bool HelperRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool>? nested, HelperReach reach)
-    {
-        // An interface or abstract/virtual method (a repository's GetByKey) runs what its implementations in the compilation run.
-        if (method.IsAbstract || method.IsVirtual)
-        {
-            foreach (var implementation in ef.Implementations(method))
-            {
-                if (!implementation.IsAbstract && ef.CouldTouchDatabase(implementation) && BodyRunsQuery(implementation, compilation, ef, nested, reach))
-                {
-                    return true;
-                }
-            }
-
-            if (method.IsAbstract)
-            {
-                return false;
-            }
-        }
-
-        // Only methods that can reach the database are bound (an API client's method called in a loop is not).
-        return ef.CouldTouchDatabase(method) && BodyRunsQuery(method, compilation, ef, nested, reach);
-    }
-
-    /// <summary>Whether the method's own body runs a query; with <paramref name="nested"/> (the first level), also through
-    /// the helpers it calls (second level: Blogifier's <c>AddInternalAsync</c> → <c>GetSlugFromTitle</c>).</summary>
-    private static bool BodyRunsQuery(IMethodSymbol method, Compilation compilation, EfContext ef, ConcurrentDictionary<IMethodSymbol, bool>? nested, HelperReach reach)
-    {
-        if (method.IsAbstract || method.DeclaringSyntaxReferences.Length == 0 || method.MethodKind is not (MethodKind.Ordinary or MethodKind.LocalFunction))
-        {
-            return false;
-        }
-
-        foreach (var reference in method.DeclaringSyntaxReferences)
-        {
-            var syntax = reference.GetSyntax();
-            if (!compilation.ContainsSyntaxTree(syntax.SyntaxTree))
-            {
-                continue;
-            }
-
-            var body = HelperReach.BodyOf(syntax);
-#pragma warning disable RS1030 // Only for methods called inside loops, once per method per compilation (cached above).
-            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
-            // Binding a body is the costly part: only bodies that could reach a query call by name are bound (most
-            // helpers called in loops are not data access at all).
-            if (body is null || !(nested is null ? HelperReach.NamesAQueryCall(body) : reach.MayReachQuery(body)) || model.GetOperation(body) is not { } operation)
-            {
-                continue;
-            }
-
-            // A query inside an expression tree (a helper that only returns `e => db.Xs.Any(…)`, or composes an IQueryable
-            // with a subquery) is translated with the query that uses it, never run by the helper.
-            // A helper that walks a collection with database work in its own loop (a sync per server, per library) is the
-            // batch: its per-item queries are reported in it, and the loop calling it once per server is not N+1 on top.
-            var runs = false;
-            foreach (var op in operation.DescendantsAndSelf())
-            {
-                if (op is not IInvocationOperation call || ef.InsideExpressionTree(call) || QueryChain.IsSubquery(call, ef) || InsideCacheFactory(call))
-                {
-                    continue;
-                }
-
-                var callee = call.TargetMethod.OriginalDefinition;
-                if (RunsQuery(call, ef, out _)
-                    || (nested is not null && !SymbolEqualityComparer.Default.Equals(callee, method) && callee.DeclaringSyntaxReferences.Length > 0
-                        && nested.GetOrAdd(callee, m => HelperRunsQuery(m, compilation, ef, nested: null, reach))))
-                {
-                    if (EnclosingLoop(call, ef) is not null)
-                    {
-                        return false;
-                    }
-
-                    runs = true;
-                }
-            }
-
-            if (runs)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>A query in the factory lambda of a cache (<c>_cache.GetOrCreate(key, e =&gt; db.Xs.ToList())</c>, Oqtane's
-    /// <c>GetCache</c>) runs once per cache entry, not once per call of the helper.</summary>
-    private static bool InsideCacheFactory(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation lambda)
-            {
-                var holder = lambda.Parent is IDelegateCreationOperation d ? d.Parent : lambda.Parent;
-                if (holder?.Parent is IInvocationOperation { TargetMethod.Name: var name }
-                    && (name.StartsWith("GetOr", System.StringComparison.Ordinal) || name.IndexOf("Cache", System.StringComparison.Ordinal) >= 0))
-                {
-                    return true;
-                }
-            }
-
-            if (current is IMethodBodyOperation or ILocalFunctionOperation)
-            {
-                return false;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>"foreach loop", "for loop", "while loop" or "Select lambda" when the invocation runs once per iteration.</summary>

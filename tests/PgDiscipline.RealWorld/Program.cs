@@ -200,7 +200,7 @@ foreach (var name in cold.Select(c => c.Assembly).Distinct())
 
 return 0;
 
-string Relative(string path) => path.StartsWith(root, StringComparison.Ordinal) ? Path.GetRelativePath(root, path) : path;
+string Relative(string? path) => path is null || path.Length == 0 ? "(no location)" : path.StartsWith(root, StringComparison.Ordinal) ? Path.GetRelativePath(root, path) : path;
 
 internal sealed class Loader : IAnalyzerAssemblyLoader
 {
