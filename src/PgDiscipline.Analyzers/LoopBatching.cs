@@ -182,10 +182,9 @@ internal static class LoopBatching
     /// the loop writes or of the size of a buffer kept across iterations (<c>pending.Count &gt;= 500</c>).</summary>
     private static bool IsPeriodic(IInvocationOperation call, IOperation loop)
     {
-        var writtenInLoop = Written(loop);
         for (var current = call.Parent; current is not null && !ReferenceEquals(current, loop); current = current.Parent)
         {
-            if (current is IConditionalOperation { Condition: { } condition } && condition.DescendantsAndSelf().Any(o => IsPeriodicTest(o, loop, writtenInLoop)))
+            if (current is IConditionalOperation { Condition: { } condition } && condition.DescendantsAndSelf().Any(o => IsPeriodicTest(o, loop, Written(loop))))
             {
                 return true;
             }
@@ -243,8 +242,13 @@ internal static class LoopBatching
 
     private static IOperation Body(IOperation loop) => loop is ILoopOperation l ? l.Body : loop;
 
-    /// <summary>Locals, fields and parameters assigned, compound-assigned or incremented inside <paramref name="scope"/>.</summary>
-    private static HashSet<ISymbol> Written(IOperation scope)
+    /// <summary>Locals, fields and parameters assigned, compound-assigned or incremented inside <paramref name="scope"/>; once
+    /// per loop (every call in a loop asks about the same loop).</summary>
+    private static HashSet<ISymbol> Written(IOperation scope) => WrittenIn.GetValue(scope, CollectWritten);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IOperation, HashSet<ISymbol>> WrittenIn = new();
+
+    private static HashSet<ISymbol> CollectWritten(IOperation scope)
     {
         var written = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var op in scope.DescendantsAndSelf())
