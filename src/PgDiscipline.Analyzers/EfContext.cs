@@ -238,8 +238,20 @@ internal sealed partial class EfContext
     public bool IsQueryOperator(IMethodSymbol method)
     {
         var m = method.ReducedFrom ?? method;
-        return m.IsExtensionMethod && m.Parameters.Length > 0 && IsQueryable(m.Parameters[0].Type);
+        if (!m.IsExtensionMethod)
+        {
+            return false;
+        }
+
+        // Asked for every invocation of every chain: once per method definition (Parameters builds an array per call), except
+        // for a receiver typed by the method's own type parameter, which only the constructed method can answer.
+        var known = _queryOperators.GetOrAdd(m.OriginalDefinition, d => d.Parameters.Length == 0 ? (byte)0
+            : d.Parameters[0].Type is ITypeParameterSymbol ? (byte)2
+            : IsQueryable(d.Parameters[0].Type) ? (byte)1 : (byte)0);
+        return known == 1 || (known == 2 && IsQueryable(m.Parameters[0].Type));
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IMethodSymbol, byte> _queryOperators = new(SymbolEqualityComparer.Default);
 
     /// <summary>The query a query operator (or Enumerable operator applied to a query) works on.</summary>
     public static IOperation? SourceOf(IInvocationOperation invocation)
@@ -382,26 +394,29 @@ internal sealed partial class EfContext
                 continue;
             }
 
-            foreach (var node in tree.GetRoot().DescendantNodes())
+            // Only where the text names the member: the token there, not a walk of the whole tree.
+            var root = tree.GetRoot();
+            foreach (var i in candidates)
             {
-                if (node is not Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access)
+                var member = settings[i].Member;
+                for (var at = text.IndexOf(member, StringComparison.Ordinal); at >= 0 && !found[i]; at = text.IndexOf(member, at + member.Length, StringComparison.Ordinal))
                 {
-                    continue;
-                }
-
-                var typeName = access.Expression switch
-                {
-                    Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax id => id.Identifier.ValueText,
-                    Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax qualified => qualified.Name.Identifier.ValueText,
-                    Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-                    _ => null,
-                };
-                foreach (var i in candidates)
-                {
-                    if (access.Name.Identifier.ValueText == settings[i].Member && typeName == settings[i].Type)
+                    var token = root.FindToken(at);
+                    if (token.SpanStart != at || token.ValueText != member
+                        || token.Parent is not Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax name
+                        || name.Parent is not Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access || access.Name != name)
                     {
-                        found[i] = true;
+                        continue;
                     }
+
+                    var typeName = access.Expression switch
+                    {
+                        Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax id => id.Identifier.ValueText,
+                        Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax qualified => qualified.Name.Identifier.ValueText,
+                        Microsoft.CodeAnalysis.CSharp.Syntax.QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                        _ => null,
+                    };
+                    found[i] = typeName == settings[i].Type;
                 }
             }
 

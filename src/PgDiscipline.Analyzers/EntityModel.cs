@@ -117,16 +117,24 @@ internal sealed class EntityModel
                 continue;
             }
 
-            foreach (var node in tree.GetRoot().DescendantNodes())
+            // Only where the text says Set< or Entity<: the token there, not a walk of the whole tree.
+            SyntaxNode? root = null;
+            foreach (var marker in new[] { "Set<", "Entity<" })
             {
-                if (node is GenericNameSyntax { Identifier.ValueText: "Set" or "Entity", TypeArgumentList.Arguments.Count: 1 } generic
-                    && node.Parent is MemberAccessExpressionSyntax or InvocationExpressionSyntax
-                    && RightmostName(generic.TypeArgumentList.Arguments[0]) is { } name
-                    && byName.TryGetValue(name, out var candidates))
+                for (var at = text.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = text.IndexOf(marker, at + marker.Length, StringComparison.Ordinal))
                 {
-                    foreach (var candidate in candidates)
+                    root ??= tree.GetRoot();
+                    var token = root.FindToken(at);
+                    if (token.Parent is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic
+                        && token.SpanStart == at && generic.Identifier.ValueText is "Set" or "Entity"
+                        && generic.Parent is MemberAccessExpressionSyntax or InvocationExpressionSyntax
+                        && RightmostName(generic.TypeArgumentList.Arguments[0]) is { } name
+                        && byName.TryGetValue(name, out var candidates))
                     {
-                        AddWithNavigations(types, candidate, ef);
+                        foreach (var candidate in candidates)
+                        {
+                            AddWithNavigations(types, candidate, ef);
+                        }
                     }
                 }
             }
