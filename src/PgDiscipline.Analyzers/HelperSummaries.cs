@@ -17,6 +17,7 @@ internal sealed class HelperSummaries
     private readonly ConcurrentDictionary<IMethodSymbol, Summary> _summaries = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _firstLevel = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _secondLevel = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, bool> _touches = new(SymbolEqualityComparer.Default);
 
     public HelperSummaries(EfContext ef) => _ef = ef;
 
@@ -29,49 +30,35 @@ internal sealed class HelperSummaries
             return;
         }
 
-        var owners = new List<IMethodSymbol>(2);
-        for (var current = call.Parent; current is not null; current = current.Parent)
-        {
-            if (current is ILocalFunctionOperation local)
-            {
-                owners.Add(local.Symbol);
-            }
-        }
-
-        if (containing is IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
-        {
-            owners.Add(method);
-        }
-
-        // A query inside an expression tree is translated with the query that uses it; one in a cache's factory runs once
-        // per cache entry; neither is a query of the helper's own.
-        if (owners.Count == 0 || _ef.InsideExpressionTree(call) || QueryChain.IsSubquery(call, _ef) || InsideCacheFactory(call))
+        var method = containing as IMethodSymbol is { MethodKind: MethodKind.Ordinary } m ? m : null;
+        if ((method is null && !InLocalFunction(call))
+            // A query inside an expression tree is translated with the query that uses it; one in a cache's factory runs
+            // once per cache entry; neither is a query of the helper's own.
+            || _ef.InsideExpressionTree(call) || QueryChain.IsSubquery(call, _ef) || InsideCacheFactory(call))
         {
             return;
         }
 
-        foreach (var owner in owners)
+        for (var current = call.Parent; current is not null; current = current.Parent)
         {
-            if (!runsQuery && SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, callee))
+            if (current is ILocalFunctionOperation local)
             {
-                continue; // recursion adds nothing
-            }
-
-            var summary = _summaries.GetOrAdd(owner.OriginalDefinition, _ => new Summary());
-            lock (summary)
-            {
-                if (runsQuery)
-                {
-                    summary.Runs |= !inLoop;
-                    summary.RunsInLoop |= inLoop;
-                }
-                else
-                {
-                    summary.Callees.Add((callee, inLoop));
-                }
+                Add(local.Symbol, callee, runsQuery, inLoop);
             }
         }
+
+        if (method is not null)
+        {
+            Add(method, callee, runsQuery, inLoop);
+        }
     }
+
+    /// <summary>Whether calls in this body matter to the summaries: only a method that can reach the database is ever asked
+    /// about (<see cref="Helper"/>), and a local function is asked about on its own.</summary>
+    public bool Summarises(ISymbol containing, IOperation call)
+        => (containing is IMethodSymbol { MethodKind: MethodKind.Ordinary } method
+                && _touches.GetOrAdd(method.OriginalDefinition, m => _ef.CouldTouchDatabase(m)))
+            || InLocalFunction(call);
 
     /// <summary>Whether a method could make a round trip at all (cheap: from its symbol; the summaries decide at the end).</summary>
     public bool CouldRunQuery(IMethodSymbol method)
@@ -158,6 +145,41 @@ internal sealed class HelperSummaries
         }
 
         return runs;
+    }
+
+    private void Add(IMethodSymbol owner, IMethodSymbol callee, bool runsQuery, bool inLoop)
+    {
+        if (!runsQuery && SymbolEqualityComparer.Default.Equals(owner.OriginalDefinition, callee))
+        {
+            return; // recursion adds nothing
+        }
+
+        var summary = _summaries.GetOrAdd(owner.OriginalDefinition, _ => new Summary());
+        lock (summary)
+        {
+            if (runsQuery)
+            {
+                summary.Runs |= !inLoop;
+                summary.RunsInLoop |= inLoop;
+            }
+            else
+            {
+                summary.Callees.Add((callee, inLoop));
+            }
+        }
+    }
+
+    private static bool InLocalFunction(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is ILocalFunctionOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A query in the factory lambda of a cache (<c>_cache.GetOrCreate(key, e =&gt; db.Xs.ToList())</c>, Oqtane's

@@ -58,10 +58,21 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
             return;
         }
 
+        // Outside a loop a call matters only to the summary of a body that could be a helper (one that can reach the database).
+        var found = EnclosingLoop(invocation, ef);
+        var summarise = summaries.Summarises(context.ContainingSymbol, invocation);
+        if (found is null && !summarise)
+        {
+            return;
+        }
+
         QueryChain? chain = null;
         var runsQuery = couldRunQuery && RunsQuery(invocation, ef, out chain);
-        var found = EnclosingLoop(invocation, ef);
-        summaries.Record(invocation, context.ContainingSymbol, runsQuery, found is not null);
+        if (summarise)
+        {
+            summaries.Record(invocation, context.ContainingSymbol, runsQuery, found is not null);
+        }
+
         if (found is not { } inLoop)
         {
             return;
