@@ -11,6 +11,8 @@
 //   compile-errors.tsv    file and number of compiler errors in it (findings in those files are judged knowing it)
 //   analyzer-time.tsv     pass, analyzer assembly, execution time (s): one cold pass, then warm passes
 // Usage: PgDiscipline.RealWorld INPUTS_DIR OUT_DIR ROOT [PASSES]
+// Cold passes as in a build: copy the SDK's ReadyToRun Roslyn (sdk/*/Roslyn/bincore/Microsoft.CodeAnalysis*.dll) over
+// the output first; the NuGet Roslyn is IL only, and its JIT is charged to whichever analyzer first runs its code.
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
