@@ -14,22 +14,28 @@ namespace PgDiscipline.Interception;
 internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference) : DbCommandInterceptor
 {
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
-        => AsReader(Run(command, eventData, ExecutionKind.Reader, sync: true, default).GetAwaiter().GetResult(), result);
+        => Begin(command, eventData, ExecutionKind.Reader, sync: true) is not { } execution ? result
+            : AsReader(execution, CommandPipeline.Run(execution.Stages, 0, execution, default).GetAwaiter().GetResult(), result);
 
     public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        => AsReader(await Run(command, eventData, ExecutionKind.Reader, sync: false, cancellationToken).ConfigureAwait(false), result);
+        => Begin(command, eventData, ExecutionKind.Reader, sync: false) is not { } execution ? result
+            : AsReader(execution, await CommandPipeline.Run(execution.Stages, 0, execution, cancellationToken).ConfigureAwait(false), result);
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
-        => AsRows(Run(command, eventData, ExecutionKind.NonQuery, sync: true, default).GetAwaiter().GetResult(), result);
+        => Begin(command, eventData, ExecutionKind.NonQuery, sync: true) is not { } execution ? result
+            : AsRows(CommandPipeline.Run(execution.Stages, 0, execution, default).GetAwaiter().GetResult(), result);
 
     public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        => AsRows(await Run(command, eventData, ExecutionKind.NonQuery, sync: false, cancellationToken).ConfigureAwait(false), result);
+        => Begin(command, eventData, ExecutionKind.NonQuery, sync: false) is not { } execution ? result
+            : AsRows(await CommandPipeline.Run(execution.Stages, 0, execution, cancellationToken).ConfigureAwait(false), result);
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-        => AsScalar(Run(command, eventData, ExecutionKind.Scalar, sync: true, default).GetAwaiter().GetResult(), result);
+        => Begin(command, eventData, ExecutionKind.Scalar, sync: true) is not { } execution ? result
+            : AsScalar(CommandPipeline.Run(execution.Stages, 0, execution, default).GetAwaiter().GetResult(), result);
 
     public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
-        => AsScalar(await Run(command, eventData, ExecutionKind.Scalar, sync: false, cancellationToken).ConfigureAwait(false), result);
+        => Begin(command, eventData, ExecutionKind.Scalar, sync: false) is not { } execution ? result
+            : AsScalar(await CommandPipeline.Run(execution.Stages, 0, execution, cancellationToken).ConfigureAwait(false), result);
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
         => Executions.Find(command, eventData.CommandId) is not { } execution ? result
@@ -83,32 +89,20 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
         return Task.CompletedTask;
     }
 
-    /// <summary>Begins the execution and runs the stages (no execution when the context has no PgDiscipline runtime).</summary>
-    private ValueTask<(CommandExecution? Execution, Served Served)> Run(DbCommand command, CommandEventData eventData, ExecutionKind kind, bool sync, CancellationToken cancellationToken)
-    {
-        if (reference.Get(eventData.Context) is not { } dependencies)
-        {
-            return ValueTask.FromResult<(CommandExecution?, Served)>((null, Served.None));
-        }
+    /// <summary>Begins the execution (none when the context has no PgDiscipline runtime); the stages run next.</summary>
+    private CommandExecution? Begin(DbCommand command, CommandEventData eventData, ExecutionKind kind, bool sync)
+        => reference.Get(eventData.Context)?.Pipeline.Begin(command, eventData, kind, sync);
 
-        var execution = dependencies.Pipeline.Begin(command, eventData, kind, sync);
-        var running = dependencies.Pipeline.ExecuteAsync(execution, cancellationToken);
-        return running.IsCompletedSuccessfully ? ValueTask.FromResult<(CommandExecution?, Served)>((execution, running.Result)) : AwaitAsync(execution, running);
-
-        static async ValueTask<(CommandExecution?, Served)> AwaitAsync(CommandExecution execution, ValueTask<Served> running)
-            => (execution, await running.ConfigureAwait(false));
-    }
-
-    private static InterceptionResult<DbDataReader> AsReader((CommandExecution? Execution, Served Served) run, InterceptionResult<DbDataReader> result)
-        => run is { Execution: { } execution, Served.Reader: { } reader }
-            ? InterceptionResult<DbDataReader>.SuppressWithResult(execution.Take(reader, run.Served.FirstReadDone, run.Served.FirstRead))
+    private static InterceptionResult<DbDataReader> AsReader(CommandExecution execution, Served served, InterceptionResult<DbDataReader> result)
+        => served.Reader is { } reader
+            ? InterceptionResult<DbDataReader>.SuppressWithResult(execution.Take(reader, served.FirstReadDone, served.FirstRead))
             : result;
 
-    private static InterceptionResult<int> AsRows((CommandExecution? Execution, Served Served) run, InterceptionResult<int> result)
-        => run.Served.RecordsAffected is { } rows ? InterceptionResult<int>.SuppressWithResult(rows) : result;
+    private static InterceptionResult<int> AsRows(Served served, InterceptionResult<int> result)
+        => served.RecordsAffected is { } rows ? InterceptionResult<int>.SuppressWithResult(rows) : result;
 
-    private static InterceptionResult<object> AsScalar((CommandExecution? Execution, Served Served) run, InterceptionResult<object> result)
-        => run.Served.HasScalar ? InterceptionResult<object>.SuppressWithResult(run.Served.Scalar!) : result;
+    private static InterceptionResult<object> AsScalar(Served served, InterceptionResult<object> result)
+        => served.HasScalar ? InterceptionResult<object>.SuppressWithResult(served.Scalar!) : result;
 
     /// <summary>EF Core executed the command (or got the reader a stage made): the reader it hands on is the execution's.
     /// No result to skip (the common case): no state machine.</summary>

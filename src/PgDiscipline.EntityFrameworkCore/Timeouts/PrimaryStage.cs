@@ -20,7 +20,7 @@ internal sealed class PrimaryStage(PrimaryConnection primary) : ICommandStage
         var command = execution.Command;
         var plan = execution.Plan;
         execution.Shape.Prefix ??= command.Transaction is not null ? plan.InsidePrefix : plan.OutsidePrefix;
-        if (execution.Timeouts.ClientCommandTimeoutSeconds is > 0 and var seconds)
+        if (execution.Timeouts.ClientCommandTimeoutSeconds is > 0 and var seconds && command.CommandTimeout != seconds)
         {
             command.CommandTimeout = seconds;
         }
