@@ -13,14 +13,27 @@ internal sealed class CommandPlanner(CurrentOptions options, RuleBook rules, Que
     private readonly ConditionalWeakTable<SqlCommandInfo, CommandPlan> _plans = new();
     private readonly ConditionalWeakTable<string, CommandPlan> _byInstance = new();
 
+    // The plans of recently run texts, by the string instance's identity hash: in front of the weak table, which costs
+    // about as much again per lookup. Racing writers just overwrite a slot; a reader checks the text it finds.
+    private const int RecentSlots = 256;
+    private readonly Recent?[] _recent = new Recent?[RecentSlots];
+
     public SqlFingerprintCache Cache { get; } = new();
 
     /// <summary>The plan of a command text about to run.</summary>
     public CommandPlan PlanFor(string commandText, CommandSource source = CommandSource.Unknown)
     {
         // EF Core hands the same string instance for the same query: one lookup by instance finds its plan.
-        if (commandText is not null && _byInstance.TryGetValue(commandText, out var known) && known.Version == rules.Current.Version)
+        var version = rules.Current.Version;
+        var slot = commandText is null ? 0 : RuntimeHelpers.GetHashCode(commandText) & (RecentSlots - 1);
+        if (commandText is not null && _recent[slot] is { } recent && ReferenceEquals(recent.Text, commandText) && recent.Plan.Version == version)
         {
+            return recent.Plan;
+        }
+
+        if (commandText is not null && _byInstance.TryGetValue(commandText, out var known) && known.Version == version)
+        {
+            _recent[slot] = new Recent(commandText, known);
             return known;
         }
 
@@ -28,6 +41,7 @@ internal sealed class CommandPlanner(CurrentOptions options, RuleBook rules, Que
         if (commandText is not null)
         {
             _byInstance.AddOrUpdate(commandText, plan);
+            _recent[slot] = new Recent(commandText, plan);
         }
 
         return plan;
@@ -108,4 +122,6 @@ internal sealed class CommandPlanner(CurrentOptions options, RuleBook rules, Que
     private static bool IsSingleWrite(SqlCommandInfo info)
         => info.Statements.Count == 1 && !info.IsReplicaSafe
             && info.Kind is SqlStatementKind.Insert or SqlStatementKind.Update or SqlStatementKind.Delete or SqlStatementKind.Merge;
+
+    private sealed record Recent(string Text, CommandPlan Plan);
 }
