@@ -22,9 +22,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor QueryInLoop = Create(RuleIdentifiers.QueryInLoop,
         "'{0}' makes a database round trip on every iteration of the enclosing {1}: {2}");
 
-    /// <summary>PGD103 through a helper declared in the compilation: decided at compilation end, from every method's body.</summary>
+    /// <summary>PGD103 through a helper declared in the compilation: decided at compilation end, from every method's body.
+    /// Its own message: Roslyn's IDE keeps one descriptor per id only when the messages differ.</summary>
     public static readonly DiagnosticDescriptor QueryInLoopThroughHelper = DescriptorFactory.Create(RuleCatalog.Get(RuleIdentifiers.QueryInLoop),
-        QueryInLoop.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture), WellKnownDiagnosticTags.CompilationEnd);
+        "'{0}' runs a query (in its body, or a method it calls) on every iteration of the enclosing {1}: {2}", WellKnownDiagnosticTags.CompilationEnd);
 
     /// <summary>PGD104.</summary>
     public static readonly DiagnosticDescriptor RawSqlInjection = Create(RuleIdentifiers.RawSqlInjection,

@@ -402,7 +402,7 @@ internal sealed partial class EfContext
                 for (var at = text.IndexOf(member, StringComparison.Ordinal); at >= 0 && !found[i]; at = text.IndexOf(member, at + member.Length, StringComparison.Ordinal))
                 {
                     var token = root.FindToken(at);
-                    if (token.SpanStart != at || token.ValueText != member
+                    if ((token.SpanStart != at && token.SpanStart != at - 1) || token.ValueText != member // @member too
                         || token.Parent is not Microsoft.CodeAnalysis.CSharp.Syntax.SimpleNameSyntax name
                         || name.Parent is not Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access || access.Name != name)
                     {

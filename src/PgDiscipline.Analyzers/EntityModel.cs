@@ -117,16 +117,17 @@ internal sealed class EntityModel
                 continue;
             }
 
-            // Only where the text says Set< or Entity<: the token there, not a walk of the whole tree.
+            // Only where the text names Set or Entity: the token there (whitespace, comments or @ before the < included),
+            // not a walk of the whole tree.
             SyntaxNode? root = null;
-            foreach (var marker in new[] { "Set<", "Entity<" })
+            foreach (var marker in new[] { "Set", "Entity" })
             {
                 for (var at = text.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = text.IndexOf(marker, at + marker.Length, StringComparison.Ordinal))
                 {
                     root ??= tree.GetRoot();
                     var token = root.FindToken(at);
-                    if (token.Parent is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic
-                        && token.SpanStart == at && generic.Identifier.ValueText is "Set" or "Entity"
+                    if (token.ValueText == marker && (token.SpanStart == at || token.SpanStart == at - 1)
+                        && token.Parent is GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic
                         && generic.Parent is MemberAccessExpressionSyntax or InvocationExpressionSyntax
                         && RightmostName(generic.TypeArgumentList.Arguments[0]) is { } name
                         && byName.TryGetValue(name, out var candidates))

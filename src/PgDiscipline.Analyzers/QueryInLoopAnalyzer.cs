@@ -25,6 +25,11 @@ public sealed class QueryInLoopAnalyzer : EfCoreAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(DiagnosticDescriptors.QueryInLoop, DiagnosticDescriptors.QueryInLoopThroughHelper);
 
+    /// <summary>Every body is read, generated ones and files where PGD103 is off included: a helper's summary is needed
+    /// wherever it is declared (a compilation-end analyzer that analyzes generated code is never skipped for a file). The
+    /// driver still drops findings located in generated code.</summary>
+    internal override GeneratedCodeAnalysisFlags GeneratedCode => GeneratedCodeAnalysisFlags.Analyze;
+
     /// <inheritdoc />
     internal override void RegisterActions(CompilationStartAnalysisContext context, EfContext ef)
     {

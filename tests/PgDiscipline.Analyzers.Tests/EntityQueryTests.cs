@@ -128,6 +128,29 @@ public sealed class EntityQueryTests
         Joins.Diagnostic("PGD101").WithLocation(0).WithArguments(4, 3, "Carrier (navigation), Carrier.Depot (navigation), Carrier.Depot.Region (navigation), Carrier.Depot.Region.Zone (navigation)"),
         Joins.Diagnostic("PGD101").WithLocation(1).WithArguments(4, 3, "Category (navigation), Category.Parent (navigation), Category.Parent.Parent (navigation), Category.Parent.Parent.Parent (navigation)"));
 
+    /// <summary>The entity scan looks where the text names <c>Set</c>: a space, a comment or <c>@</c> before the type
+    /// arguments is still the same call (found in review of the scan by text).</summary>
+    [Fact]
+    public Task A_Set_use_written_with_a_space_or_a_verbatim_name_is_an_entity_use() => Joins.AnalyzerAsync(Model.Usings + """
+        public class Shipment { public int Id { get; set; } public Carrier Carrier { get; set; } = null!; }
+        public class Carrier { public int Id { get; set; } public Depot Depot { get; set; } = null!; }
+        public class Depot { public int Id { get; set; } public Region Region { get; set; } = null!; }
+        public class Region { public int Id { get; set; } public Zone Zone { get; set; } = null!; }
+        public class Zone { public int Id { get; set; } public string Name { get; set; } = ""; }
+        public class Parcel { public int Id { get; set; } public Shipment Shipment { get; set; } = null!; }
+
+        class C
+        {
+            IQueryable<Shipment> Shipments(AppDb db) => db.Set /* no DbSet property */ <Shipment>();
+            IQueryable<Parcel> Parcels(AppDb db) => db.@Set<Parcel>();
+
+            List<string> M(IQueryable<Shipment> shipments) => shipments.Select(s => s.Carrier.Depot.Region.Zone.Name).Distinct().{|#0:ToList|}();
+            List<string> N(IQueryable<Parcel> parcels) => parcels.Select(p => p.Shipment.Carrier.Depot.Region.Zone.Name).Distinct().{|#1:ToList|}();
+        }
+        """ + Repository + Model.Entities,
+        Joins.Diagnostic("PGD101").WithLocation(0).WithArguments(4, 3, "Carrier (navigation), Carrier.Depot (navigation), Carrier.Depot.Region (navigation), Carrier.Depot.Region.Zone (navigation)"),
+        Joins.Diagnostic("PGD101").WithLocation(1).WithArguments(5, 3, "Shipment (navigation), Shipment.Carrier (navigation), Shipment.Carrier.Depot (navigation), Shipment.Carrier.Depot.Region (navigation), Shipment.Carrier.Depot.Region.Zone (navigation)"));
+
     [Fact]
     public Task A_query_handed_to_a_projection_library_is_still_the_query() => Loop.AnalyzerAsync(Model.Usings + """
         public interface IMapper { IQueryable<T> ProjectTo<T>(IQueryable source); }

@@ -7,7 +7,7 @@ namespace PgDiscipline.Analyzers.Tests;
 public sealed class LoopBatchingTests
 {
     private static DiagnosticResult InLoop(int location, string method, string loop, string advice)
-        => V.Diagnostic("PGD103").WithLocation(location).WithArguments(method, loop, advice);
+        => QueryInLoopTests.InLoop(location, method, loop, advice);
 
     [Fact]
     public Task Offset_and_keyset_paging_through_one_result_set_is_not_N_plus_1() => V.AnalyzerAsync(Model.Usings + """

@@ -7,7 +7,7 @@ namespace PgDiscipline.Analyzers.Tests;
 public sealed class LoopSurveyShapeTests
 {
     private static DiagnosticResult InLoop(int location, string method, string loop, string advice)
-        => V.Diagnostic("PGD103").WithLocation(location).WithArguments(method, loop, advice);
+        => QueryInLoopTests.InLoop(location, method, loop, advice);
 
     [Fact]
     public Task Purging_a_result_set_a_page_at_a_time_is_batching() => V.AnalyzerAsync(Model.Usings + """

@@ -11,10 +11,11 @@ namespace PgDiscipline.Pipeline;
 internal sealed class CommandPlanner(CurrentOptions options, RuleBook rules, QueryStatistics? statistics = null)
 {
     private readonly ConditionalWeakTable<SqlCommandInfo, CommandPlan> _plans = new();
-    private readonly ConditionalWeakTable<string, CommandPlan> _byInstance = new();
+    private readonly ConditionalWeakTable<string, Recent> _byInstance = new();
 
     // The plans of recently run texts, by the string instance's identity hash: in front of the weak table, which costs
-    // about as much again per lookup. Racing writers just overwrite a slot; a reader checks the text it finds.
+    // about as much again per lookup. Racing writers just overwrite a slot; a reader checks the text it finds. The weak
+    // table holds the same (text, plan) records, so refilling a slot allocates nothing.
     private const int RecentSlots = 256;
     private readonly Recent?[] _recent = new Recent?[RecentSlots];
 
@@ -31,17 +32,18 @@ internal sealed class CommandPlanner(CurrentOptions options, RuleBook rules, Que
             return recent.Plan;
         }
 
-        if (commandText is not null && _byInstance.TryGetValue(commandText, out var known) && known.Version == version)
+        if (commandText is not null && _byInstance.TryGetValue(commandText, out var known) && known.Plan.Version == version)
         {
-            _recent[slot] = new Recent(commandText, known);
-            return known;
+            _recent[slot] = known;
+            return known.Plan;
         }
 
         var plan = GetPlan(Cache.Get(commandText!), commandText!, source);
         if (commandText is not null)
         {
-            _byInstance.AddOrUpdate(commandText, plan);
-            _recent[slot] = new Recent(commandText, plan);
+            var entry = new Recent(commandText, plan);
+            _byInstance.AddOrUpdate(commandText, entry);
+            _recent[slot] = entry;
         }
 
         return plan;
