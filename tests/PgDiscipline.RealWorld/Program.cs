@@ -141,7 +141,9 @@ for (var pass = 0; pass < passes; pass++)
         new CompilationWithAnalyzersOptions(
             new AnalyzerOptions(additional, provider),
             onAnalyzerException: null,
-            concurrentAnalysis: false, // one thread: analyzer times are not inflated by each other's contention (2 cores)
+            // One thread: analyzer times are not inflated by each other's contention (2 cores). PGD_CONCURRENT=1 runs them as a
+            // build does, to compare findings.
+            concurrentAnalysis: Environment.GetEnvironmentVariable("PGD_CONCURRENT") == "1",
             logAnalyzerExecutionTime: true,
             reportSuppressedDiagnostics: true));
     var wall = Stopwatch.StartNew();
@@ -178,9 +180,9 @@ var rows = diagnostics
         var message = d.GetMessage(CultureInfo.InvariantCulture).Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
         return $"{d.Id}\t{Relative(span.Path)}:{span.StartLinePosition.Line + 1}\t{message}";
     })
-    .Distinct(StringComparer.Ordinal)
-    .OrderBy(r => r, StringComparer.Ordinal)
     .ToList();
+var duplicates = rows.Count - rows.Distinct(StringComparer.Ordinal).Count();
+rows = rows.Distinct(StringComparer.Ordinal).OrderBy(r => r, StringComparer.Ordinal).ToList();
 File.WriteAllLines(Path.Combine(outDir, "findings.tsv"), rows);
 
 var suppressed = diagnostics.Count(d => d.IsSuppressed);
@@ -189,7 +191,7 @@ Console.WriteLine($"[real-world] {trees.Length} files, {references.Length} refer
 Console.WriteLine("findings: " + (rows.Count == 0
     ? "none"
     : string.Join(", ", rows.GroupBy(r => r[..r.IndexOf('\t', StringComparison.Ordinal)]).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))));
-Console.WriteLine($"analyzer crashes (AD0001): {crashes}; suppressed by a suppressor: {suppressed}");
+Console.WriteLine($"analyzer crashes (AD0001): {crashes}; suppressed by a suppressor: {suppressed}; findings reported twice: {duplicates}");
 // One line per analyzer assembly: the cold pass (JIT and first use, as in one command-line build) and the median of the
 // warm passes (as in an IDE or a build server that keeps the compiler running).
 foreach (var name in cold.Select(c => c.Assembly).Distinct())
