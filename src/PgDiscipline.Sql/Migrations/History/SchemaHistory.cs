@@ -17,6 +17,7 @@ internal sealed class SchemaHistory
     private readonly Dictionary<string, (string Table, string Column)> _notNullChecks = new(StringComparer.Ordinal);
     private readonly HashSet<(string Table, string Column)> _validatedNotNull = new();
     private readonly HashSet<string> _externallyValidated = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _notNull = new(StringComparer.Ordinal);
 
     /// <summary>Tables (and views) created by this migration, as written.</summary>
     public List<string> CreatedNames { get; } = new();
@@ -51,6 +52,10 @@ internal sealed class SchemaHistory
     /// earlier migration on the table, whose column is not known).</summary>
     public bool HasValidatedNotNull(string table, string column)
         => _validatedNotNull.Contains((SchemaNames.Bare(table), column)) || _externallyValidated.Contains(SchemaNames.Bare(table));
+
+    /// <summary>The column is NOT NULL by an earlier declaration of the history (CREATE TABLE, ADD COLUMN, a key, SET NOT NULL).</summary>
+    public bool IsNotNull(string table, string column)
+        => _notNull.TryGetValue(SchemaNames.Bare(table), out var columns) && columns.Contains(column);
 
     public void MarkCreated(string table)
     {
@@ -93,6 +98,8 @@ internal sealed class SchemaHistory
 
                 Index(create.Table, create.KeyColumns);
                 Index(create.Table, create.UniqueColumns);
+                _notNull.Remove(SchemaNames.Bare(create.Table));
+                NotNull(create.Table, create.Columns.Where(c => c.NotNull || c.PrimaryKey).Select(c => c.Name).Concat(create.KeyColumns));
                 break;
             case SelectInto into:
                 Create(into.Table, filled: true);
@@ -113,6 +120,7 @@ internal sealed class SchemaHistory
                 break;
             case AddColumn { Definition: { } added } when added.PrimaryKey || added.Unique:
                 Index(((AddColumn)operation).Table, new[] { added.Name });
+                NotNull(((AddColumn)operation).Table, added.NotNull || added.PrimaryKey ? new[] { added.Name } : Array.Empty<string>());
                 if (added.Type is { Length: > 0 } addedType)
                 {
                     SetColumnType(((AddColumn)operation).Table, added.Name, addedType);
@@ -125,8 +133,19 @@ internal sealed class SchemaHistory
             case RenameTable rename:
                 Rename(rename.Table, rename.NewName);
                 break;
-            case AddColumn add when add.Definition.Type is { Length: > 0 } type:
-                SetColumnType(add.Table, add.Column, type);
+            case AddColumn add:
+                if (add.Definition.Type is { Length: > 0 } addType)
+                {
+                    SetColumnType(add.Table, add.Column, addType);
+                }
+
+                NotNull(add.Table, add.Definition.NotNull ? new[] { add.Column } : Array.Empty<string>());
+                break;
+            case SetNotNull set:
+                NotNull(set.Table, new[] { set.Column });
+                break;
+            case DropNotNull drop when _notNull.TryGetValue(SchemaNames.Bare(drop.Table), out var notNull):
+                notNull.Remove(drop.Column);
                 break;
             case AlterColumnType alter:
                 SetColumnType(alter.Table, alter.Column, alter.NewType);
@@ -143,9 +162,23 @@ internal sealed class SchemaHistory
                     _indexed.Add((SchemaNames.Bare(rename.Table), rename.NewName));
                 }
 
+                if (_notNull.TryGetValue(SchemaNames.Bare(rename.Table), out var renamedNotNull) && renamedNotNull.Remove(rename.Column))
+                {
+                    renamedNotNull.Add(rename.NewName);
+                }
+
                 break;
-            case DropColumn drop when _columns.TryGetValue(SchemaNames.Bare(drop.Table), out var columns):
-                columns.Remove(drop.Column);
+            case DropColumn drop:
+                if (_columns.TryGetValue(SchemaNames.Bare(drop.Table), out var columns))
+                {
+                    columns.Remove(drop.Column);
+                }
+
+                if (_notNull.TryGetValue(SchemaNames.Bare(drop.Table), out var droppedNotNull))
+                {
+                    droppedNotNull.Remove(drop.Column);
+                }
+
                 break;
             case CreateFunction function:
                 if (function.NonVolatile)
@@ -193,6 +226,11 @@ internal sealed class SchemaHistory
             next._indexTables[index.Key] = index.Value;
         }
 
+        foreach (var table in _notNull)
+        {
+            next._notNull[table.Key] = new HashSet<string>(table.Value, StringComparer.Ordinal);
+        }
+
         next._indexed.UnionWith(_indexed);
         next._nonVolatile.UnionWith(_nonVolatile);
         next._validatedNotNull.UnionWith(_validatedNotNull);
@@ -203,6 +241,20 @@ internal sealed class SchemaHistory
         }
 
         return next;
+    }
+
+    private void NotNull(string table, IEnumerable<string> columns)
+    {
+        var bare = SchemaNames.Bare(table);
+        foreach (var column in columns)
+        {
+            if (!_notNull.TryGetValue(bare, out var set))
+            {
+                _notNull[bare] = set = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            set.Add(column);
+        }
     }
 
     private void Index(string table, IEnumerable<string> columns)
@@ -232,6 +284,7 @@ internal sealed class SchemaHistory
         _created.Remove(bare);
         _filled.Remove(bare);
         _columns.Remove(bare);
+        _notNull.Remove(bare);
     }
 
     private void Rename(string table, string newName)
@@ -242,6 +295,12 @@ internal sealed class SchemaHistory
         {
             _columns.Remove(from);
             _columns[to] = columns; // the types follow the table
+        }
+
+        if (_notNull.TryGetValue(from, out var notNull))
+        {
+            _notNull.Remove(from);
+            _notNull[to] = notNull;
         }
 
         if (_created.Remove(from))

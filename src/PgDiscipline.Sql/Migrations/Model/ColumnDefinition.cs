@@ -29,6 +29,9 @@ internal sealed record ColumnDefinition(string Name, string? Type)
 
     public bool Unique { get; set; }
 
+    /// <summary>An inline <c>CHECK (…)</c>: added to an existing table, PostgreSQL checks it against every row.</summary>
+    public bool Check { get; set; }
+
     /// <summary>The table an inline <c>REFERENCES</c> names.</summary>
     public string? References { get; set; }
 

@@ -81,6 +81,11 @@ internal static class ColumnReader
                 column = column with { Unique = true };
                 j++;
             }
+            else if (s.IsWord(j, "check"))
+            {
+                column = column with { Check = true };
+                j++;
+            }
             else if (s.IsWord(j, "references"))
             {
                 j = s.Name(j + 1, out var referenced);

@@ -60,9 +60,32 @@ internal static class RowsReader
             return;
         }
 
-        var hasWhere = s.Has("where", i, s.Count, 0);
+        // WHERE TRUE or WHERE 1 = 1 matches every row, as no WHERE does (found on ory/kratos: UPDATE … WHERE TRUE).
+        var whereAt = s.Find("where", i, s.Count, 0);
+        var hasWhere = whereAt >= 0 && !AlwaysTrue(s, whereAt + 1);
         var sets = verb == "update" ? SetList(s, i) : new List<AssignedColumn>();
         ops.Add(new RowsChange(table, Delete: verb == "delete") { HasWhere = hasWhere, Assigned = sets });
+    }
+
+    /// <summary>The predicate from <paramref name="from"/> (to RETURNING or the end) is a constant truth: <c>TRUE</c>,
+    /// <c>1 = 1</c>, <c>'a' = 'a'</c>, in parentheses or not.</summary>
+    private static bool AlwaysTrue(StatementTokens s, int from)
+    {
+        var end = s.Find("returning", from, s.Count, 0);
+        var text = System.Text.RegularExpressions.Regex.Replace(s.Slice(from, end < 0 ? s.Count : end), @"\s+", string.Empty).ToLowerInvariant();
+        while (text.Length > 1 && text[0] == '(' && text[text.Length - 1] == ')')
+        {
+            text = text.Substring(1, text.Length - 2);
+        }
+
+        if (text == "true")
+        {
+            return true;
+        }
+
+        var equals = text.IndexOf('=');
+        return equals > 0 && text.IndexOf('=', equals + 1) < 0 && text.Substring(0, equals) == text.Substring(equals + 1)
+            && System.Text.RegularExpressions.Regex.IsMatch(text.Substring(0, equals), @"^(\d+|'[^']*')$");
     }
 
     /// <summary><c>MERGE INTO t USING … WHEN MATCHED THEN UPDATE SET … WHEN NOT MATCHED THEN INSERT (…) …</c>: the
