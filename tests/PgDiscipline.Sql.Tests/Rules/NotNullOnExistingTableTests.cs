@@ -27,6 +27,13 @@ public sealed class NotNullOnExistingTableTests
     [InlineData("CREATE TABLE a (v text);", "ALTER TABLE a ALTER COLUMN v SET NOT NULL;", true)]
     [InlineData("CREATE TABLE a (v text NOT NULL); ALTER TABLE a ALTER COLUMN v DROP NOT NULL;", "ALTER TABLE a ALTER COLUMN v SET NOT NULL;", true)]
     [InlineData("CREATE TABLE a (v text NOT NULL); ALTER TABLE a DROP COLUMN v; ALTER TABLE a ADD COLUMN v text;", "ALTER TABLE a ALTER COLUMN v SET NOT NULL;", true)]
+    // Found in review: a same-named table of another schema, IF NOT EXISTS that may do nothing, a DROP NOT NULL on the
+    // parent of a partition, a temporary table: what is known must not hide a scan.
+    [InlineData("CREATE TABLE public.users (email text); CREATE TABLE audit.users (email text NOT NULL);", "ALTER TABLE public.users ALTER COLUMN email SET NOT NULL;", true)]
+    [InlineData("CREATE TABLE a (v text); ALTER TABLE a ADD COLUMN IF NOT EXISTS v text NOT NULL DEFAULT '';", "ALTER TABLE a ALTER COLUMN v SET NOT NULL;", true)]
+    [InlineData("CREATE TABLE m (id int NOT NULL, v text NOT NULL) PARTITION BY RANGE (id); CREATE TABLE m1 (id int NOT NULL, v text NOT NULL); ALTER TABLE m ATTACH PARTITION m1 FOR VALUES FROM (0) TO (100); ALTER TABLE m ALTER COLUMN v DROP NOT NULL;", "ALTER TABLE m1 ALTER COLUMN v SET NOT NULL;", true)]
+    [InlineData("CREATE TEMP TABLE users (email text NOT NULL) ON COMMIT DROP; CREATE TABLE users (email text);", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", true)]
+    [InlineData("CREATE TABLE auth.users (email text NOT NULL); ALTER TABLE auth.users RENAME TO people;", "ALTER TABLE auth.people ALTER COLUMN email SET NOT NULL;", false)]
     public void A_column_already_not_null_in_the_history_is_not_scanned(string earlier, string later, bool reported)
     {
         var options = new MigrationLintOptions { IncludedRules = ["PGD303"], RequireLockTimeout = false };

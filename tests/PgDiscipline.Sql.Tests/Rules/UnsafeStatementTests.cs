@@ -24,6 +24,8 @@ public sealed class UnsafeStatementTests
     [InlineData("UPDATE t SET c = 1 WHERE id = 1")]
     [InlineData("UPDATE t SET c = 1 WHERE 1 = 2")]
     [InlineData("UPDATE t SET c = 1 WHERE true_flag")]
+    [InlineData("UPDATE t SET c = 1 WHERE 'A' = 'a'")]
+    [InlineData("UPDATE t SET c = 1 WHERE 'a b' = 'ab'")]
     [InlineData("REINDEX INDEX CONCURRENTLY ix")]
     [InlineData("REFRESH MATERIALIZED VIEW CONCURRENTLY mv")]
     [InlineData("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET c = 1")]

@@ -17,7 +17,7 @@ internal sealed class SchemaHistory
     private readonly Dictionary<string, (string Table, string Column)> _notNullChecks = new(StringComparer.Ordinal);
     private readonly HashSet<(string Table, string Column)> _validatedNotNull = new();
     private readonly HashSet<string> _externallyValidated = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _notNull = new(StringComparer.Ordinal);
+    private readonly NotNullColumns _notNull = new();
 
     /// <summary>Tables (and views) created by this migration, as written.</summary>
     public List<string> CreatedNames { get; } = new();
@@ -55,7 +55,7 @@ internal sealed class SchemaHistory
 
     /// <summary>The column is NOT NULL by an earlier declaration of the history (CREATE TABLE, ADD COLUMN, a key, SET NOT NULL).</summary>
     public bool IsNotNull(string table, string column)
-        => _notNull.TryGetValue(SchemaNames.Bare(table), out var columns) && columns.Contains(column);
+        => _notNull.Contains(table, column);
 
     public void MarkCreated(string table)
     {
@@ -98,8 +98,7 @@ internal sealed class SchemaHistory
 
                 Index(create.Table, create.KeyColumns);
                 Index(create.Table, create.UniqueColumns);
-                _notNull.Remove(SchemaNames.Bare(create.Table));
-                NotNull(create.Table, create.Columns.Where(c => c.NotNull || c.PrimaryKey).Select(c => c.Name).Concat(create.KeyColumns));
+                _notNull.Created(create);
                 break;
             case SelectInto into:
                 Create(into.Table, filled: true);
@@ -120,7 +119,11 @@ internal sealed class SchemaHistory
                 break;
             case AddColumn { Definition: { } added } when added.PrimaryKey || added.Unique:
                 Index(((AddColumn)operation).Table, new[] { added.Name });
-                NotNull(((AddColumn)operation).Table, added.NotNull || added.PrimaryKey ? new[] { added.Name } : Array.Empty<string>());
+                if ((added.NotNull || added.PrimaryKey) && !((AddColumn)operation).IfNotExists)
+                {
+                    _notNull.Declare(((AddColumn)operation).Table, new[] { added.Name });
+                }
+
                 if (added.Type is { Length: > 0 } addedType)
                 {
                     SetColumnType(((AddColumn)operation).Table, added.Name, addedType);
@@ -129,9 +132,11 @@ internal sealed class SchemaHistory
                 break;
             case DropTable or DropView:
                 Forget(((TableOperation)operation).Table);
+                _notNull.Forget(((TableOperation)operation).Table);
                 break;
             case RenameTable rename:
                 Rename(rename.Table, rename.NewName);
+                _notNull.RenameTable(rename.Table, rename.NewName);
                 break;
             case AddColumn add:
                 if (add.Definition.Type is { Length: > 0 } addType)
@@ -139,13 +144,17 @@ internal sealed class SchemaHistory
                     SetColumnType(add.Table, add.Column, addType);
                 }
 
-                NotNull(add.Table, add.Definition.NotNull ? new[] { add.Column } : Array.Empty<string>());
+                if (add.Definition.NotNull && !add.IfNotExists)
+                {
+                    _notNull.Declare(add.Table, new[] { add.Column });
+                }
+
                 break;
             case SetNotNull set:
-                NotNull(set.Table, new[] { set.Column });
+                _notNull.Declare(set.Table, new[] { set.Column });
                 break;
-            case DropNotNull drop when _notNull.TryGetValue(SchemaNames.Bare(drop.Table), out var notNull):
-                notNull.Remove(drop.Column);
+            case DropNotNull drop:
+                _notNull.DropNotNull(drop.Column);
                 break;
             case AlterColumnType alter:
                 SetColumnType(alter.Table, alter.Column, alter.NewType);
@@ -162,10 +171,7 @@ internal sealed class SchemaHistory
                     _indexed.Add((SchemaNames.Bare(rename.Table), rename.NewName));
                 }
 
-                if (_notNull.TryGetValue(SchemaNames.Bare(rename.Table), out var renamedNotNull) && renamedNotNull.Remove(rename.Column))
-                {
-                    renamedNotNull.Add(rename.NewName);
-                }
+                _notNull.RenameColumn(rename.Table, rename.Column, rename.NewName);
 
                 break;
             case DropColumn drop:
@@ -174,10 +180,7 @@ internal sealed class SchemaHistory
                     columns.Remove(drop.Column);
                 }
 
-                if (_notNull.TryGetValue(SchemaNames.Bare(drop.Table), out var droppedNotNull))
-                {
-                    droppedNotNull.Remove(drop.Column);
-                }
+                _notNull.DropColumn(drop.Table, drop.Column);
 
                 break;
             case CreateFunction function:
@@ -226,10 +229,7 @@ internal sealed class SchemaHistory
             next._indexTables[index.Key] = index.Value;
         }
 
-        foreach (var table in _notNull)
-        {
-            next._notNull[table.Key] = new HashSet<string>(table.Value, StringComparer.Ordinal);
-        }
+        _notNull.CopyTo(next._notNull);
 
         next._indexed.UnionWith(_indexed);
         next._nonVolatile.UnionWith(_nonVolatile);
@@ -241,20 +241,6 @@ internal sealed class SchemaHistory
         }
 
         return next;
-    }
-
-    private void NotNull(string table, IEnumerable<string> columns)
-    {
-        var bare = SchemaNames.Bare(table);
-        foreach (var column in columns)
-        {
-            if (!_notNull.TryGetValue(bare, out var set))
-            {
-                _notNull[bare] = set = new HashSet<string>(StringComparer.Ordinal);
-            }
-
-            set.Add(column);
-        }
     }
 
     private void Index(string table, IEnumerable<string> columns)
@@ -284,7 +270,6 @@ internal sealed class SchemaHistory
         _created.Remove(bare);
         _filled.Remove(bare);
         _columns.Remove(bare);
-        _notNull.Remove(bare);
     }
 
     private void Rename(string table, string newName)
@@ -297,11 +282,6 @@ internal sealed class SchemaHistory
             _columns[to] = columns; // the types follow the table
         }
 
-        if (_notNull.TryGetValue(from, out var notNull))
-        {
-            _notNull.Remove(from);
-            _notNull[to] = notNull;
-        }
 
         if (_created.Remove(from))
         {

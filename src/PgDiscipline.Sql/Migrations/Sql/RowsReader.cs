@@ -72,20 +72,20 @@ internal static class RowsReader
     private static bool AlwaysTrue(StatementTokens s, int from)
     {
         var end = s.Find("returning", from, s.Count, 0);
-        var text = System.Text.RegularExpressions.Regex.Replace(s.Slice(from, end < 0 ? s.Count : end), @"\s+", string.Empty).ToLowerInvariant();
+        var text = s.Slice(from, end < 0 ? s.Count : end).Trim();
         while (text.Length > 1 && text[0] == '(' && text[text.Length - 1] == ')')
         {
-            text = text.Substring(1, text.Length - 2);
+            text = text.Substring(1, text.Length - 2).Trim();
         }
 
-        if (text == "true")
+        if (text.Equals("true", StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
 
-        var equals = text.IndexOf('=');
-        return equals > 0 && text.IndexOf('=', equals + 1) < 0 && text.Substring(0, equals) == text.Substring(equals + 1)
-            && System.Text.RegularExpressions.Regex.IsMatch(text.Substring(0, equals), @"^(\d+|'[^']*')$");
+        // Two equal constants, compared as written (a string's case and spaces count).
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"^(\d+|'(?:[^']|'')*')\s*=\s*(\d+|'(?:[^']|'')*')$");
+        return match.Success && match.Groups[1].Value == match.Groups[2].Value;
     }
 
     /// <summary><c>MERGE INTO t USING … WHEN MATCHED THEN UPDATE SET … WHEN NOT MATCHED THEN INSERT (…) …</c>: the
