@@ -6,10 +6,14 @@ namespace PgDiscipline.Sql.Migrations;
 /// same-named table in another schema is another table), and whatever may have changed a column elsewhere forgets it:
 /// DROP NOT NULL on any table (it reaches partitions and children), and the same-named tables of other schemas on a
 /// drop or rename. Statements the reader cannot see (in DO blocks, EXECUTE) are the limit: docs/rules/PGD303.md.
+/// Two indexes (tables by bare name, tables by column) keep every update amortised O(1): an entry is removed at most once
+/// for each time it was added.
 /// </summary>
 internal sealed class NotNullColumns
 {
     private readonly Dictionary<string, HashSet<string>> _byTable = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _tablesByBare = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _tablesByColumn = new(StringComparer.Ordinal);
 
     public bool Contains(string table, string column) => _byTable.TryGetValue(table, out var columns) && columns.Contains(column);
 
@@ -17,12 +21,7 @@ internal sealed class NotNullColumns
     {
         foreach (var column in columns)
         {
-            if (!_byTable.TryGetValue(table, out var set))
-            {
-                _byTable[table] = set = new HashSet<string>(StringComparer.Ordinal);
-            }
-
-            set.Add(column);
+            Add(table, column);
         }
     }
 
@@ -40,9 +39,14 @@ internal sealed class NotNullColumns
     /// <summary>DROP NOT NULL reaches the partitions and children of the table too: the column is forgotten everywhere.</summary>
     public void DropNotNull(string column)
     {
-        foreach (var columns in _byTable.Values)
+        if (_tablesByColumn.TryGetValue(column, out var tables))
         {
-            columns.Remove(column);
+            foreach (var table in tables)
+            {
+                _byTable[table].Remove(column);
+            }
+
+            _tablesByColumn.Remove(column);
         }
     }
 
@@ -50,7 +54,7 @@ internal sealed class NotNullColumns
     {
         foreach (var key in SameName(table))
         {
-            _byTable[key].Remove(column);
+            Remove(key, column);
         }
     }
 
@@ -58,45 +62,91 @@ internal sealed class NotNullColumns
     {
         foreach (var key in SameName(table))
         {
-            if (_byTable[key].Remove(column) && key == table)
+            if (Remove(key, column) && key == table)
             {
-                _byTable[key].Add(newName);
+                Add(key, newName);
             }
         }
     }
 
     public void RenameTable(string table, string newName)
     {
-        var moved = _byTable.TryGetValue(table, out var columns) ? columns : null;
+        var moved = _byTable.TryGetValue(table, out var columns) ? columns.ToList() : null;
         Forget(table);
         if (moved is not null)
         {
             // ALTER TABLE s.t RENAME TO u keeps the schema.
             var dot = table.LastIndexOf('.');
-            _byTable[dot > 0 && newName.IndexOf('.') < 0 ? table.Substring(0, dot + 1) + newName : newName] = moved;
+            Declare(dot > 0 && newName.IndexOf('.') < 0 ? table.Substring(0, dot + 1) + newName : newName, moved);
         }
     }
 
     /// <summary>The table and every same-named one (of another schema, or written with or without its schema).</summary>
     public void Forget(string table)
     {
-        foreach (var key in SameName(table))
+        var bare = SchemaNames.Bare(table);
+        if (!_tablesByBare.TryGetValue(bare, out var keys))
         {
+            return;
+        }
+
+        foreach (var key in keys)
+        {
+            foreach (var column in _byTable[key])
+            {
+                _tablesByColumn[column].Remove(key);
+            }
+
             _byTable.Remove(key);
         }
+
+        _tablesByBare.Remove(bare);
     }
 
     public void CopyTo(NotNullColumns next)
     {
         foreach (var table in _byTable)
         {
-            next._byTable[table.Key] = new HashSet<string>(table.Value, StringComparer.Ordinal);
+            next.Declare(table.Key, table.Value);
         }
     }
 
-    private List<string> SameName(string table)
+    private void Add(string table, string column)
     {
-        var bare = SchemaNames.Bare(table);
-        return _byTable.Keys.Where(k => SchemaNames.Bare(k) == bare).ToList();
+        if (!_byTable.TryGetValue(table, out var columns))
+        {
+            _byTable[table] = columns = new HashSet<string>(StringComparer.Ordinal);
+            Index(_tablesByBare, SchemaNames.Bare(table), table);
+        }
+
+        if (columns.Add(column))
+        {
+            Index(_tablesByColumn, column, table);
+        }
+    }
+
+    private bool Remove(string table, string column)
+    {
+        if (!_byTable[table].Remove(column))
+        {
+            return false;
+        }
+
+        _tablesByColumn[column].Remove(table);
+        return true;
+    }
+
+    /// <summary>The table and every same-named one known (a copy: callers change the sets).</summary>
+    private List<string> SameName(string table)
+        => _tablesByBare.TryGetValue(SchemaNames.Bare(table), out var keys) ? keys.ToList() : new List<string>();
+
+    private static void Index(Dictionary<string, HashSet<string>> index, string key, string table)
+    {
+        if (!index.TryGetValue(key, out var tables))
+        {
+            index[key] = tables = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        tables.Add(table);
     }
 }

@@ -4,7 +4,7 @@ namespace PgDiscipline.Sql.Migrations;
 /// What earlier operations of the same history tell about the schema: the tables created by this migration (empty, so
 /// nothing queues behind them), the column types (followed through renames of columns and tables), the index of each
 /// table, the functions declared IMMUTABLE/STABLE and the not-null checks validated. Names are compared by their last
-/// part (<see cref="SchemaNames.Bare"/>). Every lookup and update is O(1) in the size of the history.
+/// part (<see cref="SchemaNames.Bare"/>). Every lookup and update is O(1) (amortised) in the size of the history.
 /// </summary>
 internal sealed class SchemaHistory
 {
