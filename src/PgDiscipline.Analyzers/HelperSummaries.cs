@@ -56,31 +56,10 @@ internal sealed class HelperSummaries
     /// <summary>Whether calls in this body matter to the summaries: only a method that can reach the database is ever asked
     /// about (<see cref="Helper"/>), and a local function is asked about on its own.</summary>
     public bool Summarises(ISymbol containing, IOperation call)
-        => (containing is IMethodSymbol { MethodKind: MethodKind.Ordinary } method
-                && _touches.GetOrAdd(method.OriginalDefinition, m => _ef.CouldTouchDatabase(m)))
-            || InLocalFunction(call);
+        => (containing is IMethodSymbol { MethodKind: MethodKind.Ordinary } method && Touches(method)) || InLocalFunction(call);
 
     /// <summary>Whether a method could make a round trip at all (cheap: from its symbol; the summaries decide at the end).</summary>
-    public bool CouldRunQuery(IMethodSymbol method)
-    {
-        if (method.IsAbstract || method.IsVirtual)
-        {
-            foreach (var implementation in _ef.Implementations(method))
-            {
-                if (!implementation.IsAbstract && _ef.CouldTouchDatabase(implementation))
-                {
-                    return true;
-                }
-            }
-
-            if (method.IsAbstract)
-            {
-                return false;
-            }
-        }
-
-        return _ef.CouldTouchDatabase(method);
-    }
+    public bool CouldRunQuery(IMethodSymbol method) => ThroughDataAccess(method, _ => true);
 
     /// <summary>
     /// N+1 through a helper (bitwarden/server: <c>foreach (var id in ids) await db.BumpRevisionDateAsync(id);</c>): a method
@@ -89,14 +68,18 @@ internal sealed class HelperSummaries
     /// </summary>
     public bool RunsQuery(IMethodSymbol method) => _firstLevel.GetOrAdd(method.OriginalDefinition, m => Helper(m, firstLevel: true));
 
-    private bool Helper(IMethodSymbol method, bool firstLevel)
+    private bool Helper(IMethodSymbol method, bool firstLevel) => ThroughDataAccess(method, m => Body(m, firstLevel));
+
+    /// <summary><paramref name="body"/> of the method, or for an interface or abstract/virtual method (a repository's
+    /// GetByKey) of its implementations in the compilation; only methods that can reach the database count (an API
+    /// client's method called in a loop is not data access).</summary>
+    private bool ThroughDataAccess(IMethodSymbol method, System.Func<IMethodSymbol, bool> body)
     {
-        // An interface or abstract/virtual method (a repository's GetByKey) runs what its implementations in the compilation run.
         if (method.IsAbstract || method.IsVirtual)
         {
             foreach (var implementation in _ef.Implementations(method))
             {
-                if (!implementation.IsAbstract && _ef.CouldTouchDatabase(implementation) && Body(implementation, firstLevel))
+                if (!implementation.IsAbstract && Touches(implementation) && body(implementation))
                 {
                     return true;
                 }
@@ -108,9 +91,10 @@ internal sealed class HelperSummaries
             }
         }
 
-        // Only methods that can reach the database count (an API client's method called in a loop is not data access).
-        return _ef.CouldTouchDatabase(method) && Body(method, firstLevel);
+        return Touches(method) && body(method);
     }
+
+    private bool Touches(IMethodSymbol method) => _touches.GetOrAdd(method.OriginalDefinition, m => _ef.CouldTouchDatabase(m));
 
     /// <summary>Whether the method's own body runs a query (second level), or also through the helpers it calls (first
     /// level: Blogifier's <c>AddInternalAsync</c> → <c>GetSlugFromTitle</c>). A helper that runs its queries in a loop of
