@@ -65,7 +65,7 @@ public class HotPathBreakdownBenchmarks
     public void BeginStagesComplete()
     {
         var execution = _pipeline.Begin(_command, _eventData, ExecutionKind.Reader, sync: true);
-        _ = _pipeline.ExecuteAsync(execution, default).Result;
+        _ = CommandPipeline.ExecuteAsync(execution, default).Result;
         execution.Complete(0);
     }
 }

@@ -15,27 +15,27 @@ internal sealed class PgDisciplineCommandInterceptor(RuntimeReference reference)
 {
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
         => Begin(command, eventData, ExecutionKind.Reader, sync: true) is not { } execution ? result
-            : AsReader(execution, CommandPipeline.Run(execution.Stages, 0, execution, default).GetAwaiter().GetResult(), result);
+            : AsReader(execution, CommandPipeline.ExecuteAsync(execution, default).GetAwaiter().GetResult(), result);
 
     public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         => Begin(command, eventData, ExecutionKind.Reader, sync: false) is not { } execution ? result
-            : AsReader(execution, await CommandPipeline.Run(execution.Stages, 0, execution, cancellationToken).ConfigureAwait(false), result);
+            : AsReader(execution, await CommandPipeline.ExecuteAsync(execution, cancellationToken).ConfigureAwait(false), result);
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
         => Begin(command, eventData, ExecutionKind.NonQuery, sync: true) is not { } execution ? result
-            : AsRows(CommandPipeline.Run(execution.Stages, 0, execution, default).GetAwaiter().GetResult(), result);
+            : AsRows(CommandPipeline.ExecuteAsync(execution, default).GetAwaiter().GetResult(), result);
 
     public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         => Begin(command, eventData, ExecutionKind.NonQuery, sync: false) is not { } execution ? result
-            : AsRows(await CommandPipeline.Run(execution.Stages, 0, execution, cancellationToken).ConfigureAwait(false), result);
+            : AsRows(await CommandPipeline.ExecuteAsync(execution, cancellationToken).ConfigureAwait(false), result);
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
         => Begin(command, eventData, ExecutionKind.Scalar, sync: true) is not { } execution ? result
-            : AsScalar(CommandPipeline.Run(execution.Stages, 0, execution, default).GetAwaiter().GetResult(), result);
+            : AsScalar(CommandPipeline.ExecuteAsync(execution, default).GetAwaiter().GetResult(), result);
 
     public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
         => Begin(command, eventData, ExecutionKind.Scalar, sync: false) is not { } execution ? result
-            : AsScalar(await CommandPipeline.Run(execution.Stages, 0, execution, cancellationToken).ConfigureAwait(false), result);
+            : AsScalar(await CommandPipeline.ExecuteAsync(execution, cancellationToken).ConfigureAwait(false), result);
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
         => Executions.Find(command, eventData.CommandId) is not { } execution ? result

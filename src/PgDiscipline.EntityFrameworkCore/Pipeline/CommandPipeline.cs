@@ -35,8 +35,8 @@ internal sealed class CommandPipeline(CommandPlanner planner, ExecutionPool pool
         return execution;
     }
 
-    /// <summary>Runs the chain from its first stage.</summary>
-    public ValueTask<Served> ExecuteAsync(CommandExecution execution, CancellationToken cancellationToken) => Run(execution.Stages, 0, execution, cancellationToken);
+    /// <summary>Runs the execution's stages from the first (the ones <see cref="Begin"/> chose for its plan and kind).</summary>
+    public static ValueTask<Served> ExecuteAsync(CommandExecution execution, CancellationToken cancellationToken) => Run(execution.Stages, 0, execution, cancellationToken);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static ValueTask<Served> Run(ICommandStage[] stages, int index, CommandExecution execution, CancellationToken cancellationToken)

@@ -86,9 +86,9 @@ public sealed class StageOrderTests
         const string Sql = "-- pgdiscipline:coalesce\n\nselect * from profiles where id = 7";
 
         var leader = Events.Command(Sql);
-        var leading = pipeline.ExecuteAsync(pipeline.Begin(leader, Events.Executing(leader), ExecutionKind.Reader, sync: false), default).AsTask();
+        var leading = CommandPipeline.ExecuteAsync(pipeline.Begin(leader, Events.Executing(leader), ExecutionKind.Reader, sync: false), default).AsTask();
         var follower = Events.Command(Sql);
-        var following = pipeline.ExecuteAsync(pipeline.Begin(follower, Events.Executing(follower), ExecutionKind.Reader, sync: false), default).AsTask();
+        var following = CommandPipeline.ExecuteAsync(pipeline.Begin(follower, Events.Executing(follower), ExecutionKind.Reader, sync: false), default).AsTask();
 
         time.Advance(TimeSpan.FromSeconds(2.4));
         Assert.False(following.IsCompleted);
