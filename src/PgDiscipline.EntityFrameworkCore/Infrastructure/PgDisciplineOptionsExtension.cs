@@ -68,10 +68,19 @@ internal sealed class PgDisciplineOptionsExtension : IDbContextOptionsExtension
     internal static string KeyOf(PgDisciplineOptions options)
         => Convert.ToHexString(XxHash128.Hash(JsonSerializer.SerializeToUtf8Bytes(options, PgDisciplineOptionsJson.Default.PgDisciplineOptions)));
 
-    public void ApplyServices(IServiceCollection services)
+    public void ApplyServices(IServiceCollection services) => AddServices(services);
+
+    /// <summary>What PgDiscipline adds to EF Core's internal service provider (here, or by AddEntityFrameworkPgDiscipline).</summary>
+    internal static IServiceCollection AddServices(IServiceCollection services)
     {
         services.TryAddSingleton<PgDisciplineRuntimeRegistry>();
         ContextState.Register(services);
+        // EF Core's own query provider, under a type PgDiscipline's query extensions recognise, and the interceptor that turns
+        // their markers into tags (an interceptor of the service provider, not of the options: EF Core refuses singleton
+        // interceptors in options when the application builds that provider itself; see IntentMarkers).
+        services.AddScoped<Microsoft.EntityFrameworkCore.Query.IAsyncQueryProvider, Interception.PgDisciplineQueryProvider>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IInterceptor), Interception.IntentMarkerRewriter.Instance));
+        return services;
     }
 
     public void Validate(IDbContextOptions options)

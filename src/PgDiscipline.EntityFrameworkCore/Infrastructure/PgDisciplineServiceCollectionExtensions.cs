@@ -49,9 +49,7 @@ public static class PgDisciplineServiceCollectionExtensions
     public static IServiceCollection AddEntityFrameworkPgDiscipline(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<PgDisciplineRuntimeRegistry>();
-        ContextState.Register(services);
-        return services;
+        return PgDisciplineOptionsExtension.AddServices(services);
     }
 
     private static IServiceCollection AddRuntime(IServiceCollection services, IConfiguration? section)

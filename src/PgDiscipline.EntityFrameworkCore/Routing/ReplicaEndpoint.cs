@@ -54,6 +54,9 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
             builder.TcpKeepAliveInterval = 2;
         }
 
+        // Reads carry no command timeout of Npgsql's own (their bound is kept outside, see Routing.Bounded): the same default
+        // keeps Npgsql from changing the socket's send timeout twice per read (setsockopt, 2% of a client's CPU under load).
+        builder.CommandTimeout = 0;
         if (ExecutionTimeouts.ClientBound(statementTimeout) is { } bound && !given.ContainsKey("Timeout"))
         {
             var seconds = (int)Math.Max(1, Math.Min(1024, Math.Ceiling(bound.TotalSeconds)));

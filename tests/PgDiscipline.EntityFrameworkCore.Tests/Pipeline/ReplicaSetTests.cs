@@ -34,6 +34,20 @@ public sealed class ReplicaSetTests
     }
 
     [Fact]
+    public void A_replicas_reads_have_no_command_timeout_of_npgsqls_own_whatever_the_connection_string_says()
+    {
+        // Every read sets CommandTimeout = 0 (its bound is kept outside): a different default made Npgsql change the
+        // socket's send timeout twice per read.
+        var given = new ReplicaEndpoint(new ReplicaOptions { ConnectionString = "Host=r1.invalid;Command Timeout=60" }, 1, TimeSpan.FromSeconds(2));
+        var plain = new ReplicaEndpoint(new ReplicaOptions { ConnectionString = "Host=r2.invalid" }, 2);
+
+        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(given.DataSource.ConnectionString).CommandTimeout);
+        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(plain.DataSource.ConnectionString).CommandTimeout);
+        Assert.Equal(3, new Npgsql.NpgsqlConnectionStringBuilder(given.DataSource.ConnectionString).Timeout); // connecting stays bounded
+        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(plain.Monitor.ConnectionString).CommandTimeout); // health checks set 0 too
+    }
+
+    [Fact]
     public async Task An_invalid_replica_set_is_refused_naming_the_key_and_nothing_changes()
     {
         var options = new PgDisciplineOptions();
