@@ -78,7 +78,12 @@ internal sealed class PgDisciplineOptionsExtension : IDbContextOptionsExtension
         // EF Core's own query provider, under a type PgDiscipline's query extensions recognise, and the interceptor that turns
         // their markers into tags (an interceptor of the service provider, not of the options: EF Core refuses singleton
         // interceptors in options when the application builds that provider itself; see IntentMarkers).
-        services.AddScoped<Microsoft.EntityFrameworkCore.Query.IAsyncQueryProvider, Interception.PgDisciplineQueryProvider>();
+        // A factory, not a type: an application container given these services by mistake still validates (the query
+        // compiler exists only in EF Core's own provider).
+#pragma warning disable EF1001 // IQueryCompiler: what EF Core's query provider is built from
+        services.AddScoped<Microsoft.EntityFrameworkCore.Query.IAsyncQueryProvider>(
+            sp => new Interception.PgDisciplineQueryProvider(sp.GetRequiredService<Microsoft.EntityFrameworkCore.Query.Internal.IQueryCompiler>()));
+#pragma warning restore EF1001
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IInterceptor), Interception.IntentMarkerRewriter.Instance));
         return services;
     }

@@ -20,10 +20,14 @@ internal static class IntentMarkers
     private static readonly MethodInfo TagWith = typeof(EntityFrameworkQueryableExtensions).GetMethods()
         .Single(m => m.Name == nameof(EntityFrameworkQueryableExtensions.TagWith) && m.GetParameters().Length == 2);
 
+    // The markers, and the public methods themselves: in a compiled query (EF.CompileQuery) they are never called, so EF
+    // Core meets the public method in the tree; rewriting it too lets such queries translate on PgDiscipline contexts.
     private static readonly Dictionary<MethodInfo, string> Tags = new()
     {
         [typeof(IntentMarkers).GetMethod(nameof(ReadFromReplica))!] = Pipeline.QueryTags.ReadReplica,
         [typeof(IntentMarkers).GetMethod(nameof(Coalesce))!] = Pipeline.QueryTags.Coalesce,
+        [typeof(PgDisciplineQueryableExtensions).GetMethod(nameof(PgDisciplineQueryableExtensions.ReadFromReplica))!] = Pipeline.QueryTags.ReadReplica,
+        [typeof(PgDisciplineQueryableExtensions).GetMethod(nameof(PgDisciplineQueryableExtensions.Coalesce))!] = Pipeline.QueryTags.Coalesce,
     };
 
     /// <summary>Marker for <see cref="Pipeline.QueryTags.ReadReplica"/>; never executed (rewritten before translation).</summary>
@@ -40,7 +44,8 @@ internal static class IntentMarkers
 
     /// <summary>The tag a marker call stands for, or null when <paramref name="call"/> is not a marker.</summary>
     internal static string? TagOf(MethodCallExpression call)
-        => call.Method.IsGenericMethod && call.Method.DeclaringType == typeof(IntentMarkers)
+        => call.Method.IsGenericMethod
+           && (call.Method.DeclaringType == typeof(IntentMarkers) || call.Method.DeclaringType == typeof(PgDisciplineQueryableExtensions))
            && Tags.TryGetValue(call.Method.GetGenericMethodDefinition(), out var tag) ? tag : null;
 
     /// <summary><c>TagWith(source, tag)</c> for the element type of <paramref name="source"/>.</summary>

@@ -35,8 +35,13 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
         Pool = options.Pool;
         Weight = options.Weight;
         StatementTimeout = statementTimeout;
-        DataSource = NpgsqlDataSource.Create(Bounded(builder, options.ConnectionString, statementTimeout));
+        Bounded(builder, options.ConnectionString, statementTimeout);
         Monitor = NpgsqlDataSource.Create(ForMonitoring(new NpgsqlConnectionStringBuilder(builder.ConnectionString), behindPgBouncer));
+        // Reads carry no command timeout of Npgsql's own (their bound is kept outside, see Routing.Bounded): the same default
+        // keeps Npgsql from changing the socket's send timeout twice per read (setsockopt, 2% of a client's CPU under load).
+        // Not the health checks' source: its rule-table poll has the configured command timeout as its own bound.
+        builder.CommandTimeout = 0;
+        DataSource = NpgsqlDataSource.Create(builder);
         _health = new ReplicaHealth(false, "not checked yet", default, null, null, DateTimeOffset.MinValue);
     }
 
@@ -54,9 +59,6 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
             builder.TcpKeepAliveInterval = 2;
         }
 
-        // Reads carry no command timeout of Npgsql's own (their bound is kept outside, see Routing.Bounded): the same default
-        // keeps Npgsql from changing the socket's send timeout twice per read (setsockopt, 2% of a client's CPU under load).
-        builder.CommandTimeout = 0;
         if (ExecutionTimeouts.ClientBound(statementTimeout) is { } bound && !given.ContainsKey("Timeout"))
         {
             var seconds = (int)Math.Max(1, Math.Min(1024, Math.Ceiling(bound.TotalSeconds)));

@@ -81,6 +81,27 @@ public sealed class IntentMarkerTests
         Assert.Equal(Shapes[1](plain).ToQueryString(), Shapes[1](db).ToQueryString());
     }
 
+    [Fact]
+    public async Task A_compiled_query_using_them_translates_on_a_PgDiscipline_context()
+    {
+        // Compiled, ReadFromReplica() is never called: EF Core meets the public method itself. Port 1 refuses the
+        // connection, so a connection failure means the query was translated (untranslated: "could not be translated").
+        var query = EF.CompileAsyncQuery((AppContext db, int id) => db.Items.Where(i => i.Id > id).ReadFromReplica().Coalesce().Count());
+        await using var db = new AppContext(new DbContextOptionsBuilder<AppContext>().UseNpgsql("Host=127.0.0.1;Port=1;Timeout=2;Database=app").UsePgDiscipline(Runtime).Options);
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => query(db, 1));
+        Assert.DoesNotContain("could not be translated", failure.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<Npgsql.NpgsqlException>(failure as Npgsql.NpgsqlException ?? failure.InnerException); // EF Core's retry wrapper
+    }
+
+    [Fact]
+    public void An_application_container_given_the_EF_Core_services_by_mistake_still_validates()
+    {
+        var services = new ServiceCollection().AddEntityFrameworkPgDiscipline();
+
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
     private static List<string> Calls(Expression expression)
     {
         var names = new List<string>();

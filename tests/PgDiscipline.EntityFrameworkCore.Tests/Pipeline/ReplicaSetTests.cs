@@ -44,7 +44,10 @@ public sealed class ReplicaSetTests
         Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(given.DataSource.ConnectionString).CommandTimeout);
         Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(plain.DataSource.ConnectionString).CommandTimeout);
         Assert.Equal(3, new Npgsql.NpgsqlConnectionStringBuilder(given.DataSource.ConnectionString).Timeout); // connecting stays bounded
-        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(plain.Monitor.ConnectionString).CommandTimeout); // health checks set 0 too
+        // The health checks' source keeps the configured one: the rule-table poll has it as its own bound.
+        Assert.Equal(60, new Npgsql.NpgsqlConnectionStringBuilder(given.Monitor.ConnectionString).CommandTimeout);
+        Assert.Equal(30, new Npgsql.NpgsqlConnectionStringBuilder(plain.Monitor.ConnectionString).CommandTimeout);
+        Assert.Equal(3, new Npgsql.NpgsqlConnectionStringBuilder(given.Monitor.ConnectionString).Timeout);
     }
 
     [Fact]
