@@ -36,11 +36,11 @@ internal static class IntentMarkers
     /// <summary>Marker for <see cref="Pipeline.QueryTags.Coalesce"/>; never executed (rewritten before translation).</summary>
     public static IQueryable<T> Coalesce<T>(IQueryable<T> source) => throw NotRewritten();
 
-    /// <summary>The query with the marker for <paramref name="tag"/> on a PgDiscipline context, else tagged as usual.</summary>
-    public static IQueryable<T> Mark<T>(IQueryable<T> source, MarkerKind kind, string tag)
+    /// <summary>The query with the marker of <paramref name="kind"/> on a PgDiscipline context, else tagged as usual.</summary>
+    public static IQueryable<T> Mark<T>(IQueryable<T> source, MarkerKind kind)
         => source.Provider is PgDisciplineQueryProvider
             ? source.Provider.CreateQuery<T>(Expression.Call(null, kind == MarkerKind.ReadFromReplica ? Of<T>.ReadFromReplica : Of<T>.Coalesce, source.Expression))
-            : source.TagWith(tag);
+            : source.TagWith(kind == MarkerKind.ReadFromReplica ? Pipeline.QueryTags.ReadReplica : Pipeline.QueryTags.Coalesce);
 
     /// <summary>The tag a marker call stands for, or null when <paramref name="call"/> is not a marker.</summary>
     internal static string? TagOf(MethodCallExpression call)

@@ -12,7 +12,7 @@ public static class PgDisciplineQueryableExtensions
     public static IQueryable<T> ReadFromReplica<T>(this IQueryable<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return Interception.IntentMarkers.Mark(source, Interception.IntentMarkers.MarkerKind.ReadFromReplica, QueryTags.ReadReplica);
+        return Interception.IntentMarkers.Mark(source, Interception.IntentMarkers.MarkerKind.ReadFromReplica);
     }
 
     /// <summary>This read must be served by the primary; say why (it shows in reviews and reports).</summary>
@@ -32,7 +32,7 @@ public static class PgDisciplineQueryableExtensions
     public static IQueryable<T> Coalesce<T>(this IQueryable<T> source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return Interception.IntentMarkers.Mark(source, Interception.IntentMarkers.MarkerKind.Coalesce, QueryTags.Coalesce);
+        return Interception.IntentMarkers.Mark(source, Interception.IntentMarkers.MarkerKind.Coalesce);
     }
 
     /// <summary>Sets <c>statement_timeout</c> for this query only (server-side; the client timeout is aligned above it).</summary>

@@ -49,7 +49,7 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
     /// Reads stop waiting at that bound themselves (<see cref="Routing.Bounded"/>) and leave the abandoned work to finish:
     /// opening a connection is bounded like the read, and TCP keepalives end a connection whose host is gone (unless the
     /// connection string says otherwise).</summary>
-    private static NpgsqlConnectionStringBuilder Bounded(NpgsqlConnectionStringBuilder builder, string configured, TimeSpan? statementTimeout)
+    private static void Bounded(NpgsqlConnectionStringBuilder builder, string configured, TimeSpan? statementTimeout)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured };
         if (!given.ContainsKey("Tcp Keepalive") && !given.ContainsKey("Tcp Keepalive Time"))
@@ -64,8 +64,6 @@ internal sealed class ReplicaEndpoint : IAsyncDisposable, IExecutionSlot
             var seconds = (int)Math.Max(1, Math.Min(1024, Math.Ceiling(bound.TotalSeconds)));
             builder.Timeout = builder.Timeout == 0 ? seconds : Math.Min(builder.Timeout, seconds);
         }
-
-        return builder;
     }
 
     /// <summary>The health checks' own pool: at most two connections, closed after half a minute idle, so a fleet's
